@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+var app = builder.Build();
+app.Run();

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Herd.Tests.Fixtures;
+
+/// <summary>Starts a Herd service (gateway, node, app host) as a real process from its own build output.</summary>
+internal static class HerdService
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly string Configuration =
+        typeof(HerdService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var assembly = BuildOutput(project);
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            // The service reads its appsettings.json from its content root, the folder it runs in.
+            WorkingDirectory = Path.GetDirectoryName(assembly),
+            ArgumentList = { assembly },
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return ChildProcess.Start(project, startInfo);
+    }
+
+    /// <summary>Waits for ASP.NET Core's own "Application started" line.</summary>
+    public static Task WaitUntilStartedAsync(this ChildProcess service) =>
+        service.WaitForOutputAsync(output => output.Contains("Application started", StringComparison.Ordinal), StartTimeout);
+
+    private static string BuildOutput(string project)
+    {
+        var root = RepositoryRoot();
+        var framework = Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+        var assembly = Path.Combine(root, project, "bin", Configuration, framework, project + ".dll");
+        return File.Exists(assembly)
+            ? assembly
+            : throw new FileNotFoundException($"{project} is not built for {Configuration} (looked for {assembly}). Build Herd.sln first.");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Herd.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Herd.sln above {AppContext.BaseDirectory}.");
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Herd.Tests.Fixtures;
+
+/// <summary>
+/// A private PostgreSQL server on a free loopback port with its own data folder. PostgreSQL
+/// refuses to run as root, so when the tests run as root the server runs as the unprivileged
+/// <c>postgres</c> user that Debian's package creates.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    private const string UnprivilegedUser = "postgres";
+    private const string Superuser = "herd";
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly string _binDirectory;
+
+    private PostgresServer(string binDirectory, string dataDirectory, int port)
+    {
+        _binDirectory = binDirectory;
+        DataDirectory = dataDirectory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Connects as the superuser to the maintenance database.</summary>
+    public string ConnectionString => ConnectionStringFor("postgres");
+
+    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = Superuser,
+        Database = database,
+        Pooling = false,
+    }.ConnectionString;
+
+    public static async Task<PostgresServer> StartAsync()
+    {
+        var binDirectory = FindBinDirectory();
+        var port = FreePort.Next();
+        // initdb creates the folder itself, so it belongs to the user the server runs as.
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"herd-postgres-{Guid.NewGuid():N}");
+        var server = new PostgresServer(binDirectory, dataDirectory, port);
+
+        await server.RunAsync("initdb", "-D", dataDirectory, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--no-sync");
+        var serverOptions = string.Join(' ',
+            $"-p {port.ToString(CultureInfo.InvariantCulture)}",
+            "-c listen_addresses=127.0.0.1",
+            $"-k {dataDirectory}",
+            // A throwaway server trades durability for speed.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        try
+        {
+            await server.RunAsync("pg_ctl", "-D", dataDirectory, "-l", Path.Combine(dataDirectory, "server.log"),
+                "-o", serverOptions, "-w", "-t", "60", "start");
+        }
+        catch
+        {
+            server.DeleteDataDirectory();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Creates an empty database and returns a connection string for it.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return ConnectionStringFor(name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await RunAsync("pg_ctl", "-D", DataDirectory, "-m", "fast", "-w", "stop");
+        DeleteDataDirectory();
+    }
+
+    private void DeleteDataDirectory()
+    {
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    private Task<string> RunAsync(string program, params string[] arguments)
+    {
+        var executable = Path.Combine(_binDirectory, program);
+        return Posix.IsRoot
+            ? Command.RunAsync("runuser", ["-u", UnprivilegedUser, "--", executable, .. arguments], CommandTimeout)
+            : Command.RunAsync(executable, arguments, CommandTimeout);
+    }
+
+    private static string FindBinDirectory()
+    {
+        var fromPath = Executables.Find("initdb");
+        if (fromPath is not null)
+        {
+            return Path.GetDirectoryName(fromPath)!;
+        }
+
+        // Debian keeps the server binaries off PATH, one folder per major version.
+        const string debianRoot = "/usr/lib/postgresql";
+        var newest = Directory.Exists(debianRoot)
+            ? Directory.GetDirectories(debianRoot)
+                .Where(version => File.Exists(Path.Combine(version, "bin", "initdb")))
+                .OrderByDescending(version => int.TryParse(Path.GetFileName(version), out var major) ? major : 0)
+                .FirstOrDefault()
+            : null;
+
+        return newest is not null
+            ? Path.Combine(newest, "bin")
+            : throw new InvalidOperationException(
+                "PostgreSQL's server binaries (initdb, pg_ctl) are not installed. Run ./test.sh, which installs them, or apt-get install postgresql.");
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Net;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Herd.Tests.Fixtures;
+
+namespace Herd.Tests.Gateway;
+
+public sealed class GatewayProcessTests
+{
+    [Fact]
+    public async Task Gateway_AnswersHealthOverHttpAndGrpc()
+    {
+        var (grpcPort, httpPort) = (FreePort.Next(), FreePort.Next());
+        await using var gateway = StartGateway(grpcPort, httpPort);
+        await gateway.WaitUntilStartedAsync();
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
+        var alive = await http.GetAsync(new Uri("/alive", UriKind.Relative));
+
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        var grpcHealth = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, grpcHealth.Status);
+    }
+
+    [Fact]
+    public async Task Gateway_StopsCleanlyOnSigint()
+    {
+        await using var gateway = StartGateway(FreePort.Next(), FreePort.Next());
+        await gateway.WaitUntilStartedAsync();
+
+        var exitCode = await gateway.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Application is shutting down", gateway.Output, StringComparison.Ordinal);
+    }
+
+    private static ChildProcess StartGateway(int grpcPort, int httpPort) => HerdService.Start("Herd.Gateway",
+    [
+        string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}"),
+        string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}"),
+    ]);
+}
