@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Reflection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herd.AppHost.Hosting;
+
+/// <summary>
+/// Starts the app model's resources in order, each once its predecessor answers <c>/alive</c>,
+/// and stops them in reverse order when the app host stops.
+/// </summary>
+internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRunner> logger) : IHostedService, IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
+
+    // Projects run in the configuration the app host itself was built in.
+    private static readonly string Configuration =
+        typeof(AppModelRunner).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    private readonly List<ProjectProcess> _running = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        AssignPorts();
+        try
+        {
+            foreach (var resource in model.Resources)
+            {
+                var process = ProjectProcess.Start(resource, BuiltAssembly(resource), EnvironmentFor(resource), Console.Out);
+                _running.Add(process);
+                await WaitUntilAliveAsync(process, cancellationToken);
+            }
+        }
+        catch
+        {
+            await StopAsync(CancellationToken.None);
+            throw;
+        }
+
+        var table = new ResourceTable(_running);
+        LogHerdUp(table);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            var process = _running[i];
+            await process.StopAsync(StopGrace);
+            LogStopped(process.Resource.Name);
+            await process.DisposeAsync();
+        }
+
+        _running.Clear();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private void AssignPorts()
+    {
+        foreach (var endpoint in model.Resources.SelectMany(resource => resource.Endpoints))
+        {
+            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            endpoint.Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+
+    private static string BuiltAssembly(ProjectResource resource)
+    {
+        var assembly = resource.AssemblyPath(Configuration);
+        return File.Exists(assembly)
+            ? assembly
+            : throw new FileNotFoundException(
+                $"The {resource.Name} resource's project is not built ({assembly} is missing). Run: dotnet build Herd.sln -c {Configuration}");
+    }
+
+    /// <summary>The process environment, in the names Aspire uses, so the services need no Herd-specific wiring.</summary>
+    private static Dictionary<string, string> EnvironmentFor(ProjectResource resource)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["OTEL_SERVICE_NAME"] = resource.Name,
+            // One line per log entry, so relayed logs stay readable under the resource's prefix.
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+        };
+        foreach (var endpoint in resource.Endpoints)
+        {
+            environment[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoint.Url;
+            environment[$"Kestrel__Endpoints__{endpoint.Name}__Protocols"] = endpoint.Protocols;
+        }
+
+        foreach (var reference in resource.References)
+        {
+            foreach (var endpoint in reference.Endpoints)
+            {
+                var endpointName = endpoint.Name.ToLowerInvariant();
+                environment[$"services__{reference.Name}__{endpointName}__0"] = endpoint.Url;
+            }
+        }
+
+        return environment;
+    }
+
+    private static async Task WaitUntilAliveAsync(ProjectProcess process, CancellationToken cancellationToken)
+    {
+        var http = process.Resource.Endpoints.FirstOrDefault(endpoint => endpoint.Protocols == "Http1");
+        if (http is null)
+        {
+            return;
+        }
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var alive = new Uri(http.Url + "/alive");
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{process.Resource.Name} exited with code {process.ExitCode} while starting; its log is above.");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(alive, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The attempt timed out; try again until the deadline.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{process.Resource.Name} did not answer {alive} within {StartTimeout}.");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Herd is up. Press Ctrl-C to stop.\n{Resources}")]
+    private partial void LogHerdUp(ResourceTable resources);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped {Resource}")]
+    private partial void LogStopped(string resource);
+}

@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Herd.Tests.Fixtures;
+
+namespace Herd.Tests.AppHost;
+
+public sealed partial class AppHostProcessTests
+{
+    [Fact]
+    public async Task AppHost_StartsGatewayAndNode_AndStopsThemAllOnSigint()
+    {
+        await using var appHost = HerdService.Start("Herd.AppHost", []);
+        await appHost.WaitForOutputAsync(output => ResourceRow().Count(output) == 2, HerdService.StartTimeout);
+        var rows = ResourceRow().Matches(appHost.Output).ToDictionary(row => row.Groups["name"].Value);
+        var gatewayHttp = Regex.Match(rows["gateway"].Groups["endpoints"].Value, @"http=(\S+)").Groups[1].Value;
+
+        using var http = new HttpClient();
+        var health = await http.GetAsync(new Uri(gatewayHttp + "/health"));
+        var exitCode = await appHost.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(0, exitCode);
+        Assert.False(IsRunning(rows["gateway"]), "the gateway outlived the app host");
+        Assert.False(IsRunning(rows["node"]), "the node outlived the app host");
+    }
+
+    private static bool IsRunning(Match row) =>
+        Directory.Exists($"/proc/{int.Parse(row.Groups["pid"].Value, CultureInfo.InvariantCulture)}");
+
+    /// <summary>A row of the resource table the app host prints once the herd is up.</summary>
+    [GeneratedRegex(@"^\s*(?<name>gateway|node)\s+Running\s+(?<pid>\d+)\s+(?<endpoints>.+)$", RegexOptions.Multiline)]
+    private static partial Regex ResourceRow();
+}
