@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Herd.Node.Engine;
+
+// The engine thread: take commands, schedule, run the model, sample, emit.
+public sealed partial class EngineLoop
+{
+    private void Run()
+    {
+        using var noGrad = no_grad();
+        try
+        {
+            while (true)
+            {
+                if (!_scheduler.HasWork)
+                {
+                    Handle(_commands.Take(_stopping.Token));
+                }
+
+                while (_commands.TryTake(out var command))
+                {
+                    Handle(command);
+                }
+
+                if (_scheduler.HasWork)
+                {
+                    Step();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            FailAll("The engine stopped.");
+        }
+    }
+
+    private void Handle(EngineCommand command)
+    {
+        switch (command)
+        {
+            case EngineCommand.Start start:
+                _scheduler.Add(start.Sequence);
+                break;
+            case EngineCommand.Cancel cancel when !cancel.Sequence.IsFinished:
+                Finish(cancel.Sequence, FinishReason.Cancelled);
+                break;
+        }
+    }
+
+    private void Step()
+    {
+        var step = _scheduler.Schedule();
+        using var scope = NewDisposeScope();
+        try
+        {
+            var decoded = step.Decode.Count == 0
+                ? []
+                : Sampler.Sample(_runner.Decode(step.Decode), [.. step.Decode.Select(sequence => sequence.Sampling)]);
+            var firstTokens = new List<(Sequence Sequence, SampledToken Token)>();
+            foreach (var chunk in step.Prefill)
+            {
+                var logits = _runner.Prefill(chunk);
+                if (chunk.CompletesPrompt)
+                {
+                    firstTokens.Add((chunk.Sequence, Sampler.Sample(logits, [chunk.Sequence.Sampling])[0]));
+                }
+            }
+
+            for (var i = 0; i < decoded.Length; i++)
+            {
+                Accept(step.Decode[i], decoded[i]);
+            }
+
+            foreach (var (sequence, token) in firstTokens)
+            {
+                Accept(sequence, token);
+            }
+        }
+        catch (ExternalException error)
+        {
+            LogStepFailed(error);
+            FailAll($"The engine failed to run this step: {error.Message}");
+        }
+    }
+
+    private void Accept(Sequence sequence, SampledToken token)
+    {
+        if (_endOfSequence.Contains(token.TokenId))
+        {
+            Finish(sequence, FinishReason.Stop);
+            return;
+        }
+
+        sequence.Append(token.TokenId);
+        var (text, stopped) = sequence.Output.Add(token.TokenId);
+        var logprobs = sequence.Sampling.Parameters.WantsLogprobs ? new[] { token } : [];
+        sequence.Events.Writer.TryWrite(new GeneratedText(text, [token.TokenId], logprobs));
+        if (stopped)
+        {
+            Finish(sequence, FinishReason.Stop, releaseHeldText: false);
+        }
+        else if (sequence.Generated.Count >= sequence.MaxTokens)
+        {
+            Finish(sequence, FinishReason.Length);
+        }
+    }
+
+    private void Finish(Sequence sequence, FinishReason reason, bool releaseHeldText = true)
+    {
+        if (releaseHeldText && reason != FinishReason.Cancelled)
+        {
+            var rest = sequence.Output.Finish();
+            if (rest.Length > 0)
+            {
+                sequence.Events.Writer.TryWrite(new GeneratedText(rest, [], []));
+            }
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var firstToken = sequence.FirstTokenTimestamp == 0 ? now : sequence.FirstTokenTimestamp;
+        sequence.Events.Writer.TryWrite(new GenerationFinished(
+            reason,
+            sequence.Prompt.Count,
+            sequence.Generated.Count,
+            Stopwatch.GetElapsedTime(sequence.ArrivalTimestamp, firstToken),
+            Stopwatch.GetElapsedTime(sequence.ArrivalTimestamp, now)));
+        Release(sequence);
+    }
+
+    private void FailAll(string message)
+    {
+        foreach (var sequence in _scheduler.Drain())
+        {
+            sequence.Events.Writer.TryWrite(new GenerationFailed(message, sequence.Generated.Count));
+            sequence.IsFinished = true;
+            sequence.Events.Writer.TryComplete();
+            sequence.Sampling.Dispose();
+        }
+    }
+
+    private void Release(Sequence sequence)
+    {
+        sequence.IsFinished = true;
+        sequence.Events.Writer.TryComplete();
+        _runner.Apply(_scheduler.Remove(sequence));
+        sequence.Sampling.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An engine step failed; its sequences were ended with an error")]
+    private partial void LogStepFailed(Exception error);
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Herd.Node.Engine;
+
+/// <summary>The engine's capacity, bound from <c>Herd:Node:Engine</c>.</summary>
+public sealed record EngineOptions
+{
+    public const string Section = "Herd:Node:Engine";
+
+    /// <summary>Sequences running at once; each holds one preallocated KV cache slot.</summary>
+    [Range(1, 1024)]
+    public int MaxSequences { get; init; } = 16;
+
+    /// <summary>Tokens one iteration may process (decode tokens plus prompt chunk tokens); must exceed MaxSequences.</summary>
+    [Range(2, 65536)]
+    public int MaxBatchedTokens { get; init; } = 512;
+
+    /// <summary>Longest sequence served; 0 uses the model's context length. Bounds the KV cache.</summary>
+    [Range(0, 1 << 20)]
+    public int MaxContextLength { get; init; }
+
+    /// <summary><c>auto</c> (float32 on CPU, bfloat16 on CUDA), <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</summary>
+    [RegularExpression("^(auto|float32|bfloat16|float16)$", ErrorMessage = "Herd:Node:Engine:DType must be auto, float32, bfloat16 or float16.")]
+    public string DType { get; init; } = "auto";
+}

@@ -1,0 +1,67 @@
+using Herd.Node.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Herd.Node.Engine;
+
+/// <summary>Turns what the scheduler chose into forward passes over the model and the KV cache.</summary>
+public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
+{
+    public KvCache Cache { get; } = cache;
+
+    /// <summary>One new token for each of <paramref name="batch"/>, which occupy slots 0..n-1 in order.</summary>
+    /// <returns>[batch, vocab] next-token logits</returns>
+    public Tensor Decode(IReadOnlyList<Sequence> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var scope = NewDisposeScope();
+        var lastTokens = new long[batch.Count];
+        var positions = new long[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            lastTokens[i] = batch[i].LastToken;
+            positions[i] = batch[i].CachedTokens;
+        }
+
+        using var context = ForwardContext.Decode(Cache, positions);
+        // [batch, 1]
+        var inputIds = tensor(lastTokens, dtype: int64, device: Cache.Device).unsqueeze(1);
+        var logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);
+        foreach (var sequence in batch)
+        {
+            sequence.CachedTokens++;
+        }
+
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs one chunk of a prompt into the sequence's cache slot.</summary>
+    /// <returns>[1, vocab] logits after the chunk's last token</returns>
+    public Tensor Prefill(PrefillChunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        using var scope = NewDisposeScope();
+        var sequence = chunk.Sequence;
+        var ids = new long[chunk.Length];
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            ids[i] = sequence.Prompt[chunk.Start + i];
+        }
+
+        using var context = ForwardContext.Prefill(Cache, sequence.Slot, chunk.Start, chunk.Length);
+        // [1, tokens]
+        var inputIds = tensor(ids, dtype: int64, device: Cache.Device).unsqueeze(0);
+        var logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);
+        sequence.CachedTokens += chunk.Length;
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    public void Apply(IEnumerable<SlotMove> moves)
+    {
+        ArgumentNullException.ThrowIfNull(moves);
+        foreach (var move in moves)
+        {
+            Cache.Move(move.From, move.To, move.Length);
+        }
+    }
+}

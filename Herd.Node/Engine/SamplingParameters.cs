@@ -1,0 +1,77 @@
+namespace Herd.Node.Engine;
+
+/// <summary>How one sequence picks its tokens and when it stops. Build with defaults and <c>with</c>.</summary>
+public sealed record SamplingParameters
+{
+    public const int MaxTopLogprobs = 20;
+    public const int MaxStopSequences = 16;
+    public const int MaxStopSequenceLength = 256;
+
+    /// <summary>0 takes the most likely token (greedy); higher flattens the distribution.</summary>
+    public float Temperature { get; init; } = 1f;
+
+    /// <summary>Keep only the k most likely tokens; 0 keeps all.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Keep the smallest set of tokens whose probability adds up to at least this.</summary>
+    public float TopP { get; init; } = 1f;
+
+    /// <summary>Drop tokens less likely than this fraction of the most likely one.</summary>
+    public float MinP { get; init; }
+
+    /// <summary>Divides positive (multiplies negative) logits of tokens already in the prompt or output; 1 is off.</summary>
+    public float RepetitionPenalty { get; init; } = 1f;
+
+    /// <summary>Subtracted from a token's logit once per time it was generated.</summary>
+    public float FrequencyPenalty { get; init; }
+
+    /// <summary>Subtracted from a token's logit if it was generated at all.</summary>
+    public float PresencePenalty { get; init; }
+
+    /// <summary>Makes sampling reproducible; unset draws a fresh seed.</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Most tokens to generate; unset means as many as the context allows.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Generation ends before any of these texts; they are not emitted.</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>How many most likely alternatives to report per token, with the chosen token's log-probability.</summary>
+    public int TopLogprobs { get; init; }
+
+    /// <summary>Also report log-probabilities when <see cref="TopLogprobs"/> is 0.</summary>
+    public bool Logprobs { get; init; }
+
+    public bool IsGreedy => Temperature == 0f;
+
+    public bool HasPenalties => RepetitionPenalty != 1f || FrequencyPenalty != 0f || PresencePenalty != 0f;
+
+    public bool WantsLogprobs => Logprobs || TopLogprobs > 0;
+
+    /// <exception cref="InvalidRequestException">A value is out of range; the message names it and the range.</exception>
+    public SamplingParameters Validated()
+    {
+        Require(float.IsFinite(Temperature) && Temperature >= 0, $"temperature must be 0 (greedy) or more, not {Temperature}");
+        Require(TopK >= 0, $"top_k must be 0 (off) or more, not {TopK}");
+        Require(float.IsFinite(TopP) && TopP > 0 && TopP <= 1, $"top_p must be in (0, 1], not {TopP}");
+        Require(float.IsFinite(MinP) && MinP >= 0 && MinP <= 1, $"min_p must be in [0, 1], not {MinP}");
+        Require(float.IsFinite(RepetitionPenalty) && RepetitionPenalty > 0, $"repetition_penalty must be more than 0 (1 is off), not {RepetitionPenalty}");
+        Require(float.IsFinite(FrequencyPenalty) && Math.Abs(FrequencyPenalty) <= 2, $"frequency_penalty must be in [-2, 2], not {FrequencyPenalty}");
+        Require(float.IsFinite(PresencePenalty) && Math.Abs(PresencePenalty) <= 2, $"presence_penalty must be in [-2, 2], not {PresencePenalty}");
+        Require(MaxTokens is null || MaxTokens > 0, $"max_tokens must be at least 1, not {MaxTokens}");
+        Require(TopLogprobs is >= 0 and <= MaxTopLogprobs, $"top_logprobs must be in [0, {MaxTopLogprobs}], not {TopLogprobs}");
+        Require(Stop.Count <= MaxStopSequences, $"at most {MaxStopSequences} stop sequences, not {Stop.Count}");
+        Require(Stop.All(stop => stop.Length is > 0 and <= MaxStopSequenceLength),
+            $"each stop sequence must have 1 to {MaxStopSequenceLength} characters");
+        return this;
+
+        static void Require(bool condition, string problem)
+        {
+            if (!condition)
+            {
+                throw new InvalidRequestException(problem + ".");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace Herd.Node.Engine;
+
+/// <summary>One request inside the engine: its prompt, what it has generated, where its cache lives.</summary>
+public sealed class Sequence(GenerationRequest request, int maxTokens, SamplingState sampling, OutputProcessor output, Channel<GenerationEvent> events)
+{
+    private readonly List<int> _generated = [];
+
+    public string Id => Request.Id;
+
+    public GenerationRequest Request { get; } = request;
+
+    public IReadOnlyList<int> Prompt => Request.PromptTokens;
+
+    public int MaxTokens { get; } = maxTokens;
+
+    public SamplingState Sampling { get; } = sampling;
+
+    public OutputProcessor Output { get; } = output;
+
+    /// <summary>Written by the engine thread only; read by the request's caller.</summary>
+    public Channel<GenerationEvent> Events { get; } = events;
+
+    public bool IsFinished { get; set; }
+
+    public IReadOnlyList<int> Generated => _generated;
+
+    /// <summary>Its slot in the KV cache while it runs; -1 while it waits.</summary>
+    public int Slot { get; set; } = -1;
+
+    /// <summary>How many of its tokens have keys and values in the cache.</summary>
+    public int CachedTokens { get; set; }
+
+    public bool IsPrefilling => CachedTokens < Prompt.Count;
+
+    public int LastToken => _generated[^1];
+
+    public long ArrivalTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    public long FirstTokenTimestamp { get; private set; }
+
+    public void Append(int tokenId)
+    {
+        if (_generated.Count == 0)
+        {
+            FirstTokenTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        _generated.Add(tokenId);
+        Sampling.Record(tokenId);
+    }
+}

@@ -1,0 +1,90 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Herd.Node.Model;
+
+/// <summary>
+/// A Llama-family decoder with its language-model head (<c>LlamaForCausalLM</c>,
+/// <c>MistralForCausalLM</c>, <c>Qwen2ForCausalLM</c>). It turns token ids into next-token
+/// logits; it knows nothing of requests, only of the positions and cache slots it is given.
+/// </summary>
+public sealed class CausalLanguageModel : nn.Module
+{
+    private readonly Parameter _embedTokens;
+    private readonly ModuleList<DecoderLayer> _layers;
+    private readonly RmsNorm _norm;
+    private readonly Parameter _lmHead;
+
+    public CausalLanguageModel(ModelConfig config, WeightSource weights, int maxPositions, ScalarType dtype, Device device)
+        : base(nameof(CausalLanguageModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        Config = config;
+        MaxPositions = maxPositions;
+        _embedTokens = new Parameter(weights("model.embed_tokens.weight"), requires_grad: false);
+        _layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(layer => new DecoderLayer($"model.layers.{layer}", layer, config, weights))
+            .ToArray());
+        _norm = new RmsNorm("model.norm", weights, config.RmsNormEps);
+        // Tied models reuse the embedding matrix as the output projection.
+        _lmHead = config.TieWordEmbeddings ? _embedTokens : new Parameter(weights("lm_head.weight"), requires_grad: false);
+        Rotary = new RotaryEmbedding(config, maxPositions, dtype, device);
+
+        register_parameter("embed_tokens", _embedTokens);
+        register_module("layers", _layers);
+        register_module("norm", _norm);
+        if (!config.TieWordEmbeddings)
+        {
+            register_parameter("lm_head", _lmHead);
+        }
+    }
+
+    public ModelConfig Config { get; }
+
+    public RotaryEmbedding Rotary { get; }
+
+    /// <summary>The longest sequence this instance serves; its rotary tables and KV cache are sized for it.</summary>
+    public int MaxPositions { get; }
+
+    public ScalarType DType => _embedTokens.dtype;
+
+    public Device Device => _embedTokens.device;
+
+    /// <summary>Runs the model over a prefill chunk or a decode step.</summary>
+    /// <param name="inputIds">[batch, tokens] int64</param>
+    /// <param name="lastTokenOnly">Compute logits for each sequence's last token only (all generation needs).</param>
+    /// <returns>[batch, tokens or 1, vocab] logits</returns>
+    public Tensor Forward(Tensor inputIds, ForwardContext context, bool lastTokenOnly)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = NewDisposeScope();
+        var (batch, tokens) = (inputIds.shape[0], inputIds.shape[1]);
+        // [batch, tokens, hidden]
+        var hidden = _embedTokens.index_select(0, inputIds.reshape(-1)).view(batch, tokens, -1);
+        foreach (var layer in _layers)
+        {
+            hidden = layer.Forward(hidden, context, Rotary);
+        }
+
+        if (lastTokenOnly && tokens > 1)
+        {
+            hidden = hidden.narrow(1, tokens - 1, 1);
+        }
+
+        var logits = nn.functional.linear(_norm.Forward(hidden), _lmHead);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Rotary.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

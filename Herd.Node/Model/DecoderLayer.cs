@@ -1,0 +1,37 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Herd.Node.Model;
+
+/// <summary>One pre-norm decoder block: attention and MLP, each around a residual connection.</summary>
+public sealed class DecoderLayer : nn.Module
+{
+    private readonly RmsNorm _inputLayernorm;
+    private readonly Attention _selfAttn;
+    private readonly RmsNorm _postAttentionLayernorm;
+    private readonly Mlp _mlp;
+
+    public DecoderLayer(string prefix, int layer, ModelConfig config, WeightSource weights)
+        : base(nameof(DecoderLayer))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _inputLayernorm = new RmsNorm(prefix + ".input_layernorm", weights, config.RmsNormEps);
+        _selfAttn = new Attention(prefix + ".self_attn", layer, config, weights);
+        _postAttentionLayernorm = new RmsNorm(prefix + ".post_attention_layernorm", weights, config.RmsNormEps);
+        _mlp = new Mlp(prefix + ".mlp", weights);
+        register_module("input_layernorm", _inputLayernorm);
+        register_module("self_attn", _selfAttn);
+        register_module("post_attention_layernorm", _postAttentionLayernorm);
+        register_module("mlp", _mlp);
+    }
+
+    /// <param name="hidden">[batch, tokens, hidden]</param>
+    /// <returns>[batch, tokens, hidden]</returns>
+    public Tensor Forward(Tensor hidden, ForwardContext context, RotaryEmbedding rotary)
+    {
+        using var scope = NewDisposeScope();
+        var attended = hidden + _selfAttn.Forward(_inputLayernorm.Forward(hidden), context, rotary);
+        var output = attended + _mlp.Forward(_postAttentionLayernorm.Forward(attended));
+        return output.MoveToOuterDisposeScope();
+    }
+}

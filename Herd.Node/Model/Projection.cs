@@ -1,0 +1,29 @@
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Herd.Node.Model;
+
+/// <summary>A linear layer's stored weight ([out, in]) and optional bias, under its Hugging Face name.</summary>
+public sealed class Projection : torch.nn.Module
+{
+    public Projection(string prefix, WeightSource weights, bool hasBias)
+        : base(nameof(Projection))
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        Weight = new Parameter(weights(prefix + ".weight"), requires_grad: false);
+        register_parameter("weight", Weight);
+        if (hasBias)
+        {
+            Bias = new Parameter(weights(prefix + ".bias"), requires_grad: false);
+            register_parameter("bias", Bias);
+        }
+    }
+
+    public Parameter Weight { get; }
+
+    public Parameter? Bias { get; }
+
+    /// <param name="input">[..., in]</param>
+    /// <returns>[..., out]</returns>
+    public torch.Tensor Forward(torch.Tensor input) => torch.nn.functional.linear(input, Weight, Bias);
+}

@@ -1,0 +1,72 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Herd.Node.Model;
+
+/// <summary>
+/// Rotary position embeddings in Hugging Face's "rotate half" layout, with Llama 3's frequency
+/// scaling when the config asks for it. Cosine and sine tables cover every position the engine
+/// serves and are computed once.
+/// </summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    private readonly Tensor _cos;
+    private readonly Tensor _sin;
+
+    public RotaryEmbedding(ModelConfig config, int maxPositions, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        using var scope = NewDisposeScope();
+        var inverseFrequencies = InverseFrequencies(config);
+        var positions = arange(maxPositions, dtype: float64);
+        // [positions, head_dim / 2] -> [positions, head_dim]
+        var angles = outer(positions, inverseFrequencies);
+        angles = cat([angles, angles], dim: -1);
+        _cos = angles.cos().to(dtype, device).MoveToOuterDisposeScope();
+        _sin = angles.sin().to(dtype, device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rotates <paramref name="states"/> by the angles of <paramref name="positions"/>.</summary>
+    /// <param name="states">[batch, heads, tokens, head_dim]</param>
+    /// <param name="positions">[batch, tokens], int64</param>
+    public Tensor Apply(Tensor states, Tensor positions)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, tokens) = (positions.shape[0], positions.shape[1]);
+        var headDim = states.shape[^1];
+        // [batch, 1, tokens, head_dim], broadcast over heads
+        var flat = positions.reshape(-1);
+        var cos = _cos.index_select(0, flat).view(batch, 1, tokens, headDim);
+        var sin = _sin.index_select(0, flat).view(batch, 1, tokens, headDim);
+        var halves = states.chunk(2, dim: -1);
+        var rotated = cat([-halves[1], halves[0]], dim: -1);
+        return (states * cos + rotated * sin).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _cos.Dispose();
+        _sin.Dispose();
+    }
+
+    private static Tensor InverseFrequencies(ModelConfig config)
+    {
+        var dim = config.HeadDimension;
+        var inverse = 1.0 / pow(config.RopeTheta, arange(0, dim, 2, dtype: float64) / dim);
+        return config.RopeScaling?.Kind == "llama3" ? Llama3Scaled(inverse, config.RopeScaling) : inverse;
+    }
+
+    // Llama 3 stretches long wavelengths by the factor, keeps short ones, and blends in between.
+    private static Tensor Llama3Scaled(Tensor inverse, RopeScaling scaling)
+    {
+        var lowFreqWavelength = scaling.OriginalMaxPositionEmbeddings / scaling.LowFreqFactor;
+        var highFreqWavelength = scaling.OriginalMaxPositionEmbeddings / scaling.HighFreqFactor;
+        var wavelength = 2 * Math.PI / inverse;
+        var scaled = where(wavelength > lowFreqWavelength, inverse / scaling.Factor, inverse);
+        var smooth = (scaling.OriginalMaxPositionEmbeddings / wavelength - scaling.LowFreqFactor)
+            / (scaling.HighFreqFactor - scaling.LowFreqFactor);
+        var blended = (1 - smooth) * scaled / scaling.Factor + smooth * scaled;
+        var isMedium = (wavelength >= highFreqWavelength).logical_and(wavelength <= lowFreqWavelength);
+        return where(isMedium, blended, scaled);
+    }
+}
