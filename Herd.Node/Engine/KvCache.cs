@@ -20,6 +20,8 @@ public sealed class KvCache : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         Slots = slots;
+        KeyValueHeads = config.KeyValueHeads;
+        QueryGroups = config.NumAttentionHeads / config.KeyValueHeads;
         MaxLength = maxLength;
         DType = dtype;
         Device = device;
@@ -31,6 +33,11 @@ public sealed class KvCache : IDisposable
     public int Slots { get; }
 
     public int MaxLength { get; }
+
+    public int KeyValueHeads { get; }
+
+    /// <summary>Query heads per key-value head (grouped-query attention).</summary>
+    public int QueryGroups { get; }
 
     public ScalarType DType { get; }
 

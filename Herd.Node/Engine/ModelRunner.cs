@@ -23,7 +23,7 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
             positions[i] = batch[i].CachedTokens;
         }
 
-        using var context = ForwardContext.Decode(Cache, positions);
+        using var context = model.DecodeContext(Cache, positions);
         // [batch, 1]
         var inputIds = tensor(lastTokens, dtype: int64, device: Cache.Device).unsqueeze(1);
         var logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);
@@ -48,7 +48,7 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
             ids[i] = sequence.Prompt[chunk.Start + i];
         }
 
-        using var context = ForwardContext.Prefill(Cache, sequence.Slot, chunk.Start, chunk.Length);
+        using var context = model.PrefillContext(Cache, sequence.Slot, chunk.Start, chunk.Length);
         // [1, tokens]
         var inputIds = tensor(ids, dtype: int64, device: Cache.Device).unsqueeze(0);
         var logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);

@@ -1,3 +1,4 @@
+using Herd.Node.Engine;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,6 +53,14 @@ public sealed class CausalLanguageModel : nn.Module
 
     public Device Device => _embedTokens.device;
 
+    /// <summary>The context for a prompt chunk of the sequence in <paramref name="slot"/>.</summary>
+    public ForwardContext PrefillContext(KvCache cache, int slot, int start, int length) =>
+        ForwardContext.Prefill(cache, Rotary, slot, start, length);
+
+    /// <summary>The context for one decode token of each sequence in slots 0..positions.Length-1.</summary>
+    public ForwardContext DecodeContext(KvCache cache, ReadOnlySpan<long> positions) =>
+        ForwardContext.Decode(cache, Rotary, positions);
+
     /// <summary>Runs the model over a prefill chunk or a decode step.</summary>
     /// <param name="inputIds">[batch, tokens] int64</param>
     /// <param name="lastTokenOnly">Compute logits for each sequence's last token only (all generation needs).</param>
@@ -66,7 +75,7 @@ public sealed class CausalLanguageModel : nn.Module
         var hidden = _embedTokens.index_select(0, inputIds.reshape(-1)).view(batch, tokens, -1);
         foreach (var layer in _layers)
         {
-            hidden = layer.Forward(hidden, context, Rotary);
+            hidden = layer.Forward(hidden, context);
         }
 
         if (lastTokenOnly && tokens > 1)

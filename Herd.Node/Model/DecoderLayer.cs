@@ -27,11 +27,12 @@ public sealed class DecoderLayer : nn.Module
 
     /// <param name="hidden">[batch, tokens, hidden]</param>
     /// <returns>[batch, tokens, hidden]</returns>
-    public Tensor Forward(Tensor hidden, ForwardContext context, RotaryEmbedding rotary)
+    public Tensor Forward(Tensor hidden, ForwardContext context)
     {
+        // One scope per layer: temporaries of a long prompt chunk never pile up across layers.
         using var scope = NewDisposeScope();
-        var attended = hidden + _selfAttn.Forward(_inputLayernorm.Forward(hidden), context, rotary);
-        var output = attended + _mlp.Forward(_postAttentionLayernorm.Forward(attended));
+        var attended = _selfAttn.Forward(_inputLayernorm.Forward(hidden), context).add_(hidden);
+        var output = _mlp.Forward(_postAttentionLayernorm.Forward(attended)).add_(attended);
         return output.MoveToOuterDisposeScope();
     }
 }

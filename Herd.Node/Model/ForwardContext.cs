@@ -16,7 +16,10 @@ public sealed class ForwardContext : IDisposable
     private readonly int _prefillSlot;
     private readonly int _prefillStart;
 
-    private ForwardContext(KvCache cache, Tensor positions, int keyLength, Tensor? decodeSlots, Tensor? decodePositions, int prefillSlot, int prefillStart)
+    private readonly Tensor _cos;
+    private readonly Tensor _sin;
+
+    private ForwardContext(KvCache cache, RotaryEmbedding rotary, Tensor positions, int keyLength, Tensor? decodeSlots, Tensor? decodePositions, int prefillSlot, int prefillStart)
     {
         Cache = cache;
         Positions = positions;
@@ -25,7 +28,8 @@ public sealed class ForwardContext : IDisposable
         _decodePositions = decodePositions;
         _prefillSlot = prefillSlot;
         _prefillStart = prefillStart;
-        Mask = CausalMask(positions, keyLength, cache.DType);
+        (_cos, _sin) = rotary.Angles(positions);
+        Mask = CausalMask(positions, keyLength, cache.QueryGroups, cache.KeyValueHeads, cache.DType);
     }
 
     public KvCache Cache { get; }
@@ -33,7 +37,10 @@ public sealed class ForwardContext : IDisposable
     /// <summary>[batch, tokens] int64: the absolute position of every input token.</summary>
     public Tensor Positions { get; }
 
-    /// <summary>[batch, 1, 1, tokens, keys]: 0 where a token may attend to a key, -inf elsewhere.</summary>
+    /// <summary>
+    /// [batch * kv_heads, groups * tokens, keys]: 0 where a token may attend to a key, -inf
+    /// elsewhere, laid out like the grouped attention scores it is added to.
+    /// </summary>
     public Tensor Mask { get; }
 
     /// <summary>How many cached positions the pass attends over (the longest sequence's length).</summary>
@@ -42,17 +49,19 @@ public sealed class ForwardContext : IDisposable
     public int BatchSize => (int)Positions.shape[0];
 
     /// <summary>A chunk of <paramref name="length"/> prompt tokens of the sequence in <paramref name="slot"/>, from <paramref name="start"/>.</summary>
-    public static ForwardContext Prefill(KvCache cache, int slot, int start, int length)
+    public static ForwardContext Prefill(KvCache cache, RotaryEmbedding rotary, int slot, int start, int length)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(rotary);
         var positions = arange(start, start + length, dtype: int64, device: cache.Device).unsqueeze(0);
-        return new ForwardContext(cache, positions, start + length, null, null, slot, start);
+        return new ForwardContext(cache, rotary, positions, start + length, null, null, slot, start);
     }
 
     /// <summary>One new token for each sequence in slots 0..positions.Length-1, at the given positions.</summary>
-    public static ForwardContext Decode(KvCache cache, ReadOnlySpan<long> positions)
+    public static ForwardContext Decode(KvCache cache, RotaryEmbedding rotary, ReadOnlySpan<long> positions)
     {
         ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(rotary);
         var batch = positions.Length;
         var positionTensor = tensor(positions.ToArray(), dtype: int64, device: cache.Device);
         var slots = arange(batch, dtype: int64, device: cache.Device);
@@ -62,7 +71,17 @@ public sealed class ForwardContext : IDisposable
             longest = Math.Max(longest, position);
         }
 
-        return new ForwardContext(cache, positionTensor.unsqueeze(1), (int)longest + 1, slots, positionTensor, -1, -1);
+        return new ForwardContext(cache, rotary, positionTensor.unsqueeze(1), (int)longest + 1, slots, positionTensor, -1, -1);
+    }
+
+    /// <summary>Rotates queries or keys by their tokens' positions ("rotate half" layout).</summary>
+    /// <param name="states">[batch, heads, tokens, head_dim]</param>
+    public Tensor Rotate(Tensor states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        var halves = states.chunk(2, dim: -1);
+        var rotated = cat([halves[1].neg(), halves[0]], dim: -1);
+        return rotated.mul_(_sin).add_(states * _cos);
     }
 
     /// <summary>Stores this pass's keys and values for <paramref name="layer"/> and returns every key and value the pass attends over.</summary>
@@ -95,17 +114,23 @@ public sealed class ForwardContext : IDisposable
     {
         Positions.Dispose();
         Mask.Dispose();
+        _cos.Dispose();
+        _sin.Dispose();
         _decodeSlots?.Dispose();
         _decodePositions?.Dispose();
     }
 
-    private static Tensor CausalMask(Tensor positions, int keyLength, ScalarType dtype)
+    private static Tensor CausalMask(Tensor positions, int keyLength, int groups, int kvHeads, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
+        var (batch, tokens) = (positions.shape[0], positions.shape[1]);
         var keys = arange(keyLength, dtype: int64, device: positions.device).view(1, 1, keyLength);
         // [batch, tokens, keys]: a token sees every key at or before its own position.
         var hidden = keys > positions.unsqueeze(-1);
-        var mask = zeros(hidden.shape, dtype: dtype, device: positions.device).masked_fill(hidden, double.NegativeInfinity);
-        return mask.view(positions.shape[0], 1, 1, positions.shape[1], keyLength).MoveToOuterDisposeScope();
+        var mask = zeros(hidden.shape, dtype: dtype, device: positions.device).masked_fill_(hidden, double.NegativeInfinity);
+        return mask.view(batch, 1, 1, tokens, keyLength)
+            .expand(batch, kvHeads, groups, tokens, keyLength)
+            .reshape(batch * kvHeads, groups * tokens, keyLength)
+            .MoveToOuterDisposeScope();
     }
 }

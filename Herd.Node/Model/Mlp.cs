@@ -3,21 +3,18 @@ using static TorchSharp.torch;
 
 namespace Herd.Node.Model;
 
-/// <summary>The SwiGLU feed-forward block: down(silu(gate(x)) * up(x)).</summary>
+/// <summary>The SwiGLU feed-forward block: down(silu(gate(x)) * up(x)), with gate and up fused.</summary>
 public sealed class Mlp : nn.Module
 {
-    private readonly Projection _gateProj;
-    private readonly Projection _upProj;
+    private readonly FusedProjection _gateUpProj;
     private readonly Projection _downProj;
 
     public Mlp(string prefix, WeightSource weights)
         : base(nameof(Mlp))
     {
-        _gateProj = new Projection(prefix + ".gate_proj", weights, hasBias: false);
-        _upProj = new Projection(prefix + ".up_proj", weights, hasBias: false);
+        _gateUpProj = new FusedProjection([prefix + ".gate_proj", prefix + ".up_proj"], weights, hasBias: false);
         _downProj = new Projection(prefix + ".down_proj", weights, hasBias: false);
-        register_module("gate_proj", _gateProj);
-        register_module("up_proj", _upProj);
+        register_module("gate_up_proj", _gateUpProj);
         register_module("down_proj", _downProj);
     }
 
@@ -25,8 +22,8 @@ public sealed class Mlp : nn.Module
     /// <returns>[batch, tokens, hidden]</returns>
     public Tensor Forward(Tensor hidden)
     {
-        using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(_gateProj.Forward(hidden)) * _upProj.Forward(hidden);
-        return _downProj.Forward(gated).MoveToOuterDisposeScope();
+        // [batch, tokens, 2 * intermediate]
+        var gateUp = _gateUpProj.Forward(hidden).chunk(2, dim: -1);
+        return _downProj.Forward(nn.functional.silu(gateUp[0]).mul_(gateUp[1]));
     }
 }

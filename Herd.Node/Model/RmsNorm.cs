@@ -22,9 +22,7 @@ public sealed class RmsNorm : nn.Module
     public Tensor Forward(Tensor input)
     {
         // input: [..., hidden]
-        using var scope = NewDisposeScope();
-        var variance = input.pow(2).mean([-1], keepdim: true);
-        var normalised = input * rsqrt(variance + _epsilon);
-        return (normalised * _weight).MoveToOuterDisposeScope();
+        var inverseRms = input.square().mean([-1], keepdim: true).add_(_epsilon).rsqrt_();
+        return (input * inverseRms).mul_(_weight);
     }
 }

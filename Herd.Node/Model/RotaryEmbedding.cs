@@ -26,21 +26,17 @@ public sealed class RotaryEmbedding : IDisposable
         _sin = angles.sin().to(dtype, device).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Rotates <paramref name="states"/> by the angles of <paramref name="positions"/>.</summary>
-    /// <param name="states">[batch, heads, tokens, head_dim]</param>
+    /// <summary>Cosines and sines for the given positions, shaped to broadcast over heads.</summary>
     /// <param name="positions">[batch, tokens], int64</param>
-    public Tensor Apply(Tensor states, Tensor positions)
+    /// <returns>Each [batch, 1, tokens, head_dim]</returns>
+    public (Tensor Cos, Tensor Sin) Angles(Tensor positions)
     {
-        using var scope = NewDisposeScope();
+        ArgumentNullException.ThrowIfNull(positions);
         var (batch, tokens) = (positions.shape[0], positions.shape[1]);
-        var headDim = states.shape[^1];
-        // [batch, 1, tokens, head_dim], broadcast over heads
         var flat = positions.reshape(-1);
-        var cos = _cos.index_select(0, flat).view(batch, 1, tokens, headDim);
-        var sin = _sin.index_select(0, flat).view(batch, 1, tokens, headDim);
-        var halves = states.chunk(2, dim: -1);
-        var rotated = cat([-halves[1], halves[0]], dim: -1);
-        return (states * cos + rotated * sin).MoveToOuterDisposeScope();
+        var headDim = _cos.shape[1];
+        return (_cos.index_select(0, flat).view(batch, 1, tokens, headDim),
+            _sin.index_select(0, flat).view(batch, 1, tokens, headDim));
     }
 
     public void Dispose()

@@ -21,7 +21,7 @@ public sealed class ModelForwardTests
 
         using var cache = new KvCache(config, slots: 2, maxLength: 64, float32, CPU);
         const int prefix = 5;
-        using (var context = ForwardContext.Prefill(cache, slot: 0, start: 0, length: prefix))
+        using (var context = model.PrefillContext(cache, slot: 0, start: 0, length: prefix))
         using (var logits = model.Forward(tensor(Tokens[..prefix]).unsqueeze(0), context, lastTokenOnly: true))
         {
             AssertClose(full[prefix - 1], logits[0, 0]);
@@ -29,7 +29,7 @@ public sealed class ModelForwardTests
 
         for (var position = prefix; position < Tokens.Length; position++)
         {
-            using var context = ForwardContext.Decode(cache, [position]);
+            using var context = model.DecodeContext(cache, [position]);
             using var logits = model.Forward(tensor(new[] { Tokens[position] }).view(1, 1), context, lastTokenOnly: true);
             AssertClose(full[position], logits[0, 0]);
         }
@@ -47,7 +47,7 @@ public sealed class ModelForwardTests
         var start = 0;
         foreach (var length in new[] { 4, 1, 7 })
         {
-            using var context = ForwardContext.Prefill(cache, slot: 2, start, length);
+            using var context = model.PrefillContext(cache, slot: 2, start, length);
             using var logits = model.Forward(tensor(Tokens[start..(start + length)]).unsqueeze(0), context, lastTokenOnly: false);
             for (var i = 0; i < length; i++)
             {
@@ -70,16 +70,16 @@ public sealed class ModelForwardTests
         for (var slot = 0; slot < lengths.Length; slot++)
         {
             var prompt = Prompt(slot, lengths[slot]);
-            using var context = ForwardContext.Prefill(cache, slot, 0, prompt.Length);
+            using var context = model.PrefillContext(cache, slot, 0, prompt.Length);
             using var _ = model.Forward(tensor(prompt).unsqueeze(0), context, lastTokenOnly: true);
             // What the next token's logits are when this sequence runs alone (fresh cache, all at once).
             using var soloCache = new KvCache(config, slots: 1, maxLength: 64, float32, CPU);
             long[] extended = [.. prompt, 7];
-            using var soloContext = ForwardContext.Prefill(soloCache, 0, 0, extended.Length);
+            using var soloContext = model.PrefillContext(soloCache, 0, 0, extended.Length);
             alone[slot] = model.Forward(tensor(extended).unsqueeze(0), soloContext, lastTokenOnly: true)[0, 0];
         }
 
-        using var batchContext = ForwardContext.Decode(cache, [.. lengths.Select(length => (long)length)]);
+        using var batchContext = model.DecodeContext(cache, [.. lengths.Select(length => (long)length)]);
         using var batched = model.Forward(full(new long[] { lengths.Length, 1 }, 7L), batchContext, lastTokenOnly: true);
 
         for (var slot = 0; slot < lengths.Length; slot++)
@@ -89,18 +89,20 @@ public sealed class ModelForwardTests
     }
 
     [Fact]
-    public void Model_RegistersEveryWeightUnderItsHuggingFaceName()
+    public void Model_FusesQkvAndGateUp_AndKeepsEveryOtherWeightByName()
     {
         var config = RandomModel.Config(layers: 1);
         using var model = RandomModel.Create(config);
 
-        var names = model.named_parameters().Select(parameter => parameter.name).ToHashSet();
+        var shapes = model.named_parameters().ToDictionary(parameter => parameter.name, parameter => parameter.parameter.shape);
 
-        Assert.Contains("layers.0.self_attn.q_proj.weight", names);
-        Assert.Contains("layers.0.mlp.down_proj.weight", names);
-        Assert.Contains("layers.0.post_attention_layernorm.weight", names);
-        Assert.Contains("lm_head", names);
-        Assert.Equal(config.NumHiddenLayers * 9 + 3, names.Count);
+        // q (4 heads) + k and v (2 heads each), head_dim 8: 64 rows over hidden 32.
+        Assert.Equal([64L, 32L], shapes["layers.0.self_attn.qkv_proj.weight"]);
+        Assert.Equal([128L, 32L], shapes["layers.0.mlp.gate_up_proj.weight"]);
+        Assert.Equal([32L, 64L], shapes["layers.0.mlp.down_proj.weight"]);
+        Assert.Contains("layers.0.post_attention_layernorm.weight", shapes.Keys);
+        Assert.Contains("lm_head", shapes.Keys);
+        Assert.Equal(config.NumHiddenLayers * 6 + 3, shapes.Count);
     }
 
     internal static long[] Prompt(int seed, int length) =>
@@ -109,7 +111,7 @@ public sealed class ModelForwardTests
     private static Tensor FullLogits(CausalLanguageModel model, ModelConfig config)
     {
         using var cache = new KvCache(config, slots: 1, maxLength: 64, float32, CPU);
-        using var context = ForwardContext.Prefill(cache, 0, 0, Tokens.Length);
+        using var context = model.PrefillContext(cache, 0, 0, Tokens.Length);
         return model.Forward(tensor(Tokens).unsqueeze(0), context, lastTokenOnly: false)[0];
     }
 
