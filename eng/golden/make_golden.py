@@ -1,0 +1,660 @@
+#!/usr/bin/python3
+"""Make tiny Hugging Face checkpoints and golden logits for Herd's engine tests.
+
+For every case in CASES this writes, under Herd.Tests/Golden/<case>/:
+
+  config.json         the model's configuration, keys as Hugging Face transformers writes them
+                      (sorted, two-space indent, trailing newline)
+  model.safetensors   random weights with Hugging Face tensor names, in the case's dtype
+  golden.safetensors  input_ids (I64, [T]) and logits (F32, [T, vocab_size]) for PROMPT_IDS
+
+and for llama-gqa also generation.json, the greedy continuation of the prompt.
+
+The logits come from a plain PyTorch forward pass written here, computed in float64 from the
+weights as stored (read back from model.safetensors, so BF16/F16 weights are the rounded values,
+upcast exactly to float64). They are therefore the exact result for the stored checkpoint, up to
+float64 rounding, and then rounded once to float32. The forward pass follows transformers'
+modeling_llama.py / modeling_qwen2.py / modeling_mistral.py (eager attention) and
+modeling_rope_utils.py (default and llama3 inverse frequencies):
+
+  RMSNorm           x * rsqrt(mean(x^2) + eps) * weight
+  rotary            HF "rotate_half" layout: inv_freq = 1 / theta^(arange(0, d, 2) / d),
+                    emb = cat(freqs, freqs), x * cos + rotate_half(x) * sin,
+                    rotate_half(x) = cat(-x[d/2:], x[:d/2])
+  llama3 rope       inv_freq rescaled by wavelength (low_freq_factor, high_freq_factor, factor,
+                    original_max_position_embeddings) exactly as _compute_llama3_parameters
+  attention         causal softmax(q k^T / sqrt(head_dim)) v, KV head j serving query heads
+                    j*n_rep .. j*n_rep+n_rep-1 (repeat_kv), then o_proj
+  MLP               down(silu(gate(x)) * up(x))
+  block             x += attn(input_layernorm(x)); x += mlp(post_attention_layernorm(x))
+  head              model.norm, then lm_head (or embed_tokens transposed when tied)
+
+A second, independently written forward pass (Meta's original layout: q/k rows permuted to
+interleaved pairs, rotation by complex multiplication, frequencies computed one at a time as
+Meta's llama3 reference does, PyTorch's fused scaled-dot-product attention, different RMSNorm
+and SiLU formulations) must agree with the first to 1e-12 (relative), or the script fails.
+
+Weights (all drawn from one torch.Generator per case, seeded from the case's seed, in float64,
+then rounded to the stored dtype):
+
+  lm_head, tied embed_tokens   N(0, 0.4^2)          logits come out with a spread of a few units
+  untied embed_tokens          N(0, 0.05^2)         small, as in real checkpoints, so the first
+                                                    RMSNorm's eps visibly matters
+  q/k/v/o, gate/up, down       N(0, 1/in_features)  each projection roughly preserves scale, so
+                                                    attention is neither uniform nor one-hot
+  q/k/v biases (Qwen2)         N(0, 0.1^2)          large enough that a missing bias shows
+  RMSNorm weights              1 + 0.1 * N(0, 1)    a norm applied without its weight shows
+
+Run it with Debian's PyTorch (no transformers, no safetensors package needed):
+
+  /usr/bin/python3 eng/golden/make_golden.py            # writes Herd.Tests/Golden/
+  /usr/bin/python3 eng/golden/make_golden.py --check    # regenerates in memory, compares bytes
+
+Output is deterministic: fixed seeds, sorted tensor names, fixed JSON formatting.
+"""
+
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+GOLDEN_DIR = os.path.join(REPO_ROOT, "Herd.Tests", "Golden")
+
+# One prompt for every case: bos (1) first, then ids that cover 0 and the last id (vocab 320).
+PROMPT_IDS = [1, 15, 287, 42, 99, 3, 200, 7, 0, 64, 311, 128, 45, 319, 250, 17]
+
+GREEDY_NEW_TOKENS = 8
+
+F64 = torch.float64
+
+# ---------------------------------------------------------------------------------------------
+# Cases. "config" is written to config.json as is (sorted keys), so it holds exactly the keys
+# transformers' LlamaConfig / Qwen2Config / MistralConfig write (transformers_version aside).
+# ---------------------------------------------------------------------------------------------
+
+
+def llama_config(**overrides):
+    config = {
+        "architectures": ["LlamaForCausalLM"],
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "head_dim": 16,
+        "hidden_act": "silu",
+        "hidden_size": 64,
+        "initializer_range": 0.02,
+        "intermediate_size": 160,
+        "max_position_embeddings": 256,
+        "mlp_bias": False,
+        "model_type": "llama",
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "pretraining_tp": 1,
+        "rms_norm_eps": 1e-05,
+        "rope_scaling": None,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": False,
+        "torch_dtype": "float32",
+        "use_cache": True,
+        "vocab_size": 320,
+    }
+    config.update(overrides)
+    return config
+
+
+CASES = [
+    {
+        "name": "llama-gqa",
+        # Seed chosen among a few for a varied greedy continuation whose every step has a clear
+        # winner (top-1 beats top-2 by about 0.5 logits or more).
+        "seed": 1015,
+        "dtype": torch.float32,
+        "config": llama_config(),
+        "generation": True,
+    },
+    {
+        "name": "qwen2-bias",
+        "seed": 1002,
+        "dtype": torch.float32,
+        "config": {
+            "architectures": ["Qwen2ForCausalLM"],
+            "attention_dropout": 0.0,
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+            "hidden_act": "silu",
+            "hidden_size": 64,
+            "initializer_range": 0.02,
+            "intermediate_size": 176,
+            "max_position_embeddings": 256,
+            "max_window_layers": 2,
+            "model_type": "qwen2",
+            "num_attention_heads": 4,
+            "num_hidden_layers": 2,
+            "num_key_value_heads": 2,
+            "rms_norm_eps": 1e-06,
+            "rope_scaling": None,
+            "rope_theta": 1000000.0,
+            "sliding_window": 256,
+            "tie_word_embeddings": True,
+            "torch_dtype": "float32",
+            "use_cache": True,
+            "use_sliding_window": False,
+            "vocab_size": 320,
+        },
+    },
+    {
+        "name": "llama3-bf16",
+        "seed": 1003,
+        "dtype": torch.bfloat16,
+        # head_dim 16, theta 500000, original context 64: of the 8 frequencies, 1 is kept
+        # (wavelength 6.3 < 16), 1 is interpolated (wavelength 32.5) and 6 are divided by 8.
+        "config": llama_config(
+            eos_token_id=[2, 3],
+            max_position_embeddings=512,
+            rope_scaling={
+                "factor": 8.0,
+                "high_freq_factor": 4.0,
+                "low_freq_factor": 1.0,
+                "original_max_position_embeddings": 64,
+                "rope_type": "llama3",
+            },
+            rope_theta=500000.0,
+            tie_word_embeddings=True,
+            torch_dtype="bfloat16",
+        ),
+    },
+    {
+        "name": "mistral-f16",
+        "seed": 1004,
+        "dtype": torch.float16,
+        # 8 heads of 8 over 2 KV heads (4 query heads per KV head); the window (4096) is longer
+        # than the prompt, so it changes nothing.
+        "config": {
+            "architectures": ["MistralForCausalLM"],
+            "attention_dropout": 0.0,
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+            "head_dim": 8,
+            "hidden_act": "silu",
+            "hidden_size": 64,
+            "initializer_range": 0.02,
+            "intermediate_size": 192,
+            "max_position_embeddings": 8192,
+            "model_type": "mistral",
+            "num_attention_heads": 8,
+            "num_hidden_layers": 2,
+            "num_key_value_heads": 2,
+            "rms_norm_eps": 1e-05,
+            "rope_theta": 10000.0,
+            "sliding_window": 4096,
+            "tie_word_embeddings": False,
+            "torch_dtype": "float16",
+            "use_cache": True,
+            "vocab_size": 320,
+        },
+    },
+]
+
+
+class Dims:
+    def __init__(self, config):
+        self.vocab = config["vocab_size"]
+        self.hidden = config["hidden_size"]
+        self.inter = config["intermediate_size"]
+        self.layers = config["num_hidden_layers"]
+        self.heads = config["num_attention_heads"]
+        self.kv_heads = config.get("num_key_value_heads") or self.heads
+        self.head_dim = config.get("head_dim") or self.hidden // self.heads
+        self.eps = config["rms_norm_eps"]
+        self.qkv_bias = config["model_type"] == "qwen2" or config.get("attention_bias", False)
+        self.tied = config["tie_word_embeddings"]
+        assert self.head_dim * self.heads == self.hidden, "the cases keep head_dim = hidden / heads"
+        assert self.heads % self.kv_heads == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# safetensors, by hand
+# ---------------------------------------------------------------------------------------------
+
+ST_DTYPES = {
+    torch.float32: ("F32", np.dtype("<f4")),
+    torch.float16: ("F16", np.dtype("<f2")),
+    torch.bfloat16: ("BF16", np.dtype("<i2")),
+    torch.int64: ("I64", np.dtype("<i8")),
+}
+ST_BY_NAME = {name: (torch_dtype, np_dtype) for torch_dtype, (name, np_dtype) in ST_DTYPES.items()}
+
+
+def tensor_bytes(tensor):
+    tensor = tensor.contiguous()
+    if tensor.dtype == torch.bfloat16:
+        tensor = tensor.view(torch.int16)  # numpy has no bfloat16: move the raw 16 bits
+    array = tensor.numpy()
+    return array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+
+
+def safetensors_bytes(tensors, metadata):
+    """8-byte LE header length, JSON header padded with spaces to 8 bytes, contiguous data."""
+    header = {"__metadata__": dict(metadata)}
+    blobs = []
+    offset = 0
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        data = tensor_bytes(tensor)
+        header[name] = {
+            "dtype": ST_DTYPES[tensor.dtype][0],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+def read_safetensors(data):
+    (length,) = struct.unpack_from("<Q", data, 0)
+    header = json.loads(data[8 : 8 + length].decode("utf-8"))
+    base = 8 + length
+    metadata = header.pop("__metadata__", {})
+    tensors = {}
+    end_of_data = 0
+    for name, entry in header.items():
+        torch_dtype, np_dtype = ST_BY_NAME[entry["dtype"]]
+        begin, end = entry["data_offsets"]
+        count = int(np.prod(entry["shape"], dtype=np.int64))
+        assert end - begin == count * np_dtype.itemsize, name
+        array = np.frombuffer(data, dtype=np_dtype, count=count, offset=base + begin).copy()
+        tensor = torch.from_numpy(array.astype(np_dtype.newbyteorder("="))).reshape(entry["shape"])
+        if torch_dtype == torch.bfloat16:
+            tensor = tensor.view(torch.int16).view(torch.bfloat16)
+        tensors[name] = tensor
+        end_of_data = max(end_of_data, end)
+    assert base + end_of_data == len(data), "trailing bytes after the data section"
+    return tensors, metadata
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights
+# ---------------------------------------------------------------------------------------------
+
+
+def make_weights(case):
+    """The checkpoint's tensors in the case's dtype, drawn in a fixed order from a fixed seed."""
+    d = Dims(case["config"])
+    gen = torch.Generator().manual_seed(case["seed"])
+
+    def normal(shape, std):
+        return torch.randn(shape, generator=gen, dtype=F64) * std
+
+    def linear(out_features, in_features):  # torch.nn.Linear layout: [out, in]
+        return normal((out_features, in_features), 1.0 / math.sqrt(in_features))
+
+    def norm():
+        return 1.0 + 0.1 * normal((d.hidden,), 1.0)
+
+    q_out, kv_out = d.heads * d.head_dim, d.kv_heads * d.head_dim
+    # Untied embeddings are small, as in real checkpoints, so that the first RMSNorm's eps matters
+    # (1e-5 vs 1e-6 moves the logits by ~1e-3 of their range); tied ones double as the output head.
+    w = {"model.embed_tokens.weight": normal((d.vocab, d.hidden), 0.4 if d.tied else 0.05)}
+    for i in range(d.layers):
+        p = f"model.layers.{i}."
+        w[p + "input_layernorm.weight"] = norm()
+        w[p + "self_attn.q_proj.weight"] = linear(q_out, d.hidden)
+        w[p + "self_attn.k_proj.weight"] = linear(kv_out, d.hidden)
+        w[p + "self_attn.v_proj.weight"] = linear(kv_out, d.hidden)
+        if d.qkv_bias:
+            w[p + "self_attn.q_proj.bias"] = normal((q_out,), 0.1)
+            w[p + "self_attn.k_proj.bias"] = normal((kv_out,), 0.1)
+            w[p + "self_attn.v_proj.bias"] = normal((kv_out,), 0.1)
+        w[p + "self_attn.o_proj.weight"] = linear(d.hidden, q_out)
+        w[p + "post_attention_layernorm.weight"] = norm()
+        w[p + "mlp.gate_proj.weight"] = linear(d.inter, d.hidden)
+        w[p + "mlp.up_proj.weight"] = linear(d.inter, d.hidden)
+        w[p + "mlp.down_proj.weight"] = linear(d.hidden, d.inter)
+    w["model.norm.weight"] = norm()
+    if not d.tied:
+        w["lm_head.weight"] = normal((d.vocab, d.hidden), 0.4)
+    return {name: tensor.to(case["dtype"]) for name, tensor in w.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference forward pass (Hugging Face layout)
+# ---------------------------------------------------------------------------------------------
+
+
+def inv_freq(config, llama3_scaling=True):
+    """modeling_rope_utils: _compute_default_rope_parameters, then _compute_llama3_parameters."""
+    d = Dims(config)
+    dim = d.head_dim
+    freq = 1.0 / (config["rope_theta"] ** (torch.arange(0, dim, 2, dtype=torch.int64).to(F64) / dim))
+    scaling = config.get("rope_scaling")
+    if scaling is None or not llama3_scaling:
+        return freq
+    kind = scaling.get("rope_type", scaling.get("type"))
+    assert kind == "llama3", kind
+    factor = scaling["factor"]
+    low_freq_factor = scaling["low_freq_factor"]
+    high_freq_factor = scaling["high_freq_factor"]
+    old_context_len = scaling["original_max_position_embeddings"]
+    low_freq_wavelen = old_context_len / low_freq_factor
+    high_freq_wavelen = old_context_len / high_freq_factor
+    wavelen = 2 * math.pi / freq
+    scaled = torch.where(wavelen > low_freq_wavelen, freq / factor, freq)
+    smooth = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    is_medium = ~(wavelen < high_freq_wavelen) * ~(wavelen > low_freq_wavelen)
+    return torch.where(is_medium, smoothed, scaled)
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def forward(weights, config, ids, dtype=F64, round_to=None, rope=None, interleaved_rope=False, kv_tiled=False):
+    """Logits [T, vocab] for ids, computed in dtype.
+
+    round_to: if set (torch.bfloat16 / torch.float16), every intermediate result is rounded to it,
+    as an engine computing in that precision with float32 accumulation would (used only to
+    estimate errors, never for golden values). rope overrides inv_freq. interleaved_rope applies
+    the rotation to adjacent pairs instead and kv_tiled gives query head h the KV head h % kv_heads
+    instead of h // n_rep (wrong, to show that the golden values catch these mistakes).
+    """
+    d = Dims(config)
+    w = {name: tensor.to(dtype) for name, tensor in weights.items()}
+
+    def r(x):
+        return x if round_to is None else x.to(round_to).to(dtype)
+
+    def linear(x, name):
+        y = x @ w[name + ".weight"].T
+        if name + ".bias" in w:
+            y = y + w[name + ".bias"]
+        return r(y)
+
+    def rms_norm(x, name):
+        variance = x.pow(2).mean(-1, keepdim=True)
+        return r(w[name] * r(x * torch.rsqrt(variance + d.eps)))
+
+    T = len(ids)
+    positions = torch.arange(T, dtype=F64)
+    freqs = torch.outer(positions, inv_freq(config) if rope is None else rope)
+    if interleaved_rope:
+        freqs = freqs.repeat_interleave(2, dim=-1)
+    else:
+        freqs = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = r(freqs.cos().to(dtype)), r(freqs.sin().to(dtype))
+
+    def rotate(x):
+        if interleaved_rope:
+            pairs = x.reshape(*x.shape[:-1], -1, 2)
+            rotated = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).reshape(x.shape)
+            return r(x * cos + rotated * sin)
+        return r(x * cos + rotate_half(x) * sin)
+
+    causal = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+    n_rep = d.heads // d.kv_heads
+
+    x = w["model.embed_tokens.weight"][torch.tensor(ids)]
+    for i in range(d.layers):
+        p = f"model.layers.{i}."
+        h = rms_norm(x, p + "input_layernorm.weight")
+        q = linear(h, p + "self_attn.q_proj").view(T, d.heads, d.head_dim).transpose(0, 1)
+        k = linear(h, p + "self_attn.k_proj").view(T, d.kv_heads, d.head_dim).transpose(0, 1)
+        v = linear(h, p + "self_attn.v_proj").view(T, d.kv_heads, d.head_dim).transpose(0, 1)
+        q, k = rotate(q), rotate(k)
+        if kv_tiled:
+            k, v = k.repeat(n_rep, 1, 1), v.repeat(n_rep, 1, 1)
+        else:  # repeat_kv: [kv, T, D] -> [kv, n_rep, T, D] -> [heads, T, D]
+            k = k[:, None].expand(d.kv_heads, n_rep, T, d.head_dim).reshape(d.heads, T, d.head_dim)
+            v = v[:, None].expand(d.kv_heads, n_rep, T, d.head_dim).reshape(d.heads, T, d.head_dim)
+        scores = r(q @ k.transpose(-1, -2) * d.head_dim**-0.5)
+        scores = scores.masked_fill(causal, float("-inf"))
+        probs = r(torch.softmax(scores, dim=-1))
+        attn = r(probs @ v).transpose(0, 1).reshape(T, d.heads * d.head_dim)
+        x = r(x + linear(attn, p + "self_attn.o_proj"))
+        h = rms_norm(x, p + "post_attention_layernorm.weight")
+        gate = linear(h, p + "mlp.gate_proj")
+        up = linear(h, p + "mlp.up_proj")
+        act = r(r(F.silu(gate)) * up)
+        x = r(x + linear(act, p + "mlp.down_proj"))
+    x = rms_norm(x, "model.norm.weight")
+    head = w["model.embed_tokens.weight"] if d.tied else w["lm_head.weight"]
+    return r(x @ head.T)
+
+
+# ---------------------------------------------------------------------------------------------
+# Independent check: Meta's layout, complex rotation, fused attention
+# ---------------------------------------------------------------------------------------------
+
+
+def to_meta_rows(tensor, heads, head_dim):
+    """Undo transformers' convert_llama_weights_to_hf permute: HF rows (half, half) -> pairs."""
+    rest = tensor.shape[1:]
+    return tensor.reshape(heads, 2, head_dim // 2, *rest).transpose(1, 2).reshape(heads * head_dim, *rest)
+
+
+def meta_frequencies(config):
+    """Rotation frequencies one at a time, as Meta's llama3 reference apply_scaling does."""
+    dim, theta = Dims(config).head_dim, config["rope_theta"]
+    scaling = config.get("rope_scaling")
+    out = []
+    for i in range(dim // 2):
+        freq = 1.0 / theta ** (2 * i / dim)
+        if scaling is not None:
+            old = scaling["original_max_position_embeddings"]
+            low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]
+            wavelen = 2 * math.pi / freq
+            if wavelen < old / high:
+                pass
+            elif wavelen > old / low:
+                freq = freq / scaling["factor"]
+            else:
+                smooth = (old / wavelen - low) / (high - low)
+                freq = (1 - smooth) * freq / scaling["factor"] + smooth * freq
+        out.append(freq)
+    return torch.tensor(out, dtype=F64)
+
+
+def forward_meta(weights, config, ids):
+    d = Dims(config)
+    w = {name: tensor.to(F64) for name, tensor in weights.items()}
+    T = len(ids)
+    sdpa = torch._C._nn._scaled_dot_product_attention  # PyTorch 1.13's fused kernel
+
+    def norm(x, weight):
+        return weight * (x / torch.sqrt((x * x).sum(-1, keepdim=True) / x.shape[-1] + d.eps))
+
+    def proj(x, name, heads=None):
+        weight, bias = w[name + ".weight"], w.get(name + ".bias")
+        if heads is not None:
+            weight = to_meta_rows(weight, heads, d.head_dim)
+            bias = None if bias is None else to_meta_rows(bias, heads, d.head_dim)
+        y = torch.einsum("ti,oi->to", x, weight)
+        return y if bias is None else y + bias
+
+    angles = torch.outer(torch.arange(T, dtype=F64), meta_frequencies(config))
+    turn = torch.polar(torch.ones_like(angles), angles)  # [T, D/2] complex128
+
+    def rotate(x):  # x: [T, H, D] with adjacent (real, imag) pairs
+        xc = torch.view_as_complex(x.reshape(T, x.shape[1], d.head_dim // 2, 2).contiguous())
+        return torch.view_as_real(xc * turn[:, None, :]).reshape(x.shape)
+
+    x = F.embedding(torch.tensor(ids), w["model.embed_tokens.weight"])
+    for i in range(d.layers):
+        p = f"model.layers.{i}."
+        h = norm(x, w[p + "input_layernorm.weight"])
+        q = rotate(proj(h, p + "self_attn.q_proj", d.heads).view(T, d.heads, d.head_dim))
+        k = rotate(proj(h, p + "self_attn.k_proj", d.kv_heads).view(T, d.kv_heads, d.head_dim))
+        v = proj(h, p + "self_attn.v_proj").view(T, d.kv_heads, d.head_dim)
+        n_rep = d.heads // d.kv_heads
+        k = k.repeat_interleave(n_rep, dim=1)
+        v = v.repeat_interleave(n_rep, dim=1)
+        out, _ = sdpa(q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1), None, 0.0, False, True)
+        x = x + proj(out.transpose(0, 1).reshape(T, -1), p + "self_attn.o_proj")
+        h = norm(x, w[p + "post_attention_layernorm.weight"])
+        gate = proj(h, p + "mlp.gate_proj")
+        x = x + proj(gate * torch.sigmoid(gate) * proj(h, p + "mlp.up_proj"), p + "mlp.down_proj")
+    x = norm(x, w["model.norm.weight"])
+    head = w["model.embed_tokens.weight"] if d.tied else w["lm_head.weight"]
+    return torch.einsum("ti,vi->tv", x, head)
+
+
+def check_rotary():
+    """rotate_half on HF rows == complex rotation on Meta rows, for random vectors and angles."""
+    gen = torch.Generator().manual_seed(7)
+    heads, dim, T = 3, 16, 11
+    x = torch.randn(T, heads * dim, generator=gen, dtype=F64)
+    freq = torch.rand(dim // 2, generator=gen, dtype=F64)
+    angles = torch.outer(torch.arange(T, dtype=F64), freq)
+    emb = torch.cat((angles, angles), -1)
+    hf = x.view(T, heads, dim) * emb.cos()[:, None] + rotate_half(x.view(T, heads, dim)) * emb.sin()[:, None]
+    meta_in = to_meta_rows(x.T, heads, dim).T.reshape(T, heads, dim // 2, 2)
+    meta = torch.view_as_real(torch.view_as_complex(meta_in.contiguous()) * torch.polar(torch.ones_like(angles), angles)[:, None])
+    # Back to HF order: Meta pair element (p, 0) is HF index p, (p, 1) is HF index p + dim/2.
+    back = meta.reshape(T, heads, dim // 2, 2).permute(0, 1, 3, 2).reshape(T, heads, dim)
+    err = (hf - back).abs().max().item()
+    assert err < 1e-13, f"rotary check failed: {err}"
+    return err
+
+
+# ---------------------------------------------------------------------------------------------
+# Driver
+# ---------------------------------------------------------------------------------------------
+
+
+def config_text(config):
+    return json.dumps(config, indent=2, sort_keys=True) + "\n"
+
+
+def rel_err(a, b):
+    return ((a - b).abs().max() / b.abs().max()).item()
+
+
+def greedy(weights, config, prompt, steps):
+    ids = list(prompt)
+    margins = []
+    for _ in range(steps):
+        last = forward(weights, config, ids)[-1]
+        top = torch.topk(last, 2).values
+        margins.append((top[0] - top[1]).item())
+        ids.append(int(last.argmax()))
+    return ids[len(prompt):], margins
+
+
+def build_case(case):
+    """Returns {file name: bytes} for the case, and prints its summary."""
+    config = case["config"]
+    name = case["name"]
+    d = Dims(config)
+    files = {"config.json": config_text(config).encode("utf-8")}
+
+    model_bytes = safetensors_bytes(make_weights(case), {"format": "pt"})
+    files["model.safetensors"] = model_bytes
+    weights, _ = read_safetensors(model_bytes)  # golden values come from the bytes as stored
+    assert all(t.dtype == case["dtype"] for t in weights.values())
+    assert ("lm_head.weight" in weights) != d.tied
+
+    logits = forward(weights, config, PROMPT_IDS)
+    meta = forward_meta(weights, config, PROMPT_IDS)
+    agreement = rel_err(meta, logits)
+    assert agreement < 1e-12, f"{name}: the two forward passes disagree ({agreement:.3e})"
+
+    golden = {
+        "input_ids": torch.tensor(PROMPT_IDS, dtype=torch.int64),
+        "logits": logits.to(torch.float32),
+    }
+    files["golden.safetensors"] = safetensors_bytes(
+        golden, {"format": "pt", "case": name, "compute": "float64 forward, rounded to float32"}
+    )
+
+    # How far typical engine precisions land from the golden values (metric: max|a-b| / max|b|).
+    f32 = rel_err(forward(weights, config, PROMPT_IDS, dtype=torch.float32).to(F64), logits)
+    f32_hf_rope = rel_err(
+        forward(weights, config, PROMPT_IDS, dtype=torch.float32, rope=inv_freq(config).float().to(F64)).to(F64),
+        logits,
+    )
+    bf16 = rel_err(forward(weights, config, PROMPT_IDS, dtype=torch.float32, round_to=torch.bfloat16).to(F64), logits)
+    f16 = rel_err(forward(weights, config, PROMPT_IDS, dtype=torch.float32, round_to=torch.float16).to(F64), logits)
+    # And how far common mistakes land (the golden values must catch them).
+    other_eps = dict(config, rms_norm_eps=1e-6 if config["rms_norm_eps"] != 1e-6 else 1e-5)
+    mistakes = {
+        f"rms_norm_eps {other_eps['rms_norm_eps']:g}": rel_err(forward(weights, other_eps, PROMPT_IDS), logits),
+        "interleaved rope": rel_err(forward(weights, config, PROMPT_IDS, interleaved_rope=True), logits),
+        "KV heads tiled": rel_err(forward(weights, config, PROMPT_IDS, kv_tiled=True), logits),
+    }
+    if config.get("rope_scaling"):
+        mistakes["llama3 scaling ignored"] = rel_err(
+            forward(weights, config, PROMPT_IDS, rope=inv_freq(config, llama3_scaling=False)), logits
+        )
+    if d.qkv_bias:
+        no_bias = {k: v for k, v in weights.items() if not k.endswith(".bias")}
+        mistakes["q/k/v biases ignored"] = rel_err(forward(no_bias, config, PROMPT_IDS), logits)
+
+    params = sum(t.numel() for t in weights.values())
+    print(f"{name}: {config['architectures'][0]}, {case['dtype']}, {params} parameters, "
+          f"{len(weights)} tensors")
+    print(f"  logits [{len(PROMPT_IDS)}, {d.vocab}]: min {logits.min().item():.4f}, "
+          f"max {logits.max().item():.4f}, std {logits.std().item():.4f}")
+    print(f"  second implementation agrees to {agreement:.2e}")
+    print(f"  error of an engine computing in float32 {f32:.2e} (float32 inv_freq as HF: {f32_hf_rope:.2e}), "
+          f"bfloat16 {bf16:.2e}, float16 {f16:.2e}")
+    print("  " + ", ".join(f"{k}: {v:.2e}" for k, v in mistakes.items()))
+    if config.get("rope_scaling"):
+        print(f"  inv_freq default {[round(v, 6) for v in inv_freq(config, False).tolist()]}")
+        print(f"  inv_freq llama3  {[round(v, 6) for v in inv_freq(config).tolist()]}")
+
+    if case.get("generation"):
+        new_ids, margins = greedy(weights, config, PROMPT_IDS, GREEDY_NEW_TOKENS)
+        assert min(margins) > 1e-2, f"{name}: a greedy step is a near tie ({min(margins):.3e})"
+        files["generation.json"] = (
+            json.dumps({"prompt_ids": PROMPT_IDS, "greedy_ids": new_ids}) + "\n"
+        ).encode("utf-8")
+        print(f"  greedy {new_ids}, smallest top-1/top-2 logit gap {min(margins):.4f}")
+    for file_name, data in files.items():
+        print(f"  {file_name:20} {len(data):8} bytes")
+    return files
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="compare with the files on disk instead of writing them; exit 1 on a difference")
+    parser.add_argument("--out", default=GOLDEN_DIR, help=f"output folder (default {GOLDEN_DIR})")
+    args = parser.parse_args()
+
+    torch.set_num_threads(1)  # one thread: the same summation order on every run
+    print(f"rotary layouts agree to {check_rotary():.1e}")
+    different = []
+    for case in CASES:
+        folder = os.path.join(args.out, case["name"])
+        for file_name, data in build_case(case).items():
+            path = os.path.join(folder, file_name)
+            if args.check:
+                if not os.path.exists(path) or open(path, "rb").read() != data:
+                    different.append(path)
+            else:
+                os.makedirs(folder, exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(data)
+    if args.check:
+        for path in different:
+            print(f"differs: {path}")
+        print("all files identical" if not different else f"{len(different)} files differ")
+        return 1 if different else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
