@@ -26,8 +26,9 @@ public sealed class KvCache : IDisposable
         DType = dtype;
         Device = device;
         long[] shape = [slots, config.KeyValueHeads, maxLength, config.HeadDimension];
-        _keys = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => zeros(shape, dtype: dtype, device: device))];
-        _values = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => zeros(shape, dtype: dtype, device: device))];
+        // Owned by the cache, whatever scope it was created in.
+        _keys = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => zeros(shape, dtype: dtype, device: device).DetachFromDisposeScope())];
+        _values = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => zeros(shape, dtype: dtype, device: device).DetachFromDisposeScope())];
     }
 
     public int Slots { get; }

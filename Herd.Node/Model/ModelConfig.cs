@@ -56,6 +56,9 @@ public sealed record ModelConfig
     /// <summary>Llama's switch for biases on the attention projections; Qwen2 always has q, k and v biases.</summary>
     public bool AttentionBias { get; init; }
 
+    /// <summary>Llama's switch for biases on the MLP projections; not supported.</summary>
+    public bool MlpBias { get; init; }
+
     public string HiddenAct { get; init; } = "silu";
 
     [JsonConverter(typeof(TokenIdListConverter))]
@@ -147,6 +150,7 @@ public sealed record ModelConfig
         Require(HeadDimension % 2 == 0, "the head dimension must be even for rotary embeddings");
         Require(MaxPositionEmbeddings > 0, "max_position_embeddings must be positive");
         Require(HiddenAct == "silu", $"hidden_act '{HiddenAct}' is not supported (only silu)");
+        Require(!MlpBias, "mlp_bias true is not supported");
         Require(RopeScaling is null || RopeScaling.Kind is "llama3" or "default",
             $"rope_scaling type '{RopeScaling?.Kind}' is not supported (only llama3)");
         return this;

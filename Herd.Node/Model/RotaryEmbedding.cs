@@ -22,8 +22,9 @@ public sealed class RotaryEmbedding : IDisposable
         // [positions, head_dim / 2] -> [positions, head_dim]
         var angles = outer(positions, inverseFrequencies);
         angles = cat([angles, angles], dim: -1);
-        _cos = angles.cos().to(dtype, device).MoveToOuterDisposeScope();
-        _sin = angles.sin().to(dtype, device).MoveToOuterDisposeScope();
+        // The tables live as long as the model, whatever scope it was built in.
+        _cos = angles.cos().to(dtype, device).DetachFromDisposeScope();
+        _sin = angles.sin().to(dtype, device).DetachFromDisposeScope();
     }
 
     /// <summary>Cosines and sines for the given positions, shaped to broadcast over heads.</summary>

@@ -1,0 +1,27 @@
+using Herd.Node.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Herd.Node.Model;
+
+/// <summary>Builds a <see cref="CausalLanguageModel"/> from a Hugging Face snapshot folder.</summary>
+public static class ModelLoader
+{
+    /// <param name="maxPositions">The longest sequence to serve; sizes the rotary tables.</param>
+    /// <param name="dtype">What the weights are converted to on load (the engine computes in it).</param>
+    /// <exception cref="ModelLoadException">A file or tensor is missing or malformed; the message names it.</exception>
+    public static CausalLanguageModel Load(string modelFolder, ModelConfig config, int maxPositions, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        using var checkpoint = Checkpoint.Open(modelFolder);
+        using var scope = NewDisposeScope();
+        var model = new CausalLanguageModel(config, name => checkpoint.Load(name, dtype, device), maxPositions, dtype, device);
+        // The parameters now hold the weights; everything else loading made can go.
+        foreach (var parameter in model.parameters())
+        {
+            parameter.DetachFromDisposeScope();
+        }
+
+        return model;
+    }
+}
