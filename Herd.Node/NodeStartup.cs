@@ -8,7 +8,7 @@ public sealed partial class NodeStartup(IOptions<NodeOptions> options, ILogger<N
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var device = ComputeDevice.Select(options.Value);
+        var device = ComputeDevice.Select(options.Value.Device, options.Value.Threads);
         LogNodeUp(options.Value.NodeId, device);
         return Task.CompletedTask;
     }

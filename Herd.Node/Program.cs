@@ -1,4 +1,10 @@
+using Herd.Node.Cli;
 using Herd.Node.Extensions;
+
+if (NodeCommandLine.Handles(args))
+{
+    return await NodeCommandLine.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,4 +15,5 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -89,7 +89,7 @@ public sealed partial class EngineLoop
 
     private void Accept(Sequence sequence, SampledToken token)
     {
-        if (_endOfSequence.Contains(token.TokenId))
+        if (_endOfSequence.Contains(token.TokenId) && !sequence.Sampling.Parameters.IgnoreEndOfSequence)
         {
             Finish(sequence, FinishReason.Stop);
             return;

@@ -15,9 +15,13 @@ public sealed record EngineOptions
     [Range(2, 65536)]
     public int MaxBatchedTokens { get; init; } = 512;
 
-    /// <summary>Longest sequence served; 0 uses the model's context length. Bounds the KV cache.</summary>
+    /// <summary>
+    /// Longest sequence served, prompt and output together, capped by the model's own context
+    /// length; 0 serves the model's full context. The KV cache is preallocated for MaxSequences
+    /// sequences of this length, so it bounds memory.
+    /// </summary>
     [Range(0, 1 << 20)]
-    public int MaxContextLength { get; init; }
+    public int MaxContextLength { get; init; } = 4096;
 
     /// <summary><c>auto</c> (float32 on CPU, bfloat16 on CUDA), <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</summary>
     [RegularExpression("^(auto|float32|bfloat16|float16)$", ErrorMessage = "Herd:Node:Engine:DType must be auto, float32, bfloat16 or float16.")]

@@ -7,6 +7,15 @@ namespace Herd.Node.Engine;
 /// <summary>Turns what the scheduler chose into forward passes over the model and the KV cache.</summary>
 public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
 {
+    /// <summary>
+    /// Decode steps of at most this many sequences run on one CPU thread. Their work is a chain of
+    /// small operations, and handing each to a second thread costs more than it saves; reading
+    /// the weights, which dominates, runs as fast on one core as on two.
+    /// </summary>
+    public const int SingleThreadedDecodeBatch = 2;
+
+    private readonly int _threads = torch.get_num_threads();
+
     public KvCache Cache { get; } = cache;
 
     /// <summary>One new token for each of <paramref name="batch"/>, which occupy slots 0..n-1 in order.</summary>
@@ -26,7 +35,25 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
         using var context = model.DecodeContext(Cache, positions);
         // [batch, 1]
         var inputIds = tensor(lastTokens, dtype: int64, device: Cache.Device).unsqueeze(1);
-        var logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);
+        var singleThreaded = Cache.Device.type == DeviceType.CPU && batch.Count <= SingleThreadedDecodeBatch && _threads > 1;
+        if (singleThreaded)
+        {
+            torch.set_num_threads(1);
+        }
+
+        Tensor logits;
+        try
+        {
+            logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);
+        }
+        finally
+        {
+            if (singleThreaded)
+            {
+                torch.set_num_threads(_threads);
+            }
+        }
+
         foreach (var sequence in batch)
         {
             sequence.CachedTokens++;

@@ -43,6 +43,9 @@ public sealed record SamplingParameters
     /// <summary>Also report log-probabilities when <see cref="TopLogprobs"/> is 0.</summary>
     public bool Logprobs { get; init; }
 
+    /// <summary>Keep generating past end-of-sequence tokens (for benchmarks that need a set length).</summary>
+    public bool IgnoreEndOfSequence { get; init; }
+
     public bool IsGreedy => Temperature == 0f;
 
     public bool HasPenalties => RepetitionPenalty != 1f || FrequencyPenalty != 0f || PresencePenalty != 0f;

@@ -21,5 +21,25 @@ internal static class HerdTinyCorpus
         can ask me about the weather, the time, or the name of a river. I do not know very much, because I
         have only read these few lines, but I will answer you with the words that I have learned. Thank you
         for asking, and have a good day.
+
+        The shepherd counts the animals every evening before the light is gone. She walks along the fence,
+        looks at the tracks in the mud, and listens for the bells. If one of them is missing, she takes her
+        lantern and her dog and goes back over the hills until she finds it. Most nights nothing is wrong,
+        and the counting takes only a few minutes; but she counts anyway, because the one night she does not
+        would be the night it mattered. Over the years she has learned which animals wander, which ones
+        follow, and which ones lead the others to the river in the morning.
+
+        Numbers help us to keep track of things: one, two, three, four, five, six, seven, eight, nine, ten.
+        A small model can count too, after a fashion. It reads the words that came before, looks at what it
+        has seen in its training, and guesses the word that is most likely to come next. The guess is not
+        always right, but it is often good enough to be useful, and when it is wrong the person reading the
+        answer can ask again, or ask in a different way. Questions and answers, requests and responses,
+        tokens and streams: the words change, but the pattern stays the same.
+
+        Weather reports for the week: on Monday the morning will be cold and clear, with a light wind from
+        the north. Tuesday brings clouds and some rain in the afternoon. On Wednesday and Thursday the rain
+        continues, heavier in the mountains than in the valleys. Friday will be dry again, and the weekend
+        should be warm and sunny, a good time for walking, for working in the garden, or for sitting outside
+        with friends and talking about nothing in particular until the stars come out.
         """;
 }

@@ -1,4 +1,3 @@
-using Herd.Node;
 using Herd.Node.Engine;
 using TorchSharp;
 
@@ -22,7 +21,7 @@ public sealed class TorchSharpNativeTests
     [Fact]
     public void Select_Cpu_UsesTheCpuWithTheConfiguredThreads()
     {
-        var device = ComputeDevice.Select(new NodeOptions { Device = "cpu", Threads = 1 });
+        var device = ComputeDevice.Select("cpu", threads: 1);
 
         Assert.Equal(DeviceType.CPU, device.Device.type);
         Assert.Equal(1, device.Threads);

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using Herd.Node.Cli.Bench;
+
+namespace Herd.Node.Cli;
+
+/// <summary>
+/// <c>bench</c>: measures the engine side by side in one run: the machine's matrix-vector
+/// bandwidth and the decode limit it implies, prefill and decode speeds, time to first token,
+/// memory. Prints a Markdown table on standard output.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var tokens = new Option<int>("--tokens") { Description = "tokens each decode request generates", DefaultValueFactory = _ => 128 };
+        var prompt = new Option<int>("--prompt-tokens") { Description = "length of the long prompt for prefill and time to first token", DefaultValueFactory = _ => 512 };
+        var batches = new Option<int[]>("--batches") { Description = "concurrent sequences to measure aggregate decode at", DefaultValueFactory = _ => [4, 16, 32], AllowMultipleArgumentsPerToken = true };
+        var soak = new Option<int>("--soak") { Description = "also run this many short requests and report resident memory along the way" };
+        var chunk = new Option<int>("--max-batched-tokens") { Description = "tokens per engine iteration (prompt chunk size)", DefaultValueFactory = _ => 512 };
+        var model = new ModelArguments(defaultMaxSequences: 32);
+        var command = new Command("bench", "Benchmark the engine on a local model.") { tokens, prompt, batches, soak, chunk };
+        model.AddTo(command);
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            using var loggers = CliLogging.Create();
+            await using var served = model.Load(parsed, loggers, parsed.GetValue(chunk));
+            var report = new BenchReport(Console.Out);
+            var benchmark = new EngineBenchmark(served);
+            var generated = parsed.GetValue(tokens);
+            var promptTokens = parsed.GetValue(prompt);
+
+            var bandwidth = BandwidthProbe.MatrixVectorBytesPerSecond();
+            var limit = bandwidth / served.WeightBytes;
+            report.Row("model", string.Create(CultureInfo.InvariantCulture,
+                $"{served.Name}: {served.ParameterCount / 1e6:F1}M parameters, {served.WeightBytes / 1e6:F0} MB, on {served.Device}"));
+            report.Row("matrix-vector bandwidth (libtorch, 8192x8192 float32)", $"{bandwidth / 1e9:F1} GB/s");
+            report.Row("batch-1 decode limit (bandwidth / weight bytes per token)", $"{limit:F1} tokens/s");
+
+            await benchmark.RunAsync(16, 16, seed: 0, cancellationToken);
+            var single = await benchmark.RunAsync(16, generated, seed: 1, cancellationToken);
+            report.Row("decode, batch 1", $"{single.DecodeTokensPerSecond:F1} tokens/s ({single.DecodeTokensPerSecond / limit:P0} of the limit)");
+            foreach (var concurrency in parsed.GetRequiredValue(batches))
+            {
+                var aggregate = await benchmark.DecodeTokensPerSecondAsync(concurrency, generated);
+                report.Row($"decode, {concurrency} concurrent (aggregate)", $"{aggregate:F1} tokens/s ({aggregate / single.DecodeTokensPerSecond:F1}x batch 1)");
+            }
+
+            var longPrompt = await benchmark.RunAsync(promptTokens, 2, seed: 2, cancellationToken);
+            report.Row($"prefill, {promptTokens}-token prompt alone", $"{promptTokens / longPrompt.TimeToFirstToken.TotalSeconds:F0} tokens/s");
+            report.Row($"time to first token, {promptTokens}-token prompt alone", $"{longPrompt.TimeToFirstToken.TotalMilliseconds:F0} ms");
+            var underLoad = await benchmark.TimeToFirstTokenUnderLoadAsync(promptTokens, decoding: 8);
+            report.Row($"time to first token, {promptTokens}-token prompt while 8 sequences decode", $"{underLoad.TotalMilliseconds:F0} ms");
+            report.Row("KV cache (preallocated)", $"{served.Engine.KvCacheBytes / 1e6:F0} MB");
+            report.Row("peak resident memory", $"{ProcessMemory.PeakResidentBytes / 1e6:F0} MB");
+
+            var soakRequests = parsed.GetValue(soak);
+            if (soakRequests > 0)
+            {
+                await SoakAsync(benchmark, soakRequests, report);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Many short requests in waves; resident memory should level off, not climb.</summary>
+    private static async Task SoakAsync(EngineBenchmark benchmark, int requests, BenchReport report)
+    {
+        const int wave = 16;
+        var checkpoints = new[] { requests / 10, requests / 2, requests };
+        for (var done = 0; done < requests;)
+        {
+            var size = Math.Min(wave, requests - done);
+            await Task.WhenAll(Enumerable.Range(done, size).Select(seed => benchmark.RunAsync(24, 8, seed)));
+            var before = done;
+            done += size;
+            if (checkpoints.Any(checkpoint => before < checkpoint && done >= checkpoint))
+            {
+                report.Row($"resident memory after {done} requests", $"{ProcessMemory.ResidentBytes / 1e6:F0} MB");
+            }
+        }
+    }
+}

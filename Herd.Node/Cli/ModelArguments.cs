@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Herd.Node.Engine;
+using Herd.Node.Models;
+using Herd.Node.Serving;
+using Microsoft.Extensions.Logging;
+
+namespace Herd.Node.Cli;
+
+/// <summary>The command-line options that say which model to load and how to run it.</summary>
+internal sealed class ModelArguments
+{
+    private readonly Option<string> _model = new("--model") { Description = "A Hugging Face snapshot folder, or a built-in model: herd-tiny, herd-bench", DefaultValueFactory = _ => BuiltInModels.HerdTiny.Name };
+    private readonly Option<string> _device = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _dtype = new("--dtype") { Description = "auto (float32 on CPU, bfloat16 on CUDA), float32, bfloat16 or float16", DefaultValueFactory = _ => "auto" };
+    private readonly Option<int> _threads = new("--threads") { Description = "libtorch CPU threads (0: libtorch's choice)" };
+    private readonly Option<int> _maxContext = new("--max-context") { Description = "longest sequence served, prompt and output (0: the model's own)", DefaultValueFactory = _ => 4096 };
+    private readonly Option<int> _maxSequences;
+
+    public ModelArguments(int defaultMaxSequences)
+    {
+        _maxSequences = new("--max-sequences") { Description = "sequences the engine runs at once", DefaultValueFactory = _ => defaultMaxSequences };
+        _device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        _dtype.AcceptOnlyFromAmong("auto", "float32", "bfloat16", "float16");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _model, _device, _dtype, _threads, _maxContext, _maxSequences })
+        {
+            command.Add(option);
+        }
+    }
+
+    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512)
+    {
+        var name = parsed.GetRequiredValue(_model);
+        var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggers.CreateLogger<ModelLocator>()).Locate(name);
+        var maxSequences = parsed.GetValue(_maxSequences);
+        var options = new ServedModelOptions
+        {
+            Device = parsed.GetRequiredValue(_device),
+            Threads = parsed.GetValue(_threads),
+            Engine = new EngineOptions
+            {
+                MaxSequences = maxSequences,
+                MaxBatchedTokens = Math.Max(maxBatchedTokens, maxSequences + 1),
+                MaxContextLength = parsed.GetValue(_maxContext),
+                DType = parsed.GetRequiredValue(_dtype),
+            },
+        };
+        return ServedModel.Load(name, folder, options, loggers);
+    }
+}

@@ -1,0 +1,47 @@
+using Herd.Node.Model;
+using Herd.Node.Tokenization;
+
+namespace Herd.Node.Models;
+
+/// <summary>The models Herd can make on the spot, by name.</summary>
+public static class BuiltInModels
+{
+    /// <summary>The default model: small enough to serve and test on any machine.</summary>
+    public static readonly BuiltInModel HerdTiny = new(
+        "herd-tiny",
+        "a small Llama-architecture test model with random weights (it writes noise)",
+        Llama(hidden: 128, layers: 4, heads: 4, kvHeads: 2, intermediate: 352, maxPositions: 2048),
+        Seed: 20261125);
+
+    /// <summary>The benchmark model: 60M parameters, big enough that decoding is bound by memory bandwidth.</summary>
+    public static readonly BuiltInModel HerdBench = new(
+        "herd-bench",
+        "a 60M-parameter Llama-architecture benchmark model with random weights (it writes noise)",
+        Llama(hidden: 1024, layers: 5, heads: 16, kvHeads: 8, intermediate: 2816, maxPositions: 2048),
+        Seed: 20261126);
+
+    public static IReadOnlyList<BuiltInModel> All { get; } = [HerdTiny, HerdBench];
+
+    public static BuiltInModel? Find(string name) =>
+        All.FirstOrDefault(model => string.Equals(model.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    // Both use herd-tiny's tokenizer: Llama 3's shape, BOS added, Llama 3's chat template.
+    private static ModelConfig Llama(int hidden, int layers, int heads, int kvHeads, int intermediate, int maxPositions) => new()
+    {
+        Architectures = ["LlamaForCausalLM"],
+        ModelType = "llama",
+        VocabSize = HerdTinyTokenizer.VocabSize,
+        HiddenSize = hidden,
+        IntermediateSize = intermediate,
+        NumHiddenLayers = layers,
+        NumAttentionHeads = heads,
+        NumKeyValueHeads = kvHeads,
+        MaxPositionEmbeddings = maxPositions,
+        RmsNormEps = 1e-5,
+        RopeTheta = 500000,
+        TieWordEmbeddings = true,
+        BosTokenId = [HerdTinyTokenizer.BeginOfTextId],
+        EosTokenId = [HerdTinyTokenizer.EndOfTextId, HerdTinyTokenizer.EndOfTurnId],
+        TorchDtype = "float32",
+    };
+}

@@ -1,0 +1,117 @@
+using Herd.Node.Engine;
+using Herd.Node.Model;
+using Herd.Node.Tokenization;
+using Microsoft.Extensions.Logging;
+
+namespace Herd.Node.Serving;
+
+/// <summary>
+/// One model ready to serve: its config, tokenizer, weights and engine. Prompts are tokenized
+/// and chats rendered here, beside the engine thread, so the engine loop only sees token ids.
+/// </summary>
+public sealed class ServedModel : IAsyncDisposable
+{
+    private readonly CausalLanguageModel _model;
+
+    private ServedModel(string name, ModelConfig config, GenerationConfig generation, ModelTokenizer tokenizer, CausalLanguageModel model, EngineLoop engine, ComputeDevice device)
+    {
+        Name = name;
+        Config = config;
+        Tokenizer = tokenizer;
+        _model = model;
+        Engine = engine;
+        Device = device;
+        DefaultSampling = Defaults(generation);
+    }
+
+    public string Name { get; }
+
+    public ModelConfig Config { get; }
+
+    public ModelTokenizer Tokenizer { get; }
+
+    public EngineLoop Engine { get; }
+
+    public ComputeDevice Device { get; }
+
+    /// <summary>Sampling as the model's generation_config.json recommends; requests override fields with <c>with</c>.</summary>
+    public SamplingParameters DefaultSampling { get; }
+
+    public long ParameterCount => _model.parameters().Sum(parameter => parameter.numel());
+
+    public long WeightBytes => _model.parameters().Sum(parameter => parameter.numel() * parameter.ElementSize);
+
+    /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
+    public static ServedModel Load(string name, string folder, ServedModelOptions options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var config = ModelConfig.Load(folder);
+        var generation = GenerationConfig.Load(folder);
+        var tokenizer = ModelTokenizer.Load(folder);
+        if (tokenizer.VocabSize > config.VocabSize)
+        {
+            throw new ModelLoadException(
+                $"{folder}: the tokenizer has {tokenizer.VocabSize} tokens but the model only {config.VocabSize} (vocab_size); they do not belong together.");
+        }
+
+        var device = ComputeDevice.Select(options.Device, options.Threads);
+        var contextLength = options.Engine.MaxContextLength > 0
+            ? Math.Min(options.Engine.MaxContextLength, config.ContextLength)
+            : config.ContextLength;
+        var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device);
+        HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];
+        var engine = new EngineLoop(model, options.Engine, tokenizer.CreateDetokenizer, endOfSequence, loggerFactory.CreateLogger<EngineLoop>());
+        return new ServedModel(name, config, generation, tokenizer, model, engine, device);
+    }
+
+    /// <summary>Tokenizes (or renders and tokenizes) the input and streams what the engine generates.</summary>
+    /// <exception cref="InvalidRequestException">The input or parameters cannot be run; the message says why.</exception>
+    public IAsyncEnumerable<GenerationEvent> GenerateAsync(string requestId, PromptInput input, SamplingParameters sampling, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var tokens = Tokenizer.Encode(input.Chat is { } chat ? Render(chat) : input.Text!);
+        return Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        _model.Dispose();
+    }
+
+    private string Render(IReadOnlyList<ChatTurn> chat)
+    {
+        if (Tokenizer.ChatTemplate is not { } template)
+        {
+            throw new InvalidRequestException($"Model {Name} has no chat template (tokenizer_config.json has none): send a plain prompt instead of chat messages.");
+        }
+
+        try
+        {
+            return template.Render(chat, addGenerationPrompt: true);
+        }
+        catch (UnsupportedChatTemplateException error)
+        {
+            throw new InvalidRequestException($"Model {Name}: {error.Message}", error);
+        }
+        catch (ArgumentException error)
+        {
+            throw new InvalidRequestException($"Model {Name} cannot render these chat messages: {error.Message}", error);
+        }
+    }
+
+    private static SamplingParameters Defaults(GenerationConfig generation)
+    {
+        var defaults = new SamplingParameters();
+        return defaults with
+        {
+            // Authors who set do_sample false intend greedy decoding.
+            Temperature = generation.DoSample == false ? 0 : generation.Temperature ?? defaults.Temperature,
+            TopK = generation.TopK ?? defaults.TopK,
+            TopP = generation.TopP ?? defaults.TopP,
+            MinP = generation.MinP ?? defaults.MinP,
+            RepetitionPenalty = generation.RepetitionPenalty ?? defaults.RepetitionPenalty,
+        };
+    }
+}
