@@ -11,6 +11,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _standardOutput = new();
     private readonly Lock _outputLock = new();
     private readonly string _name;
 
@@ -36,6 +37,18 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Only what the process wrote to standard output, in full (line breaks as written).</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_outputLock)
+            {
+                return _standardOutput.ToString();
+            }
+        }
+    }
+
     public static ChildProcess Start(string name, ProcessStartInfo startInfo)
     {
         startInfo.RedirectStandardOutput = true;
@@ -44,8 +57,8 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process);
-        process.OutputDataReceived += (_, e) => child.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        process.OutputDataReceived += (_, e) => child.Append(e.Data, standardOutput: true);
+        process.ErrorDataReceived += (_, e) => child.Append(e.Data, standardOutput: false);
         if (!process.Start())
         {
             throw new InvalidOperationException($"Could not start {name} ({startInfo.FileName}).");
@@ -117,7 +130,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool standardOutput)
     {
         if (line is null)
         {
@@ -127,6 +140,10 @@ internal sealed class ChildProcess : IAsyncDisposable
         lock (_outputLock)
         {
             _output.AppendLine(line);
+            if (standardOutput)
+            {
+                _standardOutput.AppendLine(line);
+            }
         }
     }
 }
