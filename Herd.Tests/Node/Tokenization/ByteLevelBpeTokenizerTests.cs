@@ -194,7 +194,7 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
             ["eos_token"] = new JsonObject { ["content"] = "<|end_of_text|>", ["special"] = true },
             ["chat_template"] = new JsonArray(
                 new JsonObject { ["name"] = "tool_use", ["template"] = "{{ 'tools' }}" },
-                new JsonObject { ["name"] = "default", ["template"] = Llama3ChatTemplate }),
+                new JsonObject { ["name"] = "default", ["template"] = OfficialChatTemplates.Llama3Instruct }),
         });
 
         var tokenizer = ModelTokenizer.Load(_folder.Path);
