@@ -1,4 +1,5 @@
 using System.Text;
+using Herd.Node.Engine;
 
 namespace Herd.Node.Tokenization;
 
@@ -10,7 +11,7 @@ namespace Herd.Node.Tokenization;
 /// <see cref="ModelTokenizer.Decode"/> of all the ids. One instance follows one sequence and is
 /// not thread-safe.
 /// </summary>
-public sealed class StreamingDetokenizer
+public sealed class StreamingDetokenizer : ITextDecoder
 {
     private readonly TokenTable _tokens;
 
