@@ -44,7 +44,11 @@ internal static class BpeTrainer
         return (vocabulary, merges);
     }
 
-    /// <summary>The pair seen most often (at least twice), ties broken ordinally.</summary>
+    /// <summary>
+    /// The pair seen most often, ties broken ordinally. Like Hugging Face's trainer without a
+    /// minimum frequency, a pair seen once still merges: herd-tiny's short corpus has fewer than
+    /// <see cref="HerdTinyTokenizer.LearnedTokenCount"/> pairs that occur twice.
+    /// </summary>
     private static (string Left, string Right)? MostFrequentPair(List<(List<string> Symbols, int Count)> corpus)
     {
         var counts = new Dictionary<(string, string), int>();
@@ -58,7 +62,7 @@ internal static class BpeTrainer
         }
 
         (string Left, string Right)? best = null;
-        var bestCount = 1;
+        var bestCount = 0;
         foreach (var (pair, count) in counts)
         {
             if (count > bestCount || (count == bestCount && best is { } current && Compare(pair, current) < 0))

@@ -12,7 +12,4 @@ internal abstract class ChatFormat
     /// <summary>The first turn when it is a system prompt, and the turns after it.</summary>
     protected static (string? System, IReadOnlyList<ChatTurn> Others) SplitSystem(IReadOnlyList<ChatTurn> turns) =>
         turns[0].Role == ChatTurn.SystemRole ? (turns[0].Content, turns.Skip(1).ToList()) : (null, turns);
-
-    /// <summary>Jinja's <c>trim</c> and Python's <c>strip()</c>: surrounding whitespace.</summary>
-    protected static string Trim(string text) => text.Trim();
 }

@@ -28,11 +28,11 @@ internal sealed class Llama2ChatFormat(string bosToken, string eosToken) : ChatF
                 : turn.Content;
             if (turn.Role == ChatTurn.UserRole)
             {
-                text.Append(bosToken).Append("[INST] ").Append(Trim(content)).Append(" [/INST]");
+                text.Append(bosToken).Append("[INST] ").Append(JinjaFilters.Trim(content)).Append(" [/INST]");
             }
             else if (turn.Role == ChatTurn.AssistantRole)
             {
-                text.Append(' ').Append(Trim(content)).Append(' ').Append(eosToken);
+                text.Append(' ').Append(JinjaFilters.Trim(content)).Append(' ').Append(eosToken);
             }
         }
 

@@ -7,7 +7,8 @@ namespace Herd.Node.Tokenization;
 /// Llama 3's template: every turn is <c>&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\n</c>,
 /// the trimmed content and <c>&lt;|eot_id|&gt;</c>, after the BOS text. Llama 3.1 and later always
 /// open with a system turn that states the knowledge cutoff and today's date before the system
-/// prompt (tools are not rendered).
+/// prompt, and put tool results under an <c>ipython</c> header (tool definitions and calls are not
+/// rendered).
 /// </summary>
 internal sealed class Llama3ChatFormat : ChatFormat
 {
@@ -57,7 +58,7 @@ internal sealed class Llama3ChatFormat : ChatFormat
             Header(text, ChatTurn.SystemRole)
                 .Append("Cutting Knowledge Date: ").Append(_knowledgeCutoff).Append('\n')
                 .Append("Today Date: ").Append(_today()).Append("\n\n")
-                .Append(system is null ? string.Empty : Trim(system))
+                .Append(system is null ? string.Empty : JinjaFilters.Trim(system))
                 .Append(EndOfTurn);
         }
 
@@ -65,12 +66,13 @@ internal sealed class Llama3ChatFormat : ChatFormat
         {
             if (_knowledgeCutoff is not null && turn.Role is "tool" or "ipython")
             {
-                // Tool results go under the ipython header, untrimmed.
-                Header(text, "ipython").Append(turn.Content).Append(EndOfTurn);
+                // Tool results go under the ipython header as tojson makes them: the template asks
+                // "is iterable" to catch structured results, and in Jinja a string is iterable too.
+                Header(text, "ipython").Append(JinjaFilters.ToJson(turn.Content)).Append(EndOfTurn);
                 continue;
             }
 
-            Header(text, turn.Role).Append(Trim(turn.Content)).Append(EndOfTurn);
+            Header(text, turn.Role).Append(JinjaFilters.Trim(turn.Content)).Append(EndOfTurn);
         }
 
         if (addGenerationPrompt)

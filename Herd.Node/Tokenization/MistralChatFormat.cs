@@ -87,7 +87,7 @@ internal sealed partial class MistralChatFormat : ChatFormat
             }
             else if (turn.Role == ChatTurn.AssistantRole)
             {
-                text.Append(_replyPrefix).Append(_trimReply ? Trim(turn.Content) : turn.Content).Append(_eosToken);
+                text.Append(_replyPrefix).Append(_trimReply ? JinjaFilters.Trim(turn.Content) : turn.Content).Append(_eosToken);
             }
             else
             {

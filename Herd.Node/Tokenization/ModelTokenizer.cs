@@ -139,17 +139,18 @@ public sealed class ModelTokenizer
     private static ModelTokenizer FromByteLevelBpe(TokenizerJson json, TokenizerConfig config, string path)
     {
         var encoder = ByteLevelBpeEncoder.Create(json, path);
-        var tokens = TokenTable.ForByteLevel(encoder.Vocabulary, json.AddedTokens);
+        var added = WithConfigSpecialTokens(json.AddedTokens, config, encoder.Vocabulary);
+        var tokens = TokenTable.ForByteLevel(encoder.Vocabulary, added);
         var bos = ChooseBos(json.ReadPostProcessorStart(), config, defaultBos: null, tokens, path);
         var eos = EosIds(config, defaultEos: null, tokens, path);
-        return new ModelTokenizer(encoder, json.AddedTokens, tokens, bos, eos, Template(config, config.BosToken, config.EosToken));
+        return new ModelTokenizer(encoder, added, tokens, bos, eos, Template(config, config.BosToken, config.EosToken));
     }
 
     private static ModelTokenizer FromSentencePiece(string path, TokenizerJson? json, TokenizerConfig config)
     {
         var encoder = SentencePieceEncoder.Create(path, json?.ReadSentencePiecePrefix(), config.Legacy);
         var model = encoder.Model;
-        var added = new List<AddedToken>(json?.AddedTokens ?? config.AddedTokens);
+        var added = WithConfigSpecialTokens(json?.AddedTokens ?? config.AddedTokens, config, model.Vocabulary);
         foreach (var (id, content) in new[] { (model.BeginningOfSentenceId, model.BeginningOfSentenceToken), (model.EndOfSentenceId, model.EndOfSentenceToken), (model.UnknownId, model.UnknownToken) })
         {
             if (added.All(token => token.Content != content))
@@ -196,6 +197,26 @@ public sealed class ModelTokenizer
         var id = tokens.IdOf(content)
             ?? throw new ModelLoadException($"{TokenizerConfig.FileName} names the bos_token '{content}', which is not in the vocabulary of {path}.");
         return new AddedToken(id, content, Special: true);
+    }
+
+    /// <summary>
+    /// The added tokens, plus the <c>bos_token</c> and <c>eos_token</c> of tokenizer_config.json
+    /// where the vocabulary has them but the added tokens do not. Hugging Face registers every
+    /// special token the config names as an added token, so their text (the BOS a rendered chat
+    /// template starts with) encodes to their id rather than to pieces of the text.
+    /// </summary>
+    private static List<AddedToken> WithConfigSpecialTokens(IReadOnlyList<AddedToken> added, TokenizerConfig config, IReadOnlyDictionary<string, int> vocabulary)
+    {
+        var tokens = new List<AddedToken>(added);
+        foreach (var content in new[] { config.BosToken, config.EosToken })
+        {
+            if (content is not null && tokens.All(token => token.Content != content) && vocabulary.TryGetValue(content, out var id))
+            {
+                tokens.Add(new AddedToken(id, content, Special: true));
+            }
+        }
+
+        return tokens;
     }
 
     private static int[] EosIds(TokenizerConfig config, int? defaultEos, TokenTable tokens, string path)

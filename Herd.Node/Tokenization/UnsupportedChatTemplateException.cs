@@ -7,8 +7,9 @@ namespace Herd.Node.Tokenization;
 public sealed class UnsupportedChatTemplateException : Exception
 {
     public const string DefaultMessage =
-        "The model's chat template is not one of the families Herd renders (Llama 3, ChatML, Llama 2, Mistral), "
-        + "so chat requests cannot be served for this model; plain completion still works.";
+        "The model's chat template is none of the families Herd renders: Llama 3 (3.0 to 3.3), ChatML (Qwen2, SmolLM), "
+        + "Llama 2 chat and Mistral Instruct (v0.1 to v0.3). Chat requests cannot be served for this model; "
+        + "plain completion still works.";
 
     public UnsupportedChatTemplateException()
         : base(DefaultMessage)

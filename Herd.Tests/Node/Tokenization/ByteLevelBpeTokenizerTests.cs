@@ -52,6 +52,28 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         Assert.Equal([AddedId(Llama3Specials, "<|begin_of_text|>"), Id("Hello")], ids);
     }
 
+    [Theory]
+    [InlineData("Hello")]
+    [InlineData("<|begin_of_text|>Hello")]
+    public void Encode_BosNamedByTheConfigButOnlyInTheVocabulary_StartsWithItOnce(string text)
+    {
+        // Hugging Face makes every special token the config names an added token, so the BOS
+        // text a chat template renders is the BOS id even where tokenizer.json lists no such token.
+        var json = Tokenizer(Sequence(Split(Llama3Pattern), ByteLevel(useRegex: false)), normalizer: null, postProcessor: null, [], mergesAsPairs: true);
+        var vocab = json["model"]?["vocab"]?.AsObject() ?? throw new InvalidOperationException("The tokenizer has no vocabulary.");
+        var bos = RegularTokenCount;
+        vocab["<|begin_of_text|>"] = bos;
+        _folder.WriteJson("tokenizer.json", json);
+        _folder.WriteJson("tokenizer_config.json", new JsonObject { ["add_bos_token"] = true, ["bos_token"] = "<|begin_of_text|>" });
+        var tokenizer = ModelTokenizer.Load(_folder.Path);
+
+        var ids = tokenizer.Encode(text);
+
+        Assert.Equal([bos, Id("Hello")], ids);
+        Assert.True(tokenizer.IsSpecial(bos));
+        Assert.Equal("Hello", tokenizer.Decode(ids));
+    }
+
     [Fact]
     public void Encode_SpecialTokenTextsInside_MapToTheirIds()
     {
@@ -194,7 +216,7 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
             ["eos_token"] = new JsonObject { ["content"] = "<|end_of_text|>", ["special"] = true },
             ["chat_template"] = new JsonArray(
                 new JsonObject { ["name"] = "tool_use", ["template"] = "{{ 'tools' }}" },
-                new JsonObject { ["name"] = "default", ["template"] = Llama3ChatTemplate }),
+                new JsonObject { ["name"] = "default", ["template"] = OfficialChatTemplates.Llama3Instruct }),
         });
 
         var tokenizer = ModelTokenizer.Load(_folder.Path);

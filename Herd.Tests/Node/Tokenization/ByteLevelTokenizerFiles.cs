@@ -14,12 +14,6 @@ internal static class ByteLevelTokenizerFiles
     public const string Llama3Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
     public const string Qwen2Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    public const string Llama3ChatTemplate =
-        """{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}""";
-
-    public const string Qwen2ChatTemplate =
-        """{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}""";
-
     /// <summary>Merges in rank order; each result gets the next id after the bytes.</summary>
     public static readonly (string Left, string Right)[] Merges =
     [
@@ -55,7 +49,7 @@ internal static class ByteLevelTokenizerFiles
         {
             ["bos_token"] = "<|begin_of_text|>",
             ["eos_token"] = "<|eot_id|>",
-            ["chat_template"] = Llama3ChatTemplate,
+            ["chat_template"] = OfficialChatTemplates.Llama3Instruct,
         });
     }
 
@@ -72,7 +66,7 @@ internal static class ByteLevelTokenizerFiles
             ["add_prefix_space"] = false,
             ["bos_token"] = null,
             ["eos_token"] = "<|im_end|>",
-            ["chat_template"] = Qwen2ChatTemplate,
+            ["chat_template"] = OfficialChatTemplates.Qwen2Instruct,
         });
     }
 

@@ -6,9 +6,6 @@ namespace Herd.Tests.Node.Tokenization;
 
 public sealed class SentencePieceTokenizerTests : IDisposable
 {
-    private const string Llama2ChatTemplate =
-        """{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\n' + system_message + '\n<</SYS>>\n\n' + message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}""";
-
     private readonly TempModelFolder _folder = new();
 
     public SentencePieceTokenizerTests() => Write(_folder.FilePath("tokenizer.model"));
@@ -108,7 +105,7 @@ public sealed class SentencePieceTokenizerTests : IDisposable
             ["add_bos_token"] = true,
             ["bos_token"] = new JsonObject { ["content"] = "<s>", ["lstrip"] = false },
             ["eos_token"] = new JsonObject { ["content"] = "</s>", ["lstrip"] = false },
-            ["chat_template"] = Llama2ChatTemplate,
+            ["chat_template"] = OfficialChatTemplates.Llama2Chat,
         });
         var tokenizer = ModelTokenizer.Load(_folder.Path);
 

@@ -1,4 +1,4 @@
-using System.Text;
+using Herd.Node.Engine;
 using Herd.Node.Tokenization;
 
 namespace Herd.Tests.Node.Tokenization;
@@ -87,19 +87,75 @@ public sealed class StreamingDetokenizerTests : IDisposable
         Assert.Equal(tokenizer.Decode([.. prompt, .. reply]), tokenizer.Decode(prompt) + " world");
     }
 
-    private static void AssertStreamsLikeDecode(ModelTokenizer tokenizer, IReadOnlyList<int> ids)
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Add_RandomByteLevelTokens_ConcatenateToDecodeEvenForInvalidUtf8(int seed)
+    {
+        ByteLevelTokenizerFiles.WriteLlama3(_folder);
+        var tokenizer = ModelTokenizer.Load(_folder.Path);
+
+        // Any id, special tokens included: lone continuation bytes, truncated and overlong
+        // sequences must turn into the same replacement characters streamed as decoded at once.
+        var random = new Random(seed);
+        var ids = Enumerable.Range(0, 400).Select(_ => random.Next(tokenizer.VocabSize)).ToList();
+
+        _ = AssertConcatenatesToDecode(tokenizer, ids);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Add_RandomSentencePieceTokens_ConcatenateToDecodeEvenForInvalidUtf8(int seed)
+    {
+        SentencePieceModelFile.Write(_folder.FilePath("tokenizer.model"));
+        var tokenizer = ModelTokenizer.Load(_folder.Path);
+
+        var random = new Random(seed);
+        var ids = Enumerable.Range(0, 400).Select(_ => random.Next(tokenizer.VocabSize)).ToList();
+
+        _ = AssertConcatenatesToDecode(tokenizer, ids);
+    }
+
+    [Fact]
+    public void CreateDetokenizer_IsTheEnginesTextDecoder()
+    {
+        ByteLevelTokenizerFiles.WriteLlama3(_folder);
+        var tokenizer = ModelTokenizer.Load(_folder.Path);
+        var ids = tokenizer.Encode("ok 語").Skip(1).ToList();
+
+        var decoder = Assert.IsAssignableFrom<ITextDecoder>(tokenizer.CreateDetokenizer());
+        var streamed = string.Concat(ids.Select(decoder.Add)) + decoder.Flush();
+
+        Assert.Equal("ok 語", streamed);
+    }
+
+    /// <summary>Streams the ids and checks that the pieces add up to Decode without splitting a surrogate pair.</summary>
+    private static List<string> AssertConcatenatesToDecode(ModelTokenizer tokenizer, IReadOnlyList<int> ids)
     {
         var detokenizer = tokenizer.CreateDetokenizer();
-        var pieces = ids.Select(detokenizer.Add).Append(detokenizer.Flush()).ToList();
+
+        // Flush only once every id is in: Select is lazy, so it cannot share one query with Add.
+        var pieces = ids.Select(detokenizer.Add).ToList();
+        pieces.Add(detokenizer.Flush());
 
         Assert.All(pieces, piece =>
         {
-            Assert.DoesNotContain('\uFFFD', piece);
             Assert.False(piece.Length > 0 && char.IsHighSurrogate(piece[^1]), $"'{piece}' ends inside a surrogate pair.");
             Assert.False(piece.Length > 0 && char.IsLowSurrogate(piece[0]), $"'{piece}' starts inside a surrogate pair.");
-            _ = Encoding.UTF8.GetBytes(piece);
         });
         Assert.Equal(tokenizer.Decode(ids), string.Concat(pieces));
+        return pieces;
+    }
+
+    /// <summary>For valid text: besides adding up to Decode, no piece holds a replacement character.</summary>
+    private static void AssertStreamsLikeDecode(ModelTokenizer tokenizer, IReadOnlyList<int> ids)
+    {
+        var pieces = AssertConcatenatesToDecode(tokenizer, ids);
+
+        Assert.All(pieces, piece => Assert.DoesNotContain('\uFFFD', piece));
         Assert.Contains(pieces, piece => piece.Length == 0);
     }
 }
