@@ -38,11 +38,20 @@ internal static class BenchCommand
             report.Row("batch-1 decode limit (bandwidth / weight bytes per token)", $"{limit:F1} tokens/s");
 
             await benchmark.RunAsync(16, 16, seed: 0, cancellationToken);
-            var single = await benchmark.RunAsync(16, generated, seed: 1, cancellationToken);
+            // Best of three, like the bandwidth probe: this machine's other work only ever slows a run.
+            RequestTiming single = await benchmark.RunAsync(16, generated, seed: 1, cancellationToken);
+            for (var run = 0; run < 2; run++)
+            {
+                var again = await benchmark.RunAsync(16, generated, seed: 1, cancellationToken);
+                single = again.DecodeTokensPerSecond > single.DecodeTokensPerSecond ? again : single;
+            }
+
             report.Row("decode, batch 1", $"{single.DecodeTokensPerSecond:F1} tokens/s ({single.DecodeTokensPerSecond / limit:P0} of the limit)");
             foreach (var concurrency in parsed.GetRequiredValue(batches))
             {
-                var aggregate = await benchmark.DecodeTokensPerSecondAsync(concurrency, generated);
+                var aggregate = Math.Max(
+                    await benchmark.DecodeTokensPerSecondAsync(concurrency, generated),
+                    await benchmark.DecodeTokensPerSecondAsync(concurrency, generated));
                 report.Row($"decode, {concurrency} concurrent (aggregate)", $"{aggregate:F1} tokens/s ({aggregate / single.DecodeTokensPerSecond:F1}x batch 1)");
             }
 

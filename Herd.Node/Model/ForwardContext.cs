@@ -13,6 +13,7 @@ public sealed class ForwardContext : IDisposable
 {
     private readonly Tensor? _decodeSlots;
     private readonly Tensor? _decodePositions;
+    private readonly TensorIndex[]? _decodeIndex;
     private readonly int _prefillSlot;
     private readonly int _prefillStart;
 
@@ -26,6 +27,8 @@ public sealed class ForwardContext : IDisposable
         KeyLength = keyLength;
         _decodeSlots = decodeSlots;
         _decodePositions = decodePositions;
+        // Advanced indices on slot and position with all heads between: the stored value is [batch, kv_heads, head_dim].
+        _decodeIndex = decodeSlots is null ? null : [TensorIndex.Tensor(decodeSlots), TensorIndex.Colon, TensorIndex.Tensor(decodePositions!)];
         _prefillSlot = prefillSlot;
         _prefillStart = prefillStart;
         (_cos, _sin) = rotary.Angles(positions);
@@ -79,9 +82,8 @@ public sealed class ForwardContext : IDisposable
     public Tensor Rotate(Tensor states)
     {
         ArgumentNullException.ThrowIfNull(states);
-        var halves = states.chunk(2, dim: -1);
-        var rotated = cat([halves[1].neg(), halves[0]], dim: -1);
-        return rotated.mul_(_sin).add_(states * _cos);
+        // rotate_half(x) = [-x2, x1]: rolling by half a head gives [x2, x1], the signed sines negate x2.
+        return states.roll(states.shape[^1] / 2, -1).mul_(_sin).add_(states * _cos);
     }
 
     /// <summary>Stores this pass's keys and values for <paramref name="layer"/> and returns every key and value the pass attends over.</summary>
@@ -93,12 +95,10 @@ public sealed class ForwardContext : IDisposable
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(values);
         var (cachedKeys, cachedValues) = (Cache.Keys(layer), Cache.Values(layer));
-        if (_decodeSlots is not null)
+        if (_decodeIndex is not null)
         {
-            // Advanced indices on slot and position with all heads between: value is [batch, kv_heads, head_dim].
-            TensorIndex[] where = [TensorIndex.Tensor(_decodeSlots), TensorIndex.Colon, TensorIndex.Tensor(_decodePositions!)];
-            cachedKeys.index_put_(keys.squeeze(2), where);
-            cachedValues.index_put_(values.squeeze(2), where);
+            cachedKeys.index_put_(keys.squeeze(2), _decodeIndex);
+            cachedValues.index_put_(values.squeeze(2), _decodeIndex);
             return (cachedKeys.narrow(0, 0, BatchSize).narrow(2, 0, KeyLength),
                 cachedValues.narrow(0, 0, BatchSize).narrow(2, 0, KeyLength));
         }

@@ -15,7 +15,8 @@ public sealed class FusedProjection : torch.nn.Module
     {
         ArgumentNullException.ThrowIfNull(prefixes);
         ArgumentNullException.ThrowIfNull(weights);
-        Weight = new Parameter(Concatenate(prefixes.Select(prefix => prefix + ".weight"), weights), requires_grad: false);
+        Weight = ProjectionWeight.Create(Concatenate(prefixes.Select(prefix => prefix + ".weight"), weights), out var transposed);
+        IsTransposed = transposed;
         register_parameter("weight", Weight);
         if (hasBias)
         {
@@ -24,13 +25,16 @@ public sealed class FusedProjection : torch.nn.Module
         }
     }
 
+    /// <summary>[sum of out, in], or its transpose when <see cref="IsTransposed"/> (see <see cref="WeightLayout"/>).</summary>
     public Parameter Weight { get; }
+
+    public bool IsTransposed { get; }
 
     public Parameter? Bias { get; }
 
     /// <param name="input">[..., in]</param>
     /// <returns>[..., sum of the parts' out]</returns>
-    public torch.Tensor Forward(torch.Tensor input) => torch.nn.functional.linear(input, Weight, Bias);
+    public torch.Tensor Forward(torch.Tensor input) => ProjectionWeight.Apply(input, Weight, Bias, IsTransposed);
 
     private static torch.Tensor Concatenate(IEnumerable<string> names, WeightSource weights)
     {

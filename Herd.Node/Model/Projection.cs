@@ -10,7 +10,8 @@ public sealed class Projection : torch.nn.Module
         : base(nameof(Projection))
     {
         ArgumentNullException.ThrowIfNull(weights);
-        Weight = new Parameter(weights(prefix + ".weight"), requires_grad: false);
+        Weight = ProjectionWeight.Create(weights(prefix + ".weight"), out var transposed);
+        IsTransposed = transposed;
         register_parameter("weight", Weight);
         if (hasBias)
         {
@@ -19,11 +20,14 @@ public sealed class Projection : torch.nn.Module
         }
     }
 
+    /// <summary>[out, in], or [in, out] when <see cref="IsTransposed"/> (see <see cref="WeightLayout"/>).</summary>
     public Parameter Weight { get; }
+
+    public bool IsTransposed { get; }
 
     public Parameter? Bias { get; }
 
     /// <param name="input">[..., in]</param>
     /// <returns>[..., out]</returns>
-    public torch.Tensor Forward(torch.Tensor input) => torch.nn.functional.linear(input, Weight, Bias);
+    public torch.Tensor Forward(torch.Tensor input) => ProjectionWeight.Apply(input, Weight, Bias, IsTransposed);
 }

@@ -22,12 +22,15 @@ public sealed class RotaryEmbedding : IDisposable
         // [positions, head_dim / 2] -> [positions, head_dim]
         var angles = outer(positions, inverseFrequencies);
         angles = cat([angles, angles], dim: -1);
-        // The tables live as long as the model, whatever scope it was built in.
+        // The tables live as long as the model, whatever scope it was built in. The sine table's
+        // first half is negated so that rotating is x * cos + roll(x, half) * sin.
+        var half = config.HeadDimension / 2;
+        var signs = cat([-ones(half, dtype: float64), ones(half, dtype: float64)]);
         _cos = angles.cos().to(dtype, device).DetachFromDisposeScope();
-        _sin = angles.sin().to(dtype, device).DetachFromDisposeScope();
+        _sin = (angles.sin() * signs).to(dtype, device).DetachFromDisposeScope();
     }
 
-    /// <summary>Cosines and sines for the given positions, shaped to broadcast over heads.</summary>
+    /// <summary>Cosines and signed sines (first half negated) for the given positions, shaped to broadcast over heads.</summary>
     /// <param name="positions">[batch, tokens], int64</param>
     /// <returns>Each [batch, 1, tokens, head_dim]</returns>
     public (Tensor Cos, Tensor Sin) Angles(Tensor positions)
