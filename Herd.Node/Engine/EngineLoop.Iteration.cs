@@ -14,7 +14,7 @@ public sealed partial class EngineLoop
         using var noGrad = no_grad();
         try
         {
-            while (true)
+            while (!_stopping.IsCancellationRequested)
             {
                 if (!_scheduler.HasWork)
                 {
@@ -34,8 +34,19 @@ public sealed partial class EngineLoop
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            FailAll("The engine stopped.");
+            // Stopped while waiting for work.
         }
+
+        // Requests that arrived but were never scheduled end the same way as running ones.
+        while (_commands.TryTake(out var command))
+        {
+            if (command is EngineCommand.Start start)
+            {
+                _scheduler.Add(start.Sequence);
+            }
+        }
+
+        FailAll("The engine stopped.");
     }
 
     private void Handle(EngineCommand command)

@@ -158,4 +158,20 @@ public sealed class EngineLoopTests
         Assert.Equal(expected, stopped.Text);
         Assert.Equal(FinishReason.Stop, stopped.Reason);
     }
+
+    [Fact]
+    public async Task Disposing_WhileSequencesRun_EndsThemWithAnError_AndReturns()
+    {
+        // A context of 100,000 tokens: this sequence would run for minutes.
+        using var model = RandomModel.Create(maxPositions: 100_000);
+        var engine = RandomModel.Engine(model, maxSequences: 1, maxBatchedTokens: 16);
+        var endless = EngineHarness.CompleteAsync(engine, EngineHarness.Prompt(1, 4), Greedy with { MaxTokens = null });
+        await Task.Delay(200);
+
+        await engine.DisposeAsync();
+        var result = await endless;
+
+        var failed = Assert.IsType<GenerationFailed>(result.Last);
+        Assert.Equal("The engine stopped.", failed.Message);
+    }
 }
