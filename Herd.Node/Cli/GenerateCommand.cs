@@ -35,7 +35,7 @@ internal static class GenerateCommand
                         await output.FlushAsync(cancellationToken);
                         break;
                     case GenerationFailed failed:
-                        throw new InvalidOperationException(failed.Message);
+                        throw new EngineUnavailableException(failed.Message);
                 }
             }
 

@@ -24,7 +24,7 @@ public static class NodeCommandLine
             // Errors a person can act on are printed plainly below, not as stack traces.
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception error) when (error is ModelLoadException or InvalidRequestException or DirectoryNotFoundException)
+        catch (Exception error) when (error is ModelLoadException or InvalidRequestException or DirectoryNotFoundException or EngineUnavailableException)
         {
             await Console.Error.WriteLineAsync($"error: {error.Message}");
             return 2;

@@ -6,7 +6,7 @@ namespace Herd.Node.Engine;
 public sealed record ComputeDevice(torch.Device Device, int Threads)
 {
     /// <summary>Picks the device asked for (<c>auto</c>, <c>cpu</c>, <c>cuda</c>) and applies the thread count (0 keeps libtorch's).</summary>
-    /// <exception cref="InvalidOperationException">CUDA was asked for and is not available.</exception>
+    /// <exception cref="EngineUnavailableException">CUDA was asked for and is not available.</exception>
     public static ComputeDevice Select(string device, int threads)
     {
         if (threads > 0)
@@ -19,7 +19,7 @@ public sealed record ComputeDevice(torch.Device Device, int Threads)
         {
             "cpu" => torch.CPU,
             "cuda" when cudaAvailable => torch.CUDA,
-            "cuda" => throw new InvalidOperationException(
+            "cuda" => throw new EngineUnavailableException(
                 "The device is 'cuda' but TorchSharp reports no CUDA device. Build with -p:HerdTorchBackend=cuda on a machine with an NVIDIA driver, or use auto or cpu."),
             "auto" => cudaAvailable ? torch.CUDA : torch.CPU,
             _ => throw new ArgumentException($"Unknown device '{device}': use auto, cpu or cuda.", nameof(device)),

@@ -91,7 +91,9 @@ public sealed partial class EngineLoop
                 Accept(sequence, token);
             }
         }
-        catch (ExternalException error)
+        // Whatever a step throws (libtorch errors arrive as ExternalException, invalid tensor
+        // states as InvalidOperationException) ends that step's requests, not the engine thread.
+        catch (Exception error) when (error is ExternalException or InvalidOperationException or ArgumentException)
         {
             LogStepFailed(error);
             FailAll($"The engine failed to run this step: {error.Message}");

@@ -50,6 +50,16 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.Contains("this model serves 16 tokens in all", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Generate_OnCudaWithoutAGpu_ExitsSayingWhatToDo()
+    {
+        var result = await RunAsync("generate", "--model", "herd-tiny", "--device", "cuda", "--prompt", "hi");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: The device is 'cuda' but TorchSharp reports no CUDA device", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_modelCache, recursive: true);
 
     private async Task<(int ExitCode, string StandardOutput, string Output)> RunAsync(params string[] arguments)
