@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Herd needs from the system package manager, once: the servers it runs
-# (redis-server, PostgreSQL) and the tools its build uses to make TorchSharp's native library
-# loadable on older distributions (g++, patchelf). Safe to run again: it installs only what is
-# missing and says what it does.
+# (redis-server, PostgreSQL) and the tools its build uses: g++ for the node's native CPU kernels,
+# and g++ and patchelf to make TorchSharp's native library loadable on older distributions.
+# Safe to run again: it installs only what is missing and says what it does.
 set -euo pipefail
 
 say() { printf '==> %s\n' "$*"; }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Herd.Node.Cli.Bench;
+using Herd.Node.Kernels;
 
 namespace Herd.Node.Cli;
 
@@ -34,24 +35,38 @@ internal static class BenchCommand
                 $"{served.Name}: {served.ParameterCount / 1e6:F1}M parameters, {served.WeightBytes / 1e6:F0} MB, on {served.Device}"));
             await benchmark.RunAsync(16, 16, seed: 0, cancellationToken);
 
-            // The bandwidth probe and batch-1 decode alternate, three rounds, so that whatever else
+            report.Row("matrix products", NativeKernels.IsAvailable
+                ? "Herd's native kernels (packed weights, AVX-512)"
+                : $"libtorch ({NativeKernels.UnavailableReason})");
+
+            // The bandwidth probes and batch-1 decode alternate, three rounds, so that whatever else
             // the machine is doing weighs on both sides of each ratio; the median round is shown.
-            var rounds = new List<(double Bandwidth, RequestTiming Decode)>();
+            var rounds = new List<(double LibTorch, double? Native, RequestTiming Decode)>();
             for (var round = 0; round < 3; round++)
             {
-                var probe = BandwidthProbe.MatrixVectorBytesPerSecond();
-                rounds.Add((probe, await benchmark.RunAsync(16, generated, seed: 1, cancellationToken)));
+                var libTorch = BandwidthProbe.LibTorchBytesPerSecond();
+                var kernels = BandwidthProbe.NativeKernelBytesPerSecond();
+                rounds.Add((libTorch, kernels, await benchmark.RunAsync(16, generated, seed: 1, cancellationToken)));
             }
 
+            // The limit is libtorch's bandwidth over the bytes each token reads.
             var ranked = rounds
-                .Select(r => (r.Bandwidth, r.Decode, Ratio: r.Decode.DecodeTokensPerSecond * served.WeightBytes / r.Bandwidth))
+                .Select(r => (r.LibTorch, r.Native, r.Decode, Ratio: r.Decode.DecodeTokensPerSecond * served.WeightBytes / r.LibTorch))
                 .OrderBy(r => r.Ratio)
                 .ToList();
-            var (bandwidth, single, ratio) = ranked[1];
+            var (bandwidth, nativeBandwidth, single, ratio) = ranked[1];
             report.Row("matrix-vector bandwidth (libtorch, 8192x8192 float32)", $"{bandwidth / 1e9:F1} GB/s");
-            report.Row("batch-1 decode limit (bandwidth / weight bytes per token)", $"{bandwidth / served.WeightBytes:F1} tokens/s");
+            report.Row("batch-1 decode limit (libtorch bandwidth / weight bytes per token)", $"{bandwidth / served.WeightBytes:F1} tokens/s");
             report.Row("decode, batch 1", string.Create(CultureInfo.InvariantCulture,
                 $"{single.DecodeTokensPerSecond:F1} tokens/s ({ratio:P0} of the limit; rounds {ranked[0].Ratio:P0} to {ranked[2].Ratio:P0})"));
+            if (nativeBandwidth is { } kernelBandwidth)
+            {
+                report.Row("matrix-vector bandwidth (native kernels, same matrix)", string.Create(CultureInfo.InvariantCulture,
+                    $"{kernelBandwidth / 1e9:F1} GB/s ({kernelBandwidth / bandwidth:F1}x libtorch)"));
+                report.Row("decode, batch 1, against the native kernels' bandwidth", string.Create(CultureInfo.InvariantCulture,
+                    $"{single.DecodeTokensPerSecond * served.WeightBytes / kernelBandwidth:P0} of {kernelBandwidth / served.WeightBytes:F1} tokens/s"));
+            }
+
             foreach (var concurrency in parsed.GetRequiredValue(batches))
             {
                 var runs = new List<double>();

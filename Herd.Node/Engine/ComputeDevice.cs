@@ -1,3 +1,4 @@
+using Herd.Node.Kernels;
 using TorchSharp;
 
 namespace Herd.Node.Engine;
@@ -25,7 +26,9 @@ public sealed record ComputeDevice(torch.Device Device, int Threads)
             _ => throw new ArgumentException($"Unknown device '{device}': use auto, cpu or cuda.", nameof(device)),
         };
 
-        return new ComputeDevice(selected, torch.get_num_threads());
+        var selectedThreads = torch.get_num_threads();
+        NativeKernels.SetThreads(selectedThreads);
+        return new ComputeDevice(selected, selectedThreads);
     }
 
     /// <summary>

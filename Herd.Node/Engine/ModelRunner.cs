@@ -8,9 +8,10 @@ namespace Herd.Node.Engine;
 public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
 {
     /// <summary>
-    /// Decode steps of at most this many sequences run on one CPU thread. Their work is a chain of
-    /// small operations, and handing each to a second thread costs more than it saves; reading
-    /// the weights, which dominates, runs as fast on one core as on two.
+    /// Decode steps of at most this many sequences run libtorch's operations on one CPU thread.
+    /// Their work is a chain of small operations, and handing each to a second thread costs more
+    /// than it saves. The matrix products are not affected: the native kernels keep all their
+    /// threads (see <c>Kernels/</c>).
     /// </summary>
     public const int SingleThreadedDecodeBatch = 2;
 

@@ -12,10 +12,10 @@ namespace Herd.Node.Model;
 /// </summary>
 public sealed class CausalLanguageModel : nn.Module
 {
-    private readonly Parameter _embedTokens;
+    private readonly ProjectionWeight _embedTokens;
     private readonly ModuleList<DecoderLayer> _layers;
     private readonly RmsNorm _norm;
-    private readonly Parameter _lmHead;
+    private readonly ProjectionWeight _lmHead;
 
     public CausalLanguageModel(ModelConfig config, WeightSource weights, int maxPositions, ScalarType dtype, Device device)
         : base(nameof(CausalLanguageModel))
@@ -24,21 +24,23 @@ public sealed class CausalLanguageModel : nn.Module
         ArgumentNullException.ThrowIfNull(weights);
         Config = config;
         MaxPositions = maxPositions;
-        _embedTokens = new Parameter(weights("model.embed_tokens.weight"), requires_grad: false);
+        // Tied models use the embedding matrix as the output projection too, so it is stored in
+        // the form products are fastest in; lookups read its rows from any form.
+        var embedTokens = weights("model.embed_tokens.weight");
+        _embedTokens = config.TieWordEmbeddings ? ProjectionWeight.Create(embedTokens) : ProjectionWeight.Create(embedTokens, WeightStorage.Standard);
         _layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers)
             .Select(layer => new DecoderLayer($"model.layers.{layer}", layer, config, weights))
             .ToArray());
         _norm = new RmsNorm("model.norm", weights, config.RmsNormEps);
-        // Tied models reuse the embedding matrix as the output projection.
-        _lmHead = config.TieWordEmbeddings ? _embedTokens : new Parameter(weights("lm_head.weight"), requires_grad: false);
+        _lmHead = config.TieWordEmbeddings ? _embedTokens : ProjectionWeight.Create(weights("lm_head.weight"));
         Rotary = new RotaryEmbedding(config, maxPositions, dtype, device);
 
-        register_parameter("embed_tokens", _embedTokens);
+        register_parameter("embed_tokens", _embedTokens.Stored);
         register_module("layers", _layers);
         register_module("norm", _norm);
         if (!config.TieWordEmbeddings)
         {
-            register_parameter("lm_head", _lmHead);
+            register_parameter("lm_head", _lmHead.Stored);
         }
     }
 
@@ -49,9 +51,9 @@ public sealed class CausalLanguageModel : nn.Module
     /// <summary>The longest sequence this instance serves; its rotary tables and KV cache are sized for it.</summary>
     public int MaxPositions { get; }
 
-    public ScalarType DType => _embedTokens.dtype;
+    public ScalarType DType => _embedTokens.Stored.dtype;
 
-    public Device Device => _embedTokens.device;
+    public Device Device => _embedTokens.Stored.device;
 
     /// <summary>The context for a prompt chunk of the sequence in <paramref name="slot"/>.</summary>
     public ForwardContext PrefillContext(KvCache cache, int slot, int start, int length) =>
@@ -72,7 +74,7 @@ public sealed class CausalLanguageModel : nn.Module
         using var scope = NewDisposeScope();
         var (batch, tokens) = (inputIds.shape[0], inputIds.shape[1]);
         // [batch, tokens, hidden]
-        var hidden = _embedTokens.index_select(0, inputIds.reshape(-1)).view(batch, tokens, -1);
+        var hidden = _embedTokens.Rows(inputIds.reshape(-1)).view(batch, tokens, -1);
         foreach (var layer in _layers)
         {
             hidden = layer.Forward(hidden, context);
@@ -83,7 +85,7 @@ public sealed class CausalLanguageModel : nn.Module
             hidden = hidden.narrow(1, tokens - 1, 1);
         }
 
-        var logits = nn.functional.linear(_norm.Forward(hidden), _lmHead);
+        var logits = _lmHead.Apply(_norm.Forward(hidden), bias: null);
         return logits.MoveToOuterDisposeScope();
     }
 

@@ -15,9 +15,8 @@ public sealed class FusedProjection : torch.nn.Module
     {
         ArgumentNullException.ThrowIfNull(prefixes);
         ArgumentNullException.ThrowIfNull(weights);
-        Weight = ProjectionWeight.Create(Concatenate(prefixes.Select(prefix => prefix + ".weight"), weights), out var transposed);
-        IsTransposed = transposed;
-        register_parameter("weight", Weight);
+        Weight = ProjectionWeight.Create(Concatenate(prefixes.Select(prefix => prefix + ".weight"), weights));
+        register_parameter("weight", Weight.Stored);
         if (hasBias)
         {
             Bias = new Parameter(Concatenate(prefixes.Select(prefix => prefix + ".bias"), weights), requires_grad: false);
@@ -25,16 +24,13 @@ public sealed class FusedProjection : torch.nn.Module
         }
     }
 
-    /// <summary>[sum of out, in], or its transpose when <see cref="IsTransposed"/> (see <see cref="WeightLayout"/>).</summary>
-    public Parameter Weight { get; }
-
-    public bool IsTransposed { get; }
+    public ProjectionWeight Weight { get; }
 
     public Parameter? Bias { get; }
 
     /// <param name="input">[..., in]</param>
     /// <returns>[..., sum of the parts' out]</returns>
-    public torch.Tensor Forward(torch.Tensor input) => ProjectionWeight.Apply(input, Weight, Bias, IsTransposed);
+    public torch.Tensor Forward(torch.Tensor input) => Weight.Apply(input, Bias);
 
     private static torch.Tensor Concatenate(IEnumerable<string> names, WeightSource weights)
     {

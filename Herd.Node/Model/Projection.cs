@@ -10,9 +10,8 @@ public sealed class Projection : torch.nn.Module
         : base(nameof(Projection))
     {
         ArgumentNullException.ThrowIfNull(weights);
-        Weight = ProjectionWeight.Create(weights(prefix + ".weight"), out var transposed);
-        IsTransposed = transposed;
-        register_parameter("weight", Weight);
+        Weight = ProjectionWeight.Create(weights(prefix + ".weight"));
+        register_parameter("weight", Weight.Stored);
         if (hasBias)
         {
             Bias = new Parameter(weights(prefix + ".bias"), requires_grad: false);
@@ -20,14 +19,11 @@ public sealed class Projection : torch.nn.Module
         }
     }
 
-    /// <summary>[out, in], or [in, out] when <see cref="IsTransposed"/> (see <see cref="WeightLayout"/>).</summary>
-    public Parameter Weight { get; }
-
-    public bool IsTransposed { get; }
+    public ProjectionWeight Weight { get; }
 
     public Parameter? Bias { get; }
 
     /// <param name="input">[..., in]</param>
     /// <returns>[..., out]</returns>
-    public torch.Tensor Forward(torch.Tensor input) => ProjectionWeight.Apply(input, Weight, Bias, IsTransposed);
+    public torch.Tensor Forward(torch.Tensor input) => Weight.Apply(input, Bias);
 }

@@ -1,27 +1,51 @@
 using System.Diagnostics;
+using Herd.Node.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Herd.Node.Cli.Bench;
 
 /// <summary>
-/// What libtorch reaches on this machine for the operation that bounds batch-1 decoding: a
-/// large float32 matrix-vector product, which reads the whole matrix once.
+/// How fast this machine streams a large float32 matrix through a matrix-vector product, the
+/// operation that bounds batch-1 decoding because it reads the whole matrix once: with libtorch's
+/// product, and with Herd's native kernels where they run.
 /// </summary>
 internal static class BandwidthProbe
 {
+    private const int Size = 8192;
+
     /// <returns>Bytes per second, the best of several runs.</returns>
-    public static double MatrixVectorBytesPerSecond(int size = 8192, int runs = 10)
+    public static double LibTorchBytesPerSecond(int runs = 10)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var matrix = randn(size, size);
-        var vector = randn(size, 1);
+        var matrix = randn(Size, Size);
+        var vector = randn(Size, 1);
+        return BytesPerSecond(runs, () => matrix.matmul(vector).Dispose());
+    }
+
+    /// <returns>Bytes per second, the best of several runs; null where the kernels do not run.</returns>
+    public static double? NativeKernelBytesPerSecond(int runs = 10)
+    {
+        if (!NativeKernels.IsAvailable)
+        {
+            return null;
+        }
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var packed = PackedMatrix.Pack(randn(Size, Size));
+        var vector = randn(1, Size);
+        return BytesPerSecond(runs, () => PackedMatrix.Multiply(vector, packed, Size, bias: null).Dispose());
+    }
+
+    private static double BytesPerSecond(int runs, Action product)
+    {
         var best = double.MaxValue;
         for (var run = 0; run < runs + 2; run++)
         {
             var started = Stopwatch.GetTimestamp();
-            matrix.matmul(vector).Dispose();
+            product();
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             if (run >= 2)
             {
@@ -29,6 +53,6 @@ internal static class BandwidthProbe
             }
         }
 
-        return (double)size * size * sizeof(float) / best;
+        return (double)Size * Size * sizeof(float) / best;
     }
 }

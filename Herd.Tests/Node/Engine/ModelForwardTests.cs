@@ -95,11 +95,15 @@ public sealed class ModelForwardTests
         using var model = RandomModel.Create(config);
 
         var shapes = model.named_parameters().ToDictionary(parameter => parameter.name, parameter => parameter.parameter.shape);
+        var modules = model.named_modules().ToDictionary(module => module.name, module => module.module);
+        // [out, in] of each matrix, whatever form it is stored in.
+        long[] Matrix(ProjectionWeight weight) => [weight.OutFeatures, weight.InFeatures];
 
         // q (4 heads) + k and v (2 heads each), head_dim 8: 64 rows over hidden 32.
-        Assert.Equal([64L, 32L], shapes["layers.0.self_attn.qkv_proj.weight"]);
-        Assert.Equal([128L, 32L], shapes["layers.0.mlp.gate_up_proj.weight"]);
-        Assert.Equal([32L, 64L], shapes["layers.0.mlp.down_proj.weight"]);
+        Assert.Equal([64L, 32L], Matrix(((FusedProjection)modules["layers.0.self_attn.qkv_proj"]).Weight));
+        Assert.Equal([128L, 32L], Matrix(((FusedProjection)modules["layers.0.mlp.gate_up_proj"]).Weight));
+        Assert.Equal([32L, 64L], Matrix(((Projection)modules["layers.0.mlp.down_proj"]).Weight));
+        Assert.Contains("layers.0.self_attn.qkv_proj.weight", shapes.Keys);
         Assert.Contains("layers.0.post_attention_layernorm.weight", shapes.Keys);
         Assert.Contains("lm_head", shapes.Keys);
         Assert.Equal(config.NumHiddenLayers * 6 + 3, shapes.Count);

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace Herd.Node.Kernels;
+
+/// <summary>
+/// Herd's native CPU matrix products (<c>libherd_kernels.so</c>, built from
+/// <c>Kernels/native/herd_kernels.cpp</c>). They run where the library was built and the CPU has
+/// AVX-512; elsewhere <see cref="IsAvailable"/> is false and the model uses libtorch's products.
+/// Setting <c>HERD_NATIVE_KERNELS=0</c> turns them off, to compare the two.
+/// </summary>
+public static partial class NativeKernels
+{
+    private const string Library = "herd_kernels";
+
+    private static readonly Lazy<long> Width = new(Probe);
+
+    public static bool IsAvailable => PanelWidth > 0;
+
+    /// <summary>Output features per packed panel; 0 when the kernels cannot run here.</summary>
+    public static long PanelWidth => Width.Value;
+
+    /// <summary>Why the kernels are not used, or null when they are.</summary>
+    public static string? UnavailableReason { get; private set; }
+
+    /// <summary>Threads each product may use, the calling thread included.</summary>
+    public static void SetThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        if (IsAvailable)
+        {
+            herd_kernels_set_threads(threads);
+        }
+    }
+
+    /// <summary><c>y[rows, features] = x[rows, inner] · Wᵀ + bias</c>, W packed by <see cref="PackedMatrix"/>.</summary>
+    internal static void Multiply(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y) =>
+        herd_kernels_multiply(x, rows, inner, packed, features, bias, y);
+
+    private static long Probe()
+    {
+        if (Environment.GetEnvironmentVariable("HERD_NATIVE_KERNELS") == "0")
+        {
+            UnavailableReason = "turned off by HERD_NATIVE_KERNELS=0";
+            return 0;
+        }
+
+        try
+        {
+            var width = herd_kernels_panel_width();
+            UnavailableReason = width > 0 ? null : "this CPU has no AVX-512";
+            return width;
+        }
+        catch (DllNotFoundException)
+        {
+            UnavailableReason = "libherd_kernels.so was not built (no g++ at build time, or not Linux x64)";
+            return 0;
+        }
+    }
+
+    [LibraryImport(Library)]
+    private static partial long herd_kernels_panel_width();
+
+    [LibraryImport(Library)]
+    private static partial void herd_kernels_set_threads(int threads);
+
+    [LibraryImport(Library)]
+    private static partial void herd_kernels_multiply(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);
+}
