@@ -1,0 +1,128 @@
+using Google.Protobuf;
+using Herd.Contracts.V1;
+using StackExchange.Redis;
+
+namespace Herd.Gateway.Relay;
+
+/// <summary>
+/// Carries job events between gateway replicas. A job's events go to the gateway that owns its
+/// client call, and a cancellation to the gateway whose node serves it; when that is this
+/// gateway they are delivered in memory, otherwise published on the other gateway's Redis
+/// channel. Each gateway reads its own channels in order, so a job's events keep their order.
+/// </summary>
+public sealed partial class JobRelay : IAsyncDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly string _gatewayId;
+    private readonly string _keyPrefix;
+    private readonly JobMailboxes _mailboxes;
+    private readonly Func<Cancel, ValueTask> _cancelServedJob;
+    private readonly ILogger<JobRelay> _logger;
+    private ChannelMessageQueue? _events;
+    private ChannelMessageQueue? _control;
+
+    /// <param name="cancelServedJob">stops a job that a node linked to this gateway serves</param>
+    public JobRelay(IConnectionMultiplexer redis, string gatewayId, string keyPrefix, JobMailboxes mailboxes, Func<Cancel, ValueTask> cancelServedJob, ILogger<JobRelay> logger)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentException.ThrowIfNullOrEmpty(gatewayId);
+        _redis = redis;
+        _gatewayId = gatewayId;
+        _keyPrefix = keyPrefix ?? string.Empty;
+        _mailboxes = mailboxes ?? throw new ArgumentNullException(nameof(mailboxes));
+        _cancelServedJob = cancelServedJob ?? throw new ArgumentNullException(nameof(cancelServedJob));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public string GatewayId => _gatewayId;
+
+    /// <summary>Starts reading this gateway's channels; call once before jobs are served.</summary>
+    public async Task StartAsync()
+    {
+        var subscriber = _redis.GetSubscriber();
+        _events = await subscriber.SubscribeAsync(Channel(_gatewayId, "events")).ConfigureAwait(false);
+        _events.OnMessage(message => Deliver(message.Message));
+        _control = await subscriber.SubscribeAsync(Channel(_gatewayId, "control")).ConfigureAwait(false);
+        _control.OnMessage(message => OnControlAsync(message.Message));
+    }
+
+    /// <summary>Sends a job's event to the gateway that owns its client call.</summary>
+    public async ValueTask ToOwnerAsync(string ownerGatewayId, RelayEnvelope envelope)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ownerGatewayId);
+        ArgumentNullException.ThrowIfNull(envelope);
+        if (ownerGatewayId == _gatewayId)
+        {
+            _mailboxes.Deliver(envelope);
+            return;
+        }
+
+        await _redis.GetSubscriber().PublishAsync(Channel(ownerGatewayId, "events"), envelope.ToByteArray()).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the gateway whose node serves a job to stop it.</summary>
+    public async ValueTask CancelAsync(string servingGatewayId, string jobId, string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(servingGatewayId);
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        var cancel = new Cancel { JobId = jobId, Reason = reason ?? string.Empty };
+        if (servingGatewayId == _gatewayId)
+        {
+            await _cancelServedJob(cancel).ConfigureAwait(false);
+            return;
+        }
+
+        var envelope = new RelayEnvelope { JobId = jobId, Cancel = cancel };
+        await _redis.GetSubscriber().PublishAsync(Channel(servingGatewayId, "control"), envelope.ToByteArray()).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_events is not null)
+        {
+            await _events.UnsubscribeAsync().ConfigureAwait(false);
+        }
+
+        if (_control is not null)
+        {
+            await _control.UnsubscribeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private RedisChannel Channel(string gatewayId, string kind) => RedisChannel.Literal($"{_keyPrefix}gateway:{gatewayId}:{kind}");
+
+    private void Deliver(RedisValue message)
+    {
+        if (Parse(message) is { } envelope && !_mailboxes.Deliver(envelope))
+        {
+            LogNoMailbox(envelope.JobId, envelope.KindCase);
+        }
+    }
+
+    private async Task OnControlAsync(RedisValue message)
+    {
+        if (Parse(message) is { Cancel: { } cancel })
+        {
+            await _cancelServedJob(cancel).ConfigureAwait(false);
+        }
+    }
+
+    private RelayEnvelope? Parse(RedisValue message)
+    {
+        try
+        {
+            return RelayEnvelope.Parser.ParseFrom((byte[])message!);
+        }
+        catch (InvalidProtocolBufferException exception)
+        {
+            LogUnreadable(exception);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped {Kind} for job {JobId}: its client call has ended")]
+    private partial void LogNoMailbox(string jobId, RelayEnvelope.KindOneofCase kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable relay message")]
+    private partial void LogUnreadable(Exception exception);
+}
