@@ -6,6 +6,7 @@ namespace Herd.Tests.Fixtures;
 internal static partial class Posix
 {
     public const int SigInt = 2;
+    public const int SigKill = 9;
     public const int SigTerm = 15;
 
     public static bool IsRoot => geteuid() == 0;

@@ -1,0 +1,7 @@
+namespace Herd.Gateway.Queue;
+
+public enum EnqueueOutcome
+{
+    Enqueued,
+    QueueFull,
+}

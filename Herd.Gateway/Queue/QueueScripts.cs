@@ -1,0 +1,191 @@
+namespace Herd.Gateway.Queue;
+
+/// <summary>
+/// The Lua scripts behind <see cref="JobQueue"/>: each operation that reads and then writes is one
+/// script, so concurrent gateways never see half of it. Times come from the Redis server's clock
+/// (microseconds) so that gateways with skewed clocks agree.
+/// </summary>
+internal static class QueueScripts
+{
+    // Lua prints numbers with 14 significant digits; microsecond stamps have 16, so every number
+    // written back to Redis goes through int().
+    private const string Common = """
+        local function now_us()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000000 + tonumber(t[2])
+        end
+
+        local function int(n)
+          return string.format('%.0f', n)
+        end
+
+        -- Puts an assigned job back in its model's queue ahead of every waiting job, keeping its
+        -- own score when that is already ahead. Returns the model.
+        local function requeue_front(prefix, id, job)
+          local f = redis.call('HMGET', job, 'model', 'score')
+          local queue = prefix .. 'queue:' .. f[1]
+          local score = tonumber(f[2])
+          local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+          if head[2] and tonumber(head[2]) - 1 < score then
+            score = tonumber(head[2]) - 1
+          end
+          redis.call('HSET', job, 'state', 'queued', 'score', int(score))
+          redis.call('HDEL', job, 'node', 'server')
+          redis.call('ZADD', queue, int(score), id)
+          return f[1]
+        end
+
+        """;
+
+    /// <summary>KEYS: job, queue, clock. ARGV: id, model, priority, owner, payload, aging_us, max_depth, channel.</summary>
+    public const string Enqueue = Common + """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          return {'duplicate'}
+        end
+        local depth = redis.call('ZCARD', KEYS[2])
+        if depth >= tonumber(ARGV[7]) then
+          return {'full', depth}
+        end
+        -- Stamps only grow: equal priorities keep arrival order within one microsecond, and
+        -- after a failover to a server whose clock is behind.
+        local arrival = now_us()
+        local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+        if arrival <= last then
+          arrival = last + 1
+        end
+        redis.call('SET', KEYS[3], int(arrival))
+        local score = arrival - tonumber(ARGV[3]) * tonumber(ARGV[6])
+        redis.call('HSET', KEYS[1], 'model', ARGV[2], 'priority', ARGV[3], 'owner', ARGV[4],
+          'payload', ARGV[5], 'enqueued', int(arrival), 'score', int(score), 'state', 'queued')
+        redis.call('ZADD', KEYS[2], int(score), ARGV[1])
+        local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
+        redis.call('PUBLISH', ARGV[8], ARGV[2])
+        return {'enqueued', position, depth + 1}
+        """;
+
+    /// <summary>KEYS: leases, then one queue per model. ARGV: prefix, node, server, lease_us.</summary>
+    public const string Pop = Common + """
+        local now = now_us()
+        while true do
+          local best_queue, best_id, best_score
+          for i = 2, #KEYS do
+            local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+            if head[1] then
+              local score = tonumber(head[2])
+              if best_score == nil or score < best_score then
+                best_queue, best_id, best_score = KEYS[i], head[1], score
+              end
+            end
+          end
+          if best_id == nil then
+            return false
+          end
+
+          redis.call('ZREM', best_queue, best_id)
+          local job = ARGV[1] .. 'job:' .. best_id
+          local owner = redis.call('HGET', job, 'owner')
+          if owner and redis.call('EXISTS', ARGV[1] .. 'gateway:' .. owner) == 1 then
+            redis.call('HSET', job, 'state', 'assigned', 'node', ARGV[2], 'server', ARGV[3])
+            redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[4])), best_id)
+            local f = redis.call('HMGET', job, 'model', 'priority', 'owner', 'payload', 'enqueued')
+            return {best_id, f[1], f[2], f[3], f[4], f[5], int(now)}
+          end
+          -- The gateway holding this job's client is gone, and with it the client.
+          redis.call('DEL', job)
+        end
+        """;
+
+    /// <summary>KEYS: job. ARGV: prefix, id.</summary>
+    public const string RemoveIfQueued = """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'model', 'node', 'server', 'started')
+        if not f[1] then
+          return {'unknown'}
+        end
+        if f[1] == 'queued' then
+          redis.call('ZREM', ARGV[1] .. 'queue:' .. f[2], ARGV[2])
+          redis.call('DEL', KEYS[1])
+          return {'removed'}
+        end
+        return {'not_queued', f[1], f[3] or '', f[4] or '', f[5] or '0'}
+        """;
+
+    /// <summary>KEYS: job. Only an assigned job can start; a requeued one waits for its next node.</summary>
+    public const string MarkStarted = """
+        if redis.call('HGET', KEYS[1], 'state') ~= 'assigned' then
+          return 0
+        end
+        redis.call('HSET', KEYS[1], 'started', '1')
+        return 1
+        """;
+
+    /// <summary>KEYS: leases. ARGV: lease_us, then job ids. Returns the ids that hold no lease.</summary>
+    public const string RenewLeases = Common + """
+        local expiry = int(now_us() + tonumber(ARGV[1]))
+        local lost = {}
+        for i = 2, #ARGV do
+          if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+            redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i])
+          else
+            table.insert(lost, ARGV[i])
+          end
+        end
+        return lost
+        """;
+
+    /// <summary>KEYS: job, leases. ARGV: prefix, id.</summary>
+    public const string Complete = """
+        redis.call('ZREM', KEYS[2], ARGV[2])
+        local model = redis.call('HGET', KEYS[1], 'model')
+        if not model then
+          return 0
+        end
+        redis.call('ZREM', ARGV[1] .. 'queue:' .. model, ARGV[2])
+        redis.call('DEL', KEYS[1])
+        return 1
+        """;
+
+    /// <summary>KEYS: job, leases. ARGV: prefix, id, channel, expected node ('' for any).</summary>
+    public const string Requeue = Common + """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'started', 'node')
+        if not f[1] or f[2] == '1' then
+          return 0
+        end
+        if f[1] == 'queued' then
+          return 1
+        end
+        -- The job may have moved on to another node since the caller's node took it.
+        if ARGV[4] ~= '' and f[3] ~= ARGV[4] then
+          return 0
+        end
+        redis.call('ZREM', KEYS[2], ARGV[2])
+        redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[1], ARGV[2], KEYS[1]))
+        return 1
+        """;
+
+    /// <summary>KEYS: leases. ARGV: prefix, max, channel. Returns {requeued ids, {id, owner, model, node}...}.</summary>
+    public const string SweepExpiredLeases = Common + """
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now_us()), 'LIMIT', 0, tonumber(ARGV[2]))
+        local unstarted, failed, requeued = {}, {}, {}
+        for _, id in ipairs(expired) do
+          redis.call('ZREM', KEYS[1], id)
+          local job = ARGV[1] .. 'job:' .. id
+          local f = redis.call('HMGET', job, 'state', 'started', 'owner', 'model', 'node', 'score')
+          if f[1] == 'assigned' then
+            if f[2] == '1' then
+              redis.call('DEL', job)
+              table.insert(failed, {id, f[3], f[4], f[5] or ''})
+            else
+              table.insert(unstarted, {id, job, tonumber(f[6])})
+            end
+          end
+        end
+        -- Latest first, so that each goes in ahead of the ones after it and the jobs keep their
+        -- order among themselves at the front of the queue.
+        table.sort(unstarted, function(a, b) return a[3] > b[3] end)
+        for _, u in ipairs(unstarted) do
+          redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[1], u[1], u[2]))
+          table.insert(requeued, u[1])
+        end
+        return {requeued, failed}
+        """;
+}

@@ -1,0 +1,28 @@
+namespace Herd.Gateway.Queue;
+
+/// <summary>A job as its owner gateway hands it to the queue.</summary>
+/// <param name="JobId">Unique across the herd.</param>
+/// <param name="Model">The model that must serve it; one queue per model.</param>
+/// <param name="Priority">Higher runs first, within <see cref="MinPriority"/> and <see cref="MaxPriority"/>.</param>
+/// <param name="OwnerGatewayId">The gateway that holds the client's stream.</param>
+/// <param name="Payload">Opaque to the queue: the serialized assignment the serving node receives.</param>
+public sealed record QueuedJob(string JobId, string Model, int Priority, string OwnerGatewayId, ReadOnlyMemory<byte> Payload)
+{
+    // Bounded so that priority x aging stays far inside the exact integer range of a Redis score.
+    public const int MinPriority = -1000;
+
+    public const int MaxPriority = 1000;
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(JobId, nameof(JobId));
+        ArgumentException.ThrowIfNullOrWhiteSpace(Model, nameof(Model));
+        ArgumentException.ThrowIfNullOrWhiteSpace(OwnerGatewayId, nameof(OwnerGatewayId));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Priority, MinPriority, nameof(Priority));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Priority, MaxPriority, nameof(Priority));
+        if (Payload.IsEmpty)
+        {
+            throw new ArgumentException($"Job {JobId} has no payload; give the serialized assignment.", nameof(Payload));
+        }
+    }
+}
