@@ -28,7 +28,8 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
         {
             foreach (var resource in model.Resources)
             {
-                var process = ProjectProcess.Start(resource, BuiltAssembly(resource), EnvironmentFor(resource), Console.Out);
+                var assembly = resource.Executable is null ? BuiltAssembly(resource) : null;
+                var process = ProjectProcess.Start(resource, assembly, EnvironmentFor(resource), Console.Out);
                 _running.Add(process);
                 await WaitUntilAliveAsync(process, cancellationToken);
             }
@@ -87,14 +88,25 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
             ["Logging__Console__FormatterName"] = "simple",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
-        foreach (var endpoint in resource.Endpoints)
+        foreach (var endpoint in resource.Endpoints.Where(endpoint => endpoint.IsHttp))
         {
             environment[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoint.Url;
             environment[$"Kestrel__Endpoints__{endpoint.Name}__Protocols"] = endpoint.Protocols;
         }
 
+        foreach (var (name, value) in resource.Environment)
+        {
+            environment[name] = value;
+        }
+
         foreach (var reference in resource.References)
         {
+            if (reference.ConnectionString is { } connectionString)
+            {
+                environment[$"ConnectionStrings__{reference.Name}"] = connectionString();
+                continue;
+            }
+
             foreach (var endpoint in reference.Endpoints)
             {
                 var endpointName = endpoint.Name.ToLowerInvariant();
@@ -107,6 +119,12 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
 
     private static async Task WaitUntilAliveAsync(ProjectProcess process, CancellationToken cancellationToken)
     {
+        if (process.Resource.Endpoints.FirstOrDefault(endpoint => !endpoint.IsHttp) is { } tcp)
+        {
+            await WaitUntilListeningAsync(process, tcp, cancellationToken);
+            return;
+        }
+
         var http = process.Resource.Endpoints.FirstOrDefault(endpoint => endpoint.Protocols == "Http1");
         if (http is null)
         {
@@ -146,6 +164,29 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
             }
 
             await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private static async Task WaitUntilListeningAsync(ProjectProcess process, ResourceEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{process.Resource.Name} exited with code {process.ExitCode} while starting; its log is above.");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, endpoint.Port, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
         }
     }
 

@@ -22,17 +22,30 @@ internal sealed class ProjectProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static ProjectProcess Start(ProjectResource resource, string assemblyPath, IReadOnlyDictionary<string, string> environment, TextWriter console)
+    /// <param name="assemblyPath">the project's built assembly; null for an executable resource</param>
+    public static ProjectProcess Start(ProjectResource resource, string? assemblyPath, IReadOnlyDictionary<string, string> environment, TextWriter console)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        ArgumentNullException.ThrowIfNull(resource);
+        var startInfo = new ProcessStartInfo(resource.Executable ?? "dotnet")
         {
-            // The project reads its appsettings.json from its content root, the folder it runs in.
-            WorkingDirectory = Path.GetDirectoryName(assemblyPath),
-            ArgumentList = { assemblyPath },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (resource.Executable is null)
+        {
+            // The project reads its appsettings.json from its content root, the folder it runs in.
+            startInfo.WorkingDirectory = Path.GetDirectoryName(assemblyPath);
+            startInfo.ArgumentList.Add(assemblyPath!);
+        }
+        else
+        {
+            foreach (var argument in resource.Arguments?.Invoke() ?? [])
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+        }
+
         foreach (var (name, value) in environment)
         {
             startInfo.Environment[name] = value;

@@ -10,7 +10,7 @@ namespace Herd.Gateway.Relay;
 /// gateway they are delivered in memory, otherwise published on the other gateway's Redis
 /// channel. Each gateway reads its own channels in order, so a job's events keep their order.
 /// </summary>
-public sealed partial class JobRelay : IAsyncDisposable
+public sealed partial class JobRelay : IHostedService, IAsyncDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly string _gatewayId;
@@ -36,8 +36,8 @@ public sealed partial class JobRelay : IAsyncDisposable
 
     public string GatewayId => _gatewayId;
 
-    /// <summary>Starts reading this gateway's channels; call once before jobs are served.</summary>
-    public async Task StartAsync()
+    /// <summary>Starts reading this gateway's channels; the host calls it before jobs are served.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var subscriber = _redis.GetSubscriber();
         _events = await subscriber.SubscribeAsync(Channel(_gatewayId, "events")).ConfigureAwait(false);
@@ -76,16 +76,20 @@ public sealed partial class JobRelay : IAsyncDisposable
         await _redis.GetSubscriber().PublishAsync(Channel(servingGatewayId, "control"), envelope.ToByteArray()).ConfigureAwait(false);
     }
 
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
+
     public async ValueTask DisposeAsync()
     {
         if (_events is not null)
         {
             await _events.UnsubscribeAsync().ConfigureAwait(false);
+            _events = null;
         }
 
         if (_control is not null)
         {
             await _control.UnsubscribeAsync().ConfigureAwait(false);
+            _control = null;
         }
     }
 

@@ -8,10 +8,10 @@ namespace Herd.Tests.AppHost;
 public sealed partial class AppHostProcessTests
 {
     [Fact]
-    public async Task AppHost_StartsGatewayAndNode_AndStopsThemAllOnSigint()
+    public async Task AppHost_StartsRedisGatewayAndNode_AndStopsThemAllOnSigint()
     {
         await using var appHost = HerdService.Start("Herd.AppHost", []);
-        await appHost.WaitForOutputAsync(output => ResourceRow().Count(output) == 2, HerdService.StartTimeout);
+        await appHost.WaitForOutputAsync(output => ResourceRow().Count(output) == 3, HerdService.StartTimeout);
         var rows = ResourceRow().Matches(appHost.Output).ToDictionary(row => row.Groups["name"].Value);
         var gatewayHttp = Regex.Match(rows["gateway"].Groups["endpoints"].Value, @"http=(\S+)").Groups[1].Value;
 
@@ -23,12 +23,13 @@ public sealed partial class AppHostProcessTests
         Assert.Equal(0, exitCode);
         Assert.False(IsRunning(rows["gateway"]), "the gateway outlived the app host");
         Assert.False(IsRunning(rows["node"]), "the node outlived the app host");
+        Assert.False(IsRunning(rows["redis"]), "redis outlived the app host");
     }
 
     private static bool IsRunning(Match row) =>
         Directory.Exists($"/proc/{int.Parse(row.Groups["pid"].Value, CultureInfo.InvariantCulture)}");
 
     /// <summary>A row of the resource table the app host prints once the herd is up.</summary>
-    [GeneratedRegex(@"^\s*(?<name>gateway|node)\s+Running\s+(?<pid>\d+)\s+(?<endpoints>.+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(?<name>redis|gateway|node)\s+Running\s+(?<pid>\d+)\s+(?<endpoints>.+)$", RegexOptions.Multiline)]
     private static partial Regex ResourceRow();
 }

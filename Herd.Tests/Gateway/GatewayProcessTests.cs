@@ -6,7 +6,8 @@ using Herd.Tests.Fixtures;
 
 namespace Herd.Tests.Gateway;
 
-public sealed class GatewayProcessTests
+[Collection(WithServers.Name)]
+public sealed class GatewayProcessTests(ServersFixture servers)
 {
     [Fact]
     public async Task Gateway_AnswersHealthOverHttpAndGrpc()
@@ -40,9 +41,21 @@ public sealed class GatewayProcessTests
         Assert.Contains("Application is shutting down", gateway.Output, StringComparison.Ordinal);
     }
 
-    private static ChildProcess StartGateway(int grpcPort, int httpPort) => HerdService.Start("Herd.Gateway",
+    [Fact]
+    public async Task Gateway_WithoutRedis_RefusesToStart_SayingWhatToSet()
+    {
+        await using var gateway = HerdService.Start("Herd.Gateway", []);
+
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("ConnectionStrings:redis is not set", gateway.Output, StringComparison.Ordinal);
+    }
+
+    private ChildProcess StartGateway(int grpcPort, int httpPort) => HerdService.Start("Herd.Gateway",
     [
         string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}"),
         string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}"),
+        $"--ConnectionStrings:redis={servers.Redis.ConnectionString}",
     ]);
 }

@@ -25,8 +25,8 @@ public sealed class JobRelayTests(ServersFixture servers) : IAsyncLifetime
         _redis = await servers.Redis.ConnectAsync();
         _gatewayA = Relay("gateway-a", MailboxesA, _cancelledOnA);
         _gatewayB = Relay("gateway-b", MailboxesB, _cancelledOnB);
-        await _gatewayA.StartAsync();
-        await _gatewayB.StartAsync();
+        await _gatewayA.StartAsync(CancellationToken.None);
+        await _gatewayB.StartAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,24 @@
+using Grpc.Core;
+using Herd.Contracts.V1;
+
+namespace Herd.Gateway.Completions;
+
+/// <summary>The client API: <c>herd.v1.Completions</c>.</summary>
+public sealed class CompletionsService(CompletionRunner runner, ChatConversation.Factory conversations) : Contracts.V1.Completions.CompletionsBase
+{
+    public override async Task Complete(CompletionRequest request, IServerStreamWriter<CompletionEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        await foreach (var completionEvent in runner.RunAsync(request, context.CancellationToken).ConfigureAwait(false))
+        {
+            await responseStream.WriteAsync(completionEvent, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override Task Chat(IAsyncStreamReader<ChatClientMessage> requestStream, IServerStreamWriter<ChatServerEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return conversations(requestStream, responseStream).RunAsync(context.CancellationToken);
+    }
+}

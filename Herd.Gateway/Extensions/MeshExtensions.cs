@@ -1,0 +1,73 @@
+using Herd.Gateway.Catalog;
+using Herd.Gateway.Completions;
+using Herd.Gateway.Dispatch;
+using Herd.Gateway.Queue;
+using Herd.Gateway.Relay;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Herd.Gateway.Extensions;
+
+/// <summary>Wires the request path: Redis, the queue, dispatch to linked nodes, the relay and the client API.</summary>
+public static class MeshExtensions
+{
+    /// <summary>The Aspire-convention connection string name of the herd's Redis.</summary>
+    public const string RedisConnectionName = "redis";
+
+    public static IHostApplicationBuilder AddMesh(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var redisConnection = builder.Configuration.GetConnectionString(RedisConnectionName);
+        if (string.IsNullOrWhiteSpace(redisConnection))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{RedisConnectionName} is not set. The gateway keeps its queue in Redis: set it (for example ConnectionStrings__{RedisConnectionName}=localhost:6379), or start the herd with Herd.AppHost, which does.");
+        }
+
+        var services = builder.Services;
+        services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var options = ConfigurationOptions.Parse(redisConnection);
+            // Start, and keep retrying, while Redis is away; requests fail meanwhile and health says so.
+            options.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section);
+        services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<JobMailboxes>();
+        services.AddSingleton<ServedJobs>();
+        services.AddSingleton(provider => new JobRelay(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<GatewayOptions>>().Value.GatewayId,
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            provider.GetRequiredService<JobMailboxes>(),
+            provider.GetRequiredService<ServedJobs>().CancelAsync,
+            provider.GetRequiredService<ILogger<JobRelay>>()));
+        services.AddHostedService(provider => provider.GetRequiredService<JobRelay>());
+        services.AddSingleton(provider => new NodeDirectory(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            TimeProvider.System));
+        services.AddSingleton(provider => new ModelCatalog(
+            provider.GetRequiredService<NodeDirectory>(),
+            provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
+            TimeProvider.System));
+        services.AddSingleton<CompletionRunner>();
+        services.AddSingleton<ChatConversation.Factory>(provider =>
+            (requests, responses) => new ChatConversation(provider.GetRequiredService<CompletionRunner>(), requests, responses));
+        services.AddSingleton<JobServer>();
+        services.AddHostedService<LeaseKeeper>();
+        services.AddHostedService<Dispatcher>();
+        services.AddHostedService<NodeDirectoryPublisher>();
+        return builder;
+    }
+
+    public static WebApplication MapMesh(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<CompletionsService>();
+        app.MapGrpcService<CatalogService>();
+        return app;
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using Grpc.Net.Client;
+using Herd.Contracts.V1;
+
+namespace Herd.Tests.Fixtures;
+
+/// <summary>
+/// A whole herd as real processes for a test: a private Redis (append-only), gateway replicas
+/// and nodes serving <c>herd-tiny</c>, node i linked to gateway i mod gateways. Dispose stops all.
+/// </summary>
+internal sealed class TestHerd : IAsyncDisposable
+{
+    public const string Model = "herd-tiny";
+    public const string Secret = "test-node-secret";
+
+    private readonly string _modelCache;
+    private readonly IReadOnlyDictionary<string, string> _nodeSettings;
+
+    private TestHerd(RedisServer redis, string modelCache, IReadOnlyDictionary<string, string> nodeSettings)
+    {
+        Redis = redis;
+        _modelCache = modelCache;
+        _nodeSettings = nodeSettings;
+    }
+
+    public RedisServer Redis { get; }
+
+    public List<GatewayProcess> Gateways { get; } = [];
+
+    public List<ChildProcess?> Nodes { get; } = [];
+
+    /// <param name="gatewaySettings">extra configuration for every gateway (<c>Herd__Gateway__...</c>)</param>
+    /// <param name="nodeSettings">extra configuration for every node (<c>Herd__Node__...</c>)</param>
+    public static async Task<TestHerd> StartAsync(
+        int gateways,
+        int nodes,
+        IReadOnlyDictionary<string, string>? gatewaySettings = null,
+        IReadOnlyDictionary<string, string>? nodeSettings = null)
+    {
+        var redis = await RedisServer.StartAsync(appendOnly: true);
+        var herd = new TestHerd(redis, SharedModelCache.Value, nodeSettings ?? new Dictionary<string, string>());
+        try
+        {
+            for (var i = 0; i < gateways; i++)
+            {
+                herd.Gateways.Add(GatewayProcess.Start($"gateway-{i}", redis.ConnectionString, gatewaySettings));
+            }
+
+            await Task.WhenAll(herd.Gateways.Select(gateway => gateway.Process.WaitUntilStartedAsync()));
+            for (var i = 0; i < nodes; i++)
+            {
+                herd.Nodes.Add(herd.StartNode(i));
+            }
+
+            await herd.WaitUntilServedAsync(nodes);
+            return herd;
+        }
+        catch
+        {
+            await herd.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ChildProcess StartNode(int index, string? secret = Secret)
+    {
+        var gateway = Gateways[index % Gateways.Count];
+        var environment = new Dictionary<string, string>
+        {
+            ["HERD_MODEL_CACHE"] = _modelCache,
+            ["Herd__Node__NodeId"] = $"node-{index}",
+            ["Herd__Node__Model"] = Model,
+            ["Herd__Node__Threads"] = "1",
+            ["Herd__Node__Gateways__0"] = gateway.GrpcUrl,
+            ["Herd__Node__ReconnectMaxDelay"] = "00:00:01",
+            ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}"),
+        };
+        if (secret is not null)
+        {
+            environment["HERD_NODE_SECRET"] = secret;
+        }
+
+        foreach (var (name, value) in _nodeSettings)
+        {
+            environment[name] = value;
+        }
+
+        return HerdService.Start("Herd.Node", [], environment);
+    }
+
+    /// <summary>Waits until the herd lists <paramref name="nodes"/> ready nodes serving the model.</summary>
+    public async Task WaitUntilServedAsync(int nodes)
+    {
+        var catalog = new Catalog.CatalogClient(Gateways[0].Channel);
+        var deadline = DateTime.UtcNow + HerdService.StartTimeout;
+        while (true)
+        {
+            var models = await catalog.ListModelsAsync(new ListModelsRequest());
+            if (models.Models.FirstOrDefault(model => model.Name == Model)?.Nodes == nodes)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The herd did not list {nodes} nodes serving {Model} in time. Node output:\n{string.Join("\n---\n", Nodes.Select(node => node?.Output))}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes.OfType<ChildProcess>())
+        {
+            await node.DisposeAsync();
+        }
+
+        foreach (var gateway in Gateways)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+    }
+
+    // One model cache per test run: nodes generate herd-tiny into it once.
+    private static readonly Lazy<string> SharedModelCache = new(() => Directory.CreateTempSubdirectory("herd-test-models-").FullName);
+}
+
+/// <summary>A gateway process with its ports and a channel to its gRPC endpoint.</summary>
+internal sealed class GatewayProcess : IAsyncDisposable
+{
+    private GatewayProcess(ChildProcess process, int grpcPort, int httpPort)
+    {
+        Process = process;
+        GrpcPort = grpcPort;
+        HttpPort = httpPort;
+        Channel = GrpcChannel.ForAddress(GrpcUrl);
+    }
+
+    public ChildProcess Process { get; }
+
+    public int GrpcPort { get; }
+
+    public int HttpPort { get; }
+
+    public string GrpcUrl => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{GrpcPort}");
+
+    public GrpcChannel Channel { get; }
+
+    public Completions.CompletionsClient Completions => new(Channel);
+
+    public static GatewayProcess Start(string gatewayId, string redisConnection, IReadOnlyDictionary<string, string>? settings = null, int? grpcPort = null)
+    {
+        var (grpc, http) = (grpcPort ?? FreePort.Next(), FreePort.Next());
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__redis"] = redisConnection,
+            ["HERD_NODE_SECRET"] = TestHerd.Secret,
+            ["Herd__Gateway__GatewayId"] = gatewayId,
+            ["Kestrel__Endpoints__Grpc__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{grpc}"),
+            ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{http}"),
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        return new GatewayProcess(HerdService.Start("Herd.Gateway", [], environment), grpc, http);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await Process.DisposeAsync();
+    }
+}
