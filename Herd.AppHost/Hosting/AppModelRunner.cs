@@ -102,6 +102,11 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
             }
         }
 
+        foreach (var (name, value) in resource.Environment)
+        {
+            environment[name] = value;
+        }
+
         return environment;
     }
 

@@ -10,6 +10,9 @@ public sealed record ProjectResource(string Name, string ProjectPath)
     /// <summary>Resources whose endpoints this one is told about (<c>services__name__endpoint__0</c>).</summary>
     public List<ProjectResource> References { get; } = [];
 
+    /// <summary>Environment variables set for this resource only.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>The built assembly, next to the project file in the same configuration as the app host.</summary>
     public string AssemblyPath(string configuration)
     {

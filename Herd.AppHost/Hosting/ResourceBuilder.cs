@@ -11,6 +11,12 @@ public sealed class ResourceBuilder(ProjectResource resource)
         return this;
     }
 
+    public ResourceBuilder WithEnvironment(string name, string value)
+    {
+        Resource.Environment[name] = value;
+        return this;
+    }
+
     public ResourceBuilder WithReference(ResourceBuilder other)
     {
         ArgumentNullException.ThrowIfNull(other);
