@@ -4,9 +4,9 @@ using Microsoft.Extensions.Hosting;
 
 var builder = Host.CreateApplicationBuilder(args);
 
-// Nodes prove they belong to the herd with this secret; a fresh one per run unless given.
-var nodeSecret = Environment.GetEnvironmentVariable("HERD_NODE_SECRET") is { Length: > 0 } given
-    ? given
+// The secret nodes present to the gateway: the operator's HERD_NODE_SECRET, or one made up for this run.
+var nodeSecret = builder.Configuration["HERD_NODE_SECRET"] is { Length: > 0 } configured
+    ? configured
     : Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
 var redis = builder.AddRedis("redis");

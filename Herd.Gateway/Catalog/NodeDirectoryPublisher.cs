@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Herd.Contracts.V1;
 using Herd.Gateway.Links;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Herd.Gateway.Catalog;
 

@@ -10,7 +10,7 @@ namespace Herd.Gateway.Completions;
 /// conversation so far, and the answer as delivered joins the conversation. A cancel stops the
 /// answer in flight; the call stays open for the next turn.
 /// </summary>
-public sealed class ChatConversation(CompletionRunner runner, IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses)
+public sealed class ChatConversation(CompletionRunner runner, IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses) : IDisposable
 {
     /// <summary>Makes the conversation of one call (registered in DI).</summary>
     public delegate ChatConversation Factory(IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses);
@@ -20,6 +20,8 @@ public sealed class ChatConversation(CompletionRunner runner, IAsyncStreamReader
     // A refusal can be written while an answer streams; gRPC allows one write at a time.
     private readonly SemaphoreSlim _writing = new(1, 1);
     private string _model = string.Empty;
+
+    public void Dispose() => _writing.Dispose();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -9,6 +9,7 @@ using Herd.Gateway.Catalog;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Herd.Gateway.Completions;
 

@@ -16,9 +16,10 @@ public sealed class CompletionsService(CompletionRunner runner, ChatConversation
         }
     }
 
-    public override Task Chat(IAsyncStreamReader<ChatClientMessage> requestStream, IServerStreamWriter<ChatServerEvent> responseStream, ServerCallContext context)
+    public override async Task Chat(IAsyncStreamReader<ChatClientMessage> requestStream, IServerStreamWriter<ChatServerEvent> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return conversations(requestStream, responseStream).RunAsync(context.CancellationToken);
+        using var conversation = conversations(requestStream, responseStream);
+        await conversation.RunAsync(context.CancellationToken).ConfigureAwait(false);
     }
 }

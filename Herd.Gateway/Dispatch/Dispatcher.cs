@@ -2,6 +2,7 @@ using Herd.Contracts.V1;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Herd.Gateway.Dispatch;
 

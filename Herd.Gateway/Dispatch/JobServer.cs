@@ -6,6 +6,7 @@ using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Herd.Gateway.Dispatch;
 

@@ -4,6 +4,7 @@ using Herd.Contracts.V1;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Herd.Gateway.Dispatch;
 

@@ -33,8 +33,6 @@ internal sealed class ModelArguments
 
     public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512)
     {
-        var name = parsed.GetRequiredValue(_model);
-        var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggers.CreateLogger<ModelLocator>()).Locate(name);
         var maxSequences = parsed.GetValue(_maxSequences);
         var options = new ServedModelOptions
         {
@@ -48,6 +46,6 @@ internal sealed class ModelArguments
                 DType = parsed.GetRequiredValue(_dtype),
             },
         };
-        return ServedModel.Load(name, folder, options, loggers);
+        return ServedModel.Load(parsed.GetRequiredValue(_model), options, loggers);
     }
 }

@@ -25,17 +25,17 @@ internal sealed class SamplingArguments
         }
     }
 
-    public SamplingParameters Apply(ParseResult parsed, SamplingParameters defaults) => defaults with
+    public SamplingParameters Apply(ParseResult parsed, SamplingParameters defaults) => new SamplingOverrides
     {
         MaxTokens = parsed.GetValue(_maxTokens),
-        Temperature = parsed.GetValue(_temperature) ?? defaults.Temperature,
-        TopK = parsed.GetValue(_topK) ?? defaults.TopK,
-        TopP = parsed.GetValue(_topP) ?? defaults.TopP,
-        MinP = parsed.GetValue(_minP) ?? defaults.MinP,
-        RepetitionPenalty = parsed.GetValue(_repetitionPenalty) ?? defaults.RepetitionPenalty,
-        FrequencyPenalty = parsed.GetValue(_frequencyPenalty) ?? defaults.FrequencyPenalty,
-        PresencePenalty = parsed.GetValue(_presencePenalty) ?? defaults.PresencePenalty,
-        Seed = parsed.GetValue(_seed) ?? defaults.Seed,
-        Stop = parsed.GetValue(_stop) ?? [],
-    };
+        Temperature = parsed.GetValue(_temperature),
+        TopK = parsed.GetValue(_topK),
+        TopP = parsed.GetValue(_topP),
+        MinP = parsed.GetValue(_minP),
+        RepetitionPenalty = parsed.GetValue(_repetitionPenalty),
+        FrequencyPenalty = parsed.GetValue(_frequencyPenalty),
+        PresencePenalty = parsed.GetValue(_presencePenalty),
+        Seed = parsed.GetValue(_seed),
+        Stop = parsed.GetValue(_stop),
+    }.ApplyTo(defaults);
 }

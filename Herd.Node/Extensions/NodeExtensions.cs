@@ -1,15 +1,50 @@
+using Herd.Node.Engine;
+using Herd.Node.Link;
+using Herd.Node.Serving;
+
 namespace Herd.Node.Extensions;
 
 /// <summary>Wires the node's services.</summary>
 public static class NodeExtensions
 {
+    /// <summary>How much longer than the drain timeout the host waits for its services to stop.</summary>
+    private static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(10);
+
     public static IHostApplicationBuilder AddNode(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NodeOptions>()
             .BindConfiguration(NodeOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<EngineOptions>()
+            .BindConfiguration(EngineOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
+
         builder.Services.AddHostedService<NodeStartup>();
+        builder.AddModelHosting();
+        builder.AddNodeLinks();
+        return builder;
+    }
+
+    /// <summary>Loads the node's model at start (hosted services start in the order they are added).</summary>
+    public static IHostApplicationBuilder AddModelHosting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        return builder;
+    }
+
+    /// <summary>Links to the gateways once the model is loaded, and drains on shutdown.</summary>
+    public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<NodeActivity>();
+        builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddSingleton<NodeLinks>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<NodeLinks>());
+        builder.Services.AddHealthChecks().AddCheck<LinkHealthCheck>(LinkHealthCheck.Name);
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using Herd.Node.Engine;
 using Herd.Node.Model;
+using Herd.Node.Models;
 using Herd.Node.Tokenization;
 using Microsoft.Extensions.Logging;
 
@@ -40,6 +41,16 @@ public sealed class ServedModel : IAsyncDisposable
     public long ParameterCount => _model.parameters().Sum(parameter => parameter.numel());
 
     public long WeightBytes => _model.parameters().Sum(parameter => parameter.numel() * parameter.ElementSize);
+
+    /// <summary>Loads a model named as users name it: a snapshot folder, or a built-in model generated into <see cref="ModelLocator.DefaultCacheFolder"/> on first use.</summary>
+    /// <exception cref="DirectoryNotFoundException">No folder or built-in model has that name.</exception>
+    /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
+    public static ServedModel Load(string model, ServedModelOptions options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggerFactory.CreateLogger<ModelLocator>()).Locate(model);
+        return Load(model, folder, options, loggerFactory);
+    }
 
     /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
     public static ServedModel Load(string name, string folder, ServedModelOptions options, ILoggerFactory loggerFactory)

@@ -6,7 +6,7 @@ namespace Herd.Tests.Mesh;
 /// <summary>What a client saw of one streamed completion.</summary>
 internal sealed record StreamedCompletion(string Text, IReadOnlyList<int> TokenIds, CompletionDone Done)
 {
-    public static async Task<StreamedCompletion> RunAsync(Completions.CompletionsClient client, CompletionRequest request, CancellationToken cancellationToken = default, Action<CompletionDelta>? onDelta = null)
+    public static async Task<StreamedCompletion> RunAsync(Completions.CompletionsClient client, CompletionRequest request, Action<CompletionDelta>? onDelta = null, CancellationToken cancellationToken = default)
     {
         using var call = client.Complete(request, cancellationToken: cancellationToken);
         var text = new System.Text.StringBuilder();
@@ -27,7 +27,11 @@ internal sealed record StreamedCompletion(string Text, IReadOnlyList<int> TokenI
 
         throw new InvalidOperationException("The stream ended without CompletionDone.");
     }
+}
 
+/// <summary>Requests as the mesh tests send them.</summary>
+internal static class MeshClient
+{
     public static CompletionRequest Request(string prompt, int maxTokens, float temperature = 0, ulong? seed = null, int priority = 0)
     {
         var sampling = new SamplingParams { Temperature = temperature, MaxTokens = maxTokens };

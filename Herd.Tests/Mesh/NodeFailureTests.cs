@@ -27,6 +27,7 @@ public sealed class NodeFailureTests
         await streaming.Task;
 
         await herd.Nodes[0]!.DisposeAsync();
+        herd.Nodes[0] = null;
         var outcomes = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(3));
 
         var failed = outcomes.Where(outcome => outcome.Error is not null).ToList();

@@ -30,6 +30,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
         var (running, firstToken) = StartLong("running", finished);
         await firstToken.Task;
         var low1 = Run("low-1", priority: 0, finished);
+        await WaitForQueuedAsync(1);
         var low2 = Run("low-2", priority: 0, finished);
         await WaitForQueuedAsync(2);
         var high = Run("high", priority: 5, finished);
@@ -44,7 +45,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), stop.Token);
         await firstToken.Task;
-        var queued = Enumerable.Range(0, MaxDepth).Select(_ => Swallow(StreamedCompletion.RunAsync(Client, MeshClient.Request("wait", 4), stop.Token))).ToList();
+        var queued = Enumerable.Range(0, MaxDepth).Select(_ => Swallow(StreamedCompletion.RunAsync(Client, MeshClient.Request("wait", 4), cancellationToken: stop.Token))).ToList();
         await WaitForQueuedAsync(MaxDepth);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => StreamedCompletion.RunAsync(Client, MeshClient.Request("one too many", 4)));
@@ -96,7 +97,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
     private (Task<StreamedCompletion> Run, TaskCompletionSource FirstToken) StartLong(string name, ConcurrentQueue<string> finished, CancellationToken cancellationToken = default)
     {
         var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = Track(name, finished, StreamedCompletion.RunAsync(Client, MeshClient.Request("A long story about llamas", 1500), cancellationToken, _ => firstToken.TrySetResult()));
+        var run = Track(name, finished, StreamedCompletion.RunAsync(Client, MeshClient.Request("A long story about llamas", 1500), _ => firstToken.TrySetResult(), cancellationToken));
         return (run, firstToken);
     }
 

@@ -1,0 +1,87 @@
+using Google.Protobuf.WellKnownTypes;
+using Herd.Contracts.V1;
+using Herd.Node.Engine;
+using Herd.Node.Serving;
+using Herd.Node.Tokenization;
+using ChatTurn = Herd.Node.Tokenization.ChatTurn;
+
+namespace Herd.Node.Link;
+
+/// <summary>Translates between the link's messages and the engine's requests and events.</summary>
+public static class AssignMapping
+{
+    /// <exception cref="InvalidRequestException">The assignment carries no input.</exception>
+    public static PromptInput ToPromptInput(Assign assign)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        return assign.InputCase switch
+        {
+            Assign.InputOneofCase.Prompt => PromptInput.FromText(assign.Prompt),
+            Assign.InputOneofCase.Chat => PromptInput.FromChat([.. assign.Chat.Messages.Select(message => new ChatTurn(message.Role, message.Content))]),
+            _ => throw new InvalidRequestException("The assignment has neither a prompt nor chat messages."),
+        };
+    }
+
+    /// <summary>The request's sampling: fields it sets replace the model's defaults, unset ones keep them.</summary>
+    public static SamplingParameters ToSampling(SamplingParams? sampling, SamplingParameters defaults)
+    {
+        if (sampling is null)
+        {
+            return defaults;
+        }
+
+        return new SamplingOverrides
+        {
+            Temperature = sampling.HasTemperature ? sampling.Temperature : null,
+            TopK = sampling.HasTopK ? sampling.TopK : null,
+            TopP = sampling.HasTopP ? sampling.TopP : null,
+            MinP = sampling.HasMinP ? sampling.MinP : null,
+            RepetitionPenalty = sampling.HasRepetitionPenalty ? sampling.RepetitionPenalty : null,
+            FrequencyPenalty = sampling.HasFrequencyPenalty ? sampling.FrequencyPenalty : null,
+            PresencePenalty = sampling.HasPresencePenalty ? sampling.PresencePenalty : null,
+            Seed = sampling.HasSeed ? sampling.Seed : null,
+            MaxTokens = sampling.HasMaxTokens ? sampling.MaxTokens : null,
+            Stop = sampling.Stop.Count > 0 ? [.. sampling.Stop] : null,
+            TopLogprobs = sampling.TopLogprobs != 0 ? sampling.TopLogprobs : null,
+        }.ApplyTo(defaults);
+    }
+
+    public static TokenChunk ToChunk(string jobId, GeneratedText text, ModelTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var chunk = new TokenChunk { JobId = jobId, Text = text.Text };
+        chunk.TokenIds.AddRange(text.TokenIds);
+        foreach (var sampled in text.Logprobs)
+        {
+            var logprob = new TokenLogprob { TokenId = sampled.TokenId, Token = tokenizer.TokenText(sampled.TokenId), Logprob = sampled.Logprob ?? 0 };
+            foreach (var (tokenId, alternative) in sampled.TopLogprobs ?? [])
+            {
+                logprob.Top.Add(new TopLogprob { TokenId = tokenId, Token = tokenizer.TokenText(tokenId), Logprob = alternative });
+            }
+
+            chunk.Logprobs.Add(logprob);
+        }
+
+        return chunk;
+    }
+
+    public static JobFinished ToFinished(string jobId, GenerationFinished finished)
+    {
+        ArgumentNullException.ThrowIfNull(finished);
+        return new JobFinished
+        {
+            JobId = jobId,
+            FinishReason = finished.Reason switch
+            {
+                Engine.FinishReason.Stop => Contracts.V1.FinishReason.Stop,
+                Engine.FinishReason.Length => Contracts.V1.FinishReason.Length,
+                Engine.FinishReason.Cancelled => Contracts.V1.FinishReason.Cancelled,
+                _ => Contracts.V1.FinishReason.Unspecified,
+            },
+            Usage = new Usage { PromptTokens = finished.PromptTokens, CompletionTokens = finished.CompletionTokens },
+            TimeToFirstToken = Duration.FromTimeSpan(finished.TimeToFirstToken),
+            TotalTime = Duration.FromTimeSpan(finished.TotalTime),
+        };
+    }
+}

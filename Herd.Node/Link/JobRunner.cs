@@ -1,0 +1,67 @@
+using System.Threading.Channels;
+using Herd.Contracts.V1;
+using Herd.Node.Engine;
+using Herd.Node.Serving;
+
+namespace Herd.Node.Link;
+
+/// <summary>
+/// Runs one assigned job on the engine and writes what it produces to the link: one TokenChunk
+/// per engine event, then JobFinished or JobFailed. A cancelled job ends with JobFinished and
+/// FINISH_REASON_CANCELLED (the engine frees its slot within one step).
+/// </summary>
+public sealed partial class JobRunner(ModelHost host, NodeActivity activity, ILogger<JobRunner> logger)
+{
+    public async Task RunAsync(Assign assign, ChannelWriter<NodeMessage> output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        ArgumentNullException.ThrowIfNull(output);
+        var model = host.Model;
+        var delivered = 0;
+        try
+        {
+            if (assign.Model.Length > 0 && assign.Model != model.Name)
+            {
+                Fail(LinkStatus.NotFound, $"This node serves {model.Name}, not {assign.Model}.");
+                return;
+            }
+
+            var input = AssignMapping.ToPromptInput(assign);
+            var sampling = AssignMapping.ToSampling(assign.Sampling, model.DefaultSampling);
+            await foreach (var generationEvent in model.GenerateAsync(assign.JobId, input, sampling, cancellationToken))
+            {
+                switch (generationEvent)
+                {
+                    case GeneratedText text:
+                        delivered += text.TokenIds.Count;
+                        activity.AddTokens(text.TokenIds.Count);
+                        output.TryWrite(new NodeMessage { Tokens = AssignMapping.ToChunk(assign.JobId, text, model.Tokenizer) });
+                        break;
+                    case GenerationFinished finished:
+                        output.TryWrite(new NodeMessage { Finished = AssignMapping.ToFinished(assign.JobId, finished) });
+                        break;
+                    case GenerationFailed failed:
+                        Fail(LinkStatus.Internal, failed.Message);
+                        break;
+                }
+            }
+        }
+        catch (InvalidRequestException error)
+        {
+            Fail(LinkStatus.InvalidArgument, error.Message);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogJobFailed(assign.JobId, error);
+            Fail(LinkStatus.Internal, $"The node failed to run the job: {error.Message}");
+        }
+
+        void Fail(int code, string message) => output.TryWrite(new NodeMessage
+        {
+            Failed = new JobFailed { JobId = assign.JobId, StatusCode = code, Message = message, TokensDelivered = delivered },
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed")]
+    private partial void LogJobFailed(string jobId, Exception error);
+}

@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Grpc.Core;
+using Herd.Contracts.V1;
+using Herd.Node.Serving;
+
+namespace Herd.Node.Link;
+
+/// <summary>
+/// One open NodeLink call: the hello and the gateway's acceptance, heartbeats, and the jobs that
+/// came over it. Everything the node sends goes through one outbox drained by one writer task,
+/// because a gRPC stream takes one write at a time. When the call ends, the jobs it brought are
+/// cancelled: their gateway can no longer receive their tokens.
+/// </summary>
+internal sealed partial class LinkSession : IAsyncDisposable
+{
+    private static readonly TimeSpan AcceptTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    private readonly string _address;
+    private readonly AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> _call;
+    private readonly CancellationTokenSource _abort;
+    private readonly ModelHost _host;
+    private readonly JobRunner _runner;
+    private readonly NodeActivity _activity;
+    private readonly ILogger _logger;
+    private readonly Channel<NodeMessage> _outbox = Channel.CreateUnbounded<NodeMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _lost = new();
+    private readonly ConcurrentDictionary<string, RunningJob> _jobs = new();
+    private readonly Lock _heartbeatLock = new();
+    private readonly Task _writer;
+    private (long Tokens, long Timestamp) _rateSample;
+    private volatile bool _drainRequested;
+
+    public LinkSession(string address, AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> call, CancellationTokenSource abort, ModelHost host, JobRunner runner, NodeActivity activity, ILogger logger)
+    {
+        _address = address;
+        _call = call;
+        _abort = abort;
+        _host = host;
+        _runner = runner;
+        _activity = activity;
+        _logger = logger;
+        _writer = Task.Run(WriteAllAsync);
+    }
+
+    private bool IsDraining => _activity.IsDraining || _drainRequested;
+
+    /// <summary>Sends the hello and waits for LinkAccepted.</summary>
+    /// <exception cref="RpcException">The gateway refused the link or could not be reached.</exception>
+    public async Task<LinkAccepted> HandshakeAsync(NodeHello hello, CancellationToken stopping)
+    {
+        _outbox.Writer.TryWrite(new NodeMessage { Hello = hello });
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(AcceptTimeout);
+        using var abortOnDeadline = deadline.Token.Register(_abort.Cancel);
+        try
+        {
+            if (!await _call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                throw new IOException("The gateway ended the link without accepting it.");
+            }
+        }
+        catch (RpcException) when (deadline.IsCancellationRequested)
+        {
+            stopping.ThrowIfCancellationRequested();
+            throw new TimeoutException($"The gateway did not accept the link within {AcceptTimeout.TotalSeconds:F0} s.");
+        }
+
+        var first = _call.ResponseStream.Current;
+        return first.KindCase == GatewayMessage.KindOneofCase.Accepted
+            ? first.Accepted
+            : throw new IOException($"The gateway's first message was {first.KindCase}, not LinkAccepted.");
+    }
+
+    /// <summary>Serves the accepted link until the gateway ends it, it breaks, or the node stops.</summary>
+    public async Task ServeAsync(LinkAccepted accepted, CancellationToken stopping)
+    {
+        var interval = accepted.HeartbeatInterval?.ToTimeSpan() is { } given && given > TimeSpan.Zero
+            ? TimeSpan.FromMilliseconds(Math.Clamp(given.TotalMilliseconds, 50, 60_000))
+            : TimeSpan.FromSeconds(2);
+        SendHeartbeat();
+        var heartbeats = Task.Run(() => HeartbeatAsync(interval), CancellationToken.None);
+        using var onDrain = _activity.Draining.Register(SendHeartbeat);
+        using var onStop = stopping.Register(Close);
+        try
+        {
+            while (await _call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                Handle(_call.ResponseStream.Current);
+            }
+
+            if (!stopping.IsCancellationRequested)
+            {
+                LogGatewayClosed(_address);
+            }
+        }
+        catch (RpcException error) when (!stopping.IsCancellationRequested)
+        {
+            LogLinkLost(_address, error.StatusCode, error.Status.Detail, _jobs.Count);
+        }
+        catch (RpcException)
+        {
+            // Closing: the gateway did not end the call within the grace period.
+        }
+        finally
+        {
+            await _lost.CancelAsync();
+            _outbox.Writer.TryComplete();
+            await Task.WhenAll(_jobs.Values.Select(job => job.Done.Task));
+            await heartbeats;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _outbox.Writer.TryComplete();
+        await _lost.CancelAsync();
+        await _writer;
+        _lost.Dispose();
+    }
+
+    private void Handle(GatewayMessage message)
+    {
+        switch (message.KindCase)
+        {
+            case GatewayMessage.KindOneofCase.Assign:
+                Start(message.Assign);
+                break;
+            case GatewayMessage.KindOneofCase.Cancel:
+                Cancel(message.Cancel);
+                break;
+            case GatewayMessage.KindOneofCase.Drain:
+                LogDrainRequested(_address, message.Drain.Reason);
+                _drainRequested = true;
+                SendHeartbeat();
+                break;
+        }
+    }
+
+    private void Start(Assign assign)
+    {
+        if (IsDraining)
+        {
+            LogRefusedDraining(assign.JobId);
+            Refuse(LinkStatus.Unavailable, "node is draining");
+            return;
+        }
+
+        var job = new RunningJob(CancellationTokenSource.CreateLinkedTokenSource(_lost.Token, _activity.Abandoned));
+        if (!_jobs.TryAdd(assign.JobId, job))
+        {
+            job.Cancel.Dispose();
+            Refuse(LinkStatus.AlreadyExists, $"Job {assign.JobId} is already running on this node.");
+            return;
+        }
+
+        _activity.JobStarted();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _runner.RunAsync(assign, _outbox.Writer, job.Cancel.Token);
+            }
+            finally
+            {
+                _jobs.TryRemove(assign.JobId, out _);
+                job.Cancel.Dispose();
+                _activity.JobEnded();
+                job.Done.TrySetResult();
+            }
+        });
+
+        void Refuse(int code, string reason) => _outbox.Writer.TryWrite(new NodeMessage
+        {
+            Failed = new JobFailed { JobId = assign.JobId, StatusCode = code, Message = reason },
+        });
+    }
+
+    private void Cancel(Cancel cancel)
+    {
+        if (!_jobs.TryGetValue(cancel.JobId, out var job))
+        {
+            return;
+        }
+
+        LogCancelling(cancel.JobId, cancel.Reason);
+        try
+        {
+            job.Cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The job ended as the cancel arrived.
+        }
+    }
+
+    private async Task HeartbeatAsync(TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_lost.Token))
+            {
+                SendHeartbeat();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The link ended.
+        }
+    }
+
+    private void SendHeartbeat()
+    {
+        lock (_heartbeatLock)
+        {
+            var running = _activity.RunningJobs;
+            var slots = _host.Slots;
+            _outbox.Writer.TryWrite(new NodeMessage
+            {
+                Heartbeat = new NodeHeartbeat
+                {
+                    ActiveSequences = Math.Min(running, slots),
+                    FreeSlots = Math.Max(0, slots - running),
+                    Waiting = Math.Max(0, running - slots),
+                    DecodeTokensPerSecond = _activity.DecodeRate(ref _rateSample),
+                    MemoryBytes = Environment.WorkingSet,
+                    Draining = IsDraining,
+                },
+            });
+        }
+    }
+
+    private void Close()
+    {
+        // The writer sends what is queued and then ends the request stream; the gateway answers
+        // by ending the call. If it does not, the call is cancelled after a grace period.
+        _outbox.Writer.TryComplete();
+        _abort.CancelAfter(CloseGrace);
+    }
+
+    private async Task WriteAllAsync()
+    {
+        try
+        {
+            await foreach (var message in _outbox.Reader.ReadAllAsync())
+            {
+                await _call.RequestStream.WriteAsync(message);
+            }
+
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception error) when (error is RpcException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The call broke; reading ends too, and nothing more can be sent on it.
+            _outbox.Writer.TryComplete();
+            await _abort.CancelAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Link to gateway {Address} lost ({Status}: {Detail}); cancelling its {Jobs} running jobs")]
+    private partial void LogLinkLost(string address, StatusCode status, string detail, int jobs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {Address} closed the link")]
+    private partial void LogGatewayClosed(string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway {Address} asked this node to drain: {Reason}")]
+    private partial void LogDrainRequested(string address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused job {JobId}: the node is draining")]
+    private partial void LogRefusedDraining(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cancelling job {JobId}: {Reason}")]
+    private partial void LogCancelling(string jobId, string reason);
+
+    private sealed class RunningJob(CancellationTokenSource cancel)
+    {
+        public CancellationTokenSource Cancel { get; } = cancel;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
