@@ -116,6 +116,8 @@ internal sealed partial class LinkSession : IAsyncDisposable
     {
         _outbox.Writer.TryComplete();
         await _lost.CancelAsync();
+        // The call is over by now; cancelling it frees a writer stuck on a stalled connection.
+        await _abort.CancelAsync();
         await _writer;
         _lost.Dispose();
     }
