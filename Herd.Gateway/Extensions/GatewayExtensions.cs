@@ -5,8 +5,18 @@ namespace Herd.Gateway.Extensions;
 /// <summary>Wires the gateway's services and maps its endpoints.</summary>
 public static class GatewayExtensions
 {
+    /// <summary>The whole gateway: node links plus the request path (<see cref="MeshExtensions.AddMesh"/>).</summary>
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
+        builder.AddNodeLinks();
+        builder.AddMesh();
+        return builder;
+    }
+
+    /// <summary>gRPC, health, reflection, the NodeLink service and the registry of linked nodes; no Redis.</summary>
+    public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<GatewayOptions>()
             .BindConfiguration(GatewayOptions.Section)
             .ValidateDataAnnotations()
@@ -15,22 +25,21 @@ public static class GatewayExtensions
         builder.Services.AddGrpcReflection();
         // The standard grpc.health.v1 service reports the same checks as /health.
         builder.Services.AddGrpcHealthChecks();
-        builder.AddNodeLinks();
-        builder.AddMesh();
-        return builder;
-    }
-
-    /// <summary>The NodeLink service and the registry of linked nodes.</summary>
-    public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
-    {
         builder.Services.AddSingleton<NodeRegistry>();
         return builder;
     }
 
     public static WebApplication MapGateway(this WebApplication app)
     {
-        app.MapGrpcService<NodeLinkService>();
+        app.MapNodeLinks();
         app.MapMesh();
+        return app;
+    }
+
+    public static WebApplication MapNodeLinks(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<NodeLinkService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Herd.Tests.Fixtures;
 
 /// <summary>
-/// The gateway's services (AddGateway/MapGateway) in the test process, on a real loopback port
+/// The gateway's node links (AddNodeLinks/MapNodeLinks, without the Redis queue) in the test process, on a real loopback port
 /// with HTTP/2 cleartext, so tests can reach its <see cref="NodeRegistry"/> directly.
 /// </summary>
 internal sealed class GatewayHost : IAsyncDisposable
@@ -50,9 +50,9 @@ internal sealed class GatewayHost : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, listenPort, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.AddGateway();
+        builder.AddNodeLinks();
         var app = builder.Build();
-        app.MapGateway();
+        app.MapNodeLinks();
         await app.StartAsync();
         return new GatewayHost(app, contentRoot, listenPort);
     }
