@@ -5,6 +5,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 eng/install-prerequisites.sh
 
+echo "==> Installing the test clients' npm packages (Herd.Tests/Clients/node)"
+npm ci --prefix Herd.Tests/Clients/node --no-audit --no-fund --loglevel=error
+
 echo "==> Building Herd.sln (Release)"
 dotnet build Herd.sln -c Release -nologo -clp:ErrorsOnly
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Herd needs from the system package manager, once: the servers it runs
 # (redis-server, PostgreSQL) and the tools its build uses: g++ for the node's native CPU kernels,
-# and g++ and patchelf to make TorchSharp's native library loadable on older distributions.
+# and g++ and patchelf to make TorchSharp's native library loadable on older distributions; and
+# Node.js with npm for the tests' non-.NET gRPC client.
 # Safe to run again: it installs only what is missing and says what it does.
 set -euo pipefail
 
@@ -23,6 +24,8 @@ declare -A wanted=(
   [postgresql]=/usr/bin/pg_config
   [g++]=/usr/bin/g++
   [patchelf]=/usr/bin/patchelf
+  [nodejs]=/usr/bin/node
+  [npm]=/usr/bin/npm
 )
 
 missing=()
@@ -35,7 +38,7 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v in
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "System prerequisites present (redis-server, postgresql, g++, patchelf)."
+  say "System prerequisites present (redis-server, postgresql, g++, patchelf, nodejs, npm)."
   exit 0
 fi
 

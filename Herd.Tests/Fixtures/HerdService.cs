@@ -47,7 +47,7 @@ internal static class HerdService
             : throw new FileNotFoundException($"{project} is not built for {Configuration} (looked for {assembly}). Build Herd.sln first.");
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Grpc.Core;
 using Herd.Contracts.V1;
 
@@ -45,6 +46,24 @@ public sealed class MeshTests(MeshFixture mesh) : IClassFixture<MeshFixture>
 
         // Every node served, and both gateways' clients were served by nodes of the other gateway too.
         Assert.Equal(3, together.Select(result => result.Done.NodeId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ANodeJsClient_LoadingTheProtos_GetsTheSameStream_AndTheSameStatusCodes()
+    {
+        var gateway = mesh.Herd.Gateways[1];
+        var expected = await StreamedCompletion.RunAsync(gateway.Completions, MeshClient.Request(Prompts[2], maxTokens: 10));
+
+        var streamed = await NodeJsClient.CompleteAsync(gateway.GrpcPort, "herd-tiny", Prompts[2], 10);
+        var missing = await NodeJsClient.CompleteAsync(gateway.GrpcPort, "no-such-model", "hi", 3);
+
+        Assert.Equal(JsonValueKind.Null, streamed.GetProperty("error").ValueKind);
+        Assert.Equal(expected.Text, streamed.GetProperty("text").GetString());
+        Assert.Equal(expected.TokenIds, streamed.GetProperty("token_ids").EnumerateArray().Select(id => id.GetInt32()));
+        var done = streamed.GetProperty("done");
+        Assert.Equal("FINISH_REASON_LENGTH", done.GetProperty("finish_reason").GetString());
+        Assert.Equal(10, done.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal((int)StatusCode.NotFound, missing.GetProperty("error").GetProperty("code").GetInt32());
     }
 
     [Fact]
