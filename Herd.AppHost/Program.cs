@@ -1,8 +1,12 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using Herd.AppHost.Bench;
 using Herd.AppHost.Hosting;
 using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
+// "bench-gateway" runs the same herd with the node on its benchmark engine and measures the gateway.
+var bench = args is [GatewayBenchmark.Command, ..];
+var builder = Host.CreateApplicationBuilder(bench ? args[1..] : args);
 
 // The secret nodes present to the gateway: the operator's HERD_NODE_SECRET, or one made up for this run.
 var nodeSecret = builder.Configuration["HERD_NODE_SECRET"] is { Length: > 0 } configured
@@ -17,9 +21,32 @@ var gateway = builder.AddProject("gateway", "Herd.Gateway")
     .WithReference(redis)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret);
 
-builder.AddProject("node", "Herd.Node")
+var node = builder.AddProject("node", "Herd.Node")
     .WithEndpoint("Http", "Http1")
     .WithReference(gateway)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret);
 
-builder.Build().Run();
+if (!bench)
+{
+    builder.Build().Run();
+    return 0;
+}
+
+node.WithEnvironment("Herd__Node__Engine__SyntheticTokensPerSecond", GatewayBenchmark.TokensPerSecond.ToString(CultureInfo.InvariantCulture))
+    .WithEnvironment("Herd__Node__Engine__MaxSequences", GatewayBenchmark.MaxSequences.ToString(CultureInfo.InvariantCulture));
+foreach (var service in new[] { gateway, node })
+{
+    // Logs of every request would weigh on what is measured.
+    service.WithEnvironment("Logging__LogLevel__Default", "Warning");
+}
+
+using var host = builder.Build();
+await host.StartAsync();
+try
+{
+    return await GatewayBenchmark.RunAsync(gateway.Resource, node.Resource, Console.Out);
+}
+finally
+{
+    await host.StopAsync();
+}

@@ -31,7 +31,8 @@ internal sealed class ModelArguments
         }
     }
 
-    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512)
+    /// <param name="syntheticTokensPerSecond">above 0, the benchmark engine instead of the model</param>
+    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512, double syntheticTokensPerSecond = 0)
     {
         var maxSequences = parsed.GetValue(_maxSequences);
         var options = new ServedModelOptions
@@ -44,6 +45,7 @@ internal sealed class ModelArguments
                 MaxBatchedTokens = Math.Max(maxBatchedTokens, maxSequences + 1),
                 MaxContextLength = parsed.GetValue(_maxContext),
                 DType = parsed.GetRequiredValue(_dtype),
+                SyntheticTokensPerSecond = syntheticTokensPerSecond,
             },
         };
         return ServedModel.Load(parsed.GetRequiredValue(_model), options, loggers);

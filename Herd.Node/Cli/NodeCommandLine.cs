@@ -4,10 +4,10 @@ using Herd.Node.Model;
 
 namespace Herd.Node.Cli;
 
-/// <summary>The node's commands for people, tests and benchmarks: <c>generate</c> and <c>bench</c>.</summary>
+/// <summary>The node's commands for people, tests and benchmarks: <c>generate</c>, <c>bench</c> and <c>stream-bench</c>.</summary>
 public static class NodeCommandLine
 {
-    private static readonly string[] Commands = ["generate", "bench"];
+    private static readonly string[] Commands = ["generate", "bench", "stream-bench"];
 
     /// <summary>True when the arguments name a command; otherwise the node runs as a service.</summary>
     public static bool Handles(string[] args) => args is [var first, ..] && Commands.Contains(first);
@@ -18,6 +18,7 @@ public static class NodeCommandLine
         {
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            StreamBenchCommand.Create(),
         };
         try
         {

@@ -26,4 +26,12 @@ public sealed record EngineOptions
     /// <summary><c>auto</c> (float32 on CPU, bfloat16 on CUDA), <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</summary>
     [RegularExpression("^(auto|float32|bfloat16|float16)$", ErrorMessage = "Herd:Node:Engine:DType must be auto, float32, bfloat16 or float16.")]
     public string DType { get; init; } = "auto";
+
+    /// <summary>
+    /// Benchmark mode only, never for serving: above 0 the node does not run its model; every
+    /// sequence gets a made-up token at this rate (up to max_tokens, 16 when unset). It isolates
+    /// the cost of the gateway and the link from the engine's.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public double SyntheticTokensPerSecond { get; init; }
 }

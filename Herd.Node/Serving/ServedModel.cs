@@ -10,7 +10,7 @@ namespace Herd.Node.Serving;
 /// One model ready to serve: its config, tokenizer, weights and engine. Prompts are tokenized
 /// and chats rendered here, beside the engine thread, so the engine loop only sees token ids.
 /// </summary>
-public sealed class ServedModel : IAsyncDisposable
+public sealed partial class ServedModel : IAsyncDisposable
 {
     private readonly CausalLanguageModel _model;
 
@@ -37,6 +37,9 @@ public sealed class ServedModel : IAsyncDisposable
 
     /// <summary>Sampling as the model's generation_config.json recommends; requests override fields with <c>with</c>.</summary>
     public SamplingParameters DefaultSampling { get; }
+
+    /// <summary>Above 0, the benchmark engine answers instead of the model (see <see cref="EngineOptions.SyntheticTokensPerSecond"/>).</summary>
+    public double SyntheticTokensPerSecond { get; private init; }
 
     public long ParameterCount => _model.parameters().Sum(parameter => parameter.numel());
 
@@ -73,7 +76,12 @@ public sealed class ServedModel : IAsyncDisposable
         var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device);
         HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];
         var engine = new EngineLoop(model, options.Engine, tokenizer.CreateDetokenizer, endOfSequence, loggerFactory.CreateLogger<EngineLoop>());
-        return new ServedModel(name, config, generation, tokenizer, model, engine, device);
+        if (options.Engine.SyntheticTokensPerSecond > 0)
+        {
+            LogSynthetic(loggerFactory.CreateLogger<ServedModel>(), name, options.Engine.SyntheticTokensPerSecond);
+        }
+
+        return new ServedModel(name, config, generation, tokenizer, model, engine, device) { SyntheticTokensPerSecond = options.Engine.SyntheticTokensPerSecond };
     }
 
     /// <summary>Tokenizes (or renders and tokenizes) the input and streams what the engine generates.</summary>
@@ -82,7 +90,9 @@ public sealed class ServedModel : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         var tokens = Tokenizer.Encode(input.Chat is { } chat ? Render(chat) : input.Text!);
-        return Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken);
+        return SyntheticTokensPerSecond > 0
+            ? SyntheticGeneration.RunAsync(tokens, sampling.Validated(), SyntheticTokensPerSecond, Tokenizer, cancellationToken)
+            : Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -125,4 +135,7 @@ public sealed class ServedModel : IAsyncDisposable
             RepetitionPenalty = generation.RepetitionPenalty ?? defaults.RepetitionPenalty,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "BENCHMARK MODE: {Model} is not run; every sequence gets made-up tokens at {Rate} tokens/s (Herd:Node:Engine:SyntheticTokensPerSecond)")]
+    private static partial void LogSynthetic(ILogger logger, string model, double rate);
 }
