@@ -36,8 +36,8 @@ internal static class GatewayBenchmark
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Gateway benchmark: benchmark engine at {TokensPerSecond} tokens/s per stream, {TokensPerRequest} tokens per request, median of {Rounds} rounds"));
         output.WriteLine();
-        output.WriteLine("| streams | direct tokens/s | gateway tokens/s | gateway / direct | direct TTFT (median) | gateway TTFT (median) | added TTFT |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        output.WriteLine("| streams | direct tokens/s | gateway tokens/s | gateway / direct | direct TTFT (median) | gateway TTFT (median) | added TTFT | of which queue wait |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var streams in Concurrencies)
         {
             var direct = new List<Measure>();
@@ -50,7 +50,7 @@ internal static class GatewayBenchmark
 
             var (d, g) = (Median(direct), Median(through));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {streams} | {d.TokensPerSecond:F0} | {g.TokensPerSecond:F0} | {g.TokensPerSecond / d.TokensPerSecond:P1} | {d.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms |"));
+                $"| {streams} | {d.TokensPerSecond:F0} | {g.TokensPerSecond:F0} | {g.TokensPerSecond / d.TokensPerSecond:P1} | {d.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {g.QueueWaitMs:F1} ms |"));
             output.Flush();
         }
 
@@ -59,7 +59,8 @@ internal static class GatewayBenchmark
 
     private static Measure Median(List<Measure> measures) => new(
         measures.Select(measure => measure.TokensPerSecond).Order().ElementAt(measures.Count / 2),
-        measures.Select(measure => measure.TimeToFirstTokenMs).Order().ElementAt(measures.Count / 2));
+        measures.Select(measure => measure.TimeToFirstTokenMs).Order().ElementAt(measures.Count / 2),
+        measures.Select(measure => measure.QueueWaitMs).Order().ElementAt(measures.Count / 2));
 
     private static async Task<Measure> ThroughGatewayAsync(Completions.CompletionsClient client, int streams)
     {
@@ -75,6 +76,7 @@ internal static class GatewayBenchmark
             var begun = Stopwatch.GetTimestamp();
             var firstToken = TimeSpan.Zero;
             var tokens = 0;
+            var queueWait = TimeSpan.Zero;
             using var call = client.Complete(request);
             await foreach (var completionEvent in call.ResponseStream.ReadAllAsync())
             {
@@ -87,12 +89,19 @@ internal static class GatewayBenchmark
 
                     tokens += delta.TokenIds.Count;
                 }
+                else if (completionEvent.Done is { } done)
+                {
+                    queueWait = done.QueueWait.ToTimeSpan();
+                }
             }
 
-            return (Tokens: tokens, FirstToken: firstToken);
+            return (Tokens: tokens, FirstToken: firstToken, QueueWait: queueWait);
         }));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new Measure(runs.Sum(run => run.Tokens) / seconds, runs.Select(run => run.FirstToken.TotalMilliseconds).Order().ElementAt(runs.Length / 2));
+        return new Measure(
+            runs.Sum(run => run.Tokens) / seconds,
+            runs.Select(run => run.FirstToken.TotalMilliseconds).Order().ElementAt(runs.Length / 2),
+            runs.Select(run => run.QueueWait.TotalMilliseconds).Order().ElementAt(runs.Length / 2));
     }
 
     private static async Task<Measure> DirectAsync(ProjectResource node, int streams)
@@ -141,5 +150,6 @@ internal static class GatewayBenchmark
     private static string Configuration =>
         typeof(GatewayBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    private sealed record Measure(double TokensPerSecond, double TimeToFirstTokenMs);
+    /// <param name="QueueWaitMs">the gateway's own figure, from enqueue to a node taking the job</param>
+    private sealed record Measure(double TokensPerSecond, double TimeToFirstTokenMs, double QueueWaitMs = 0);
 }

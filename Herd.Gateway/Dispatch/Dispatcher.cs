@@ -55,15 +55,33 @@ public sealed partial class Dispatcher(
             }
 
             var models = connection.Hello.Models.Select(model => model.Name).ToList();
+            var reserved = 0;
             while (connection.TryReserveSlot())
             {
-                var job = await queue.TryPopAsync(models, connection.NodeId, gatewayId).ConfigureAwait(false);
-                if (job is null)
+                reserved++;
+            }
+
+            if (reserved == 0)
+            {
+                continue;
+            }
+
+            // One round trip for all of the node's free slots.
+            IReadOnlyList<PoppedJob> jobs = [];
+            try
+            {
+                jobs = await queue.PopAsync(models, connection.NodeId, gatewayId, reserved).ConfigureAwait(false);
+            }
+            finally
+            {
+                for (var unused = reserved - jobs.Count; unused > 0; unused--)
                 {
                     connection.ReleaseSlot();
-                    break;
                 }
+            }
 
+            foreach (var job in jobs)
+            {
                 server.Start(connection, job);
             }
         }

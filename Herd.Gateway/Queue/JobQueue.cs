@@ -75,11 +75,19 @@ public sealed class JobQueue
     /// assigned to that node and to <paramref name="gatewayId"/> (the gateway linked to the
     /// node), and leases it; null when none waits.
     /// </summary>
-    public async Task<PoppedJob?> TryPopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId)
+    public async Task<PoppedJob?> TryPopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId) =>
+        await PopAsync(models, nodeId, gatewayId, 1).ConfigureAwait(false) is [var job, ..] ? job : null;
+
+    /// <summary>
+    /// As <see cref="TryPopAsync"/>, for up to <paramref name="max"/> jobs at once (a node's free
+    /// slots) in one round trip, best first; empty when none waits.
+    /// </summary>
+    public async Task<IReadOnlyList<PoppedJob>> PopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, int max)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
         ArgumentException.ThrowIfNullOrWhiteSpace(gatewayId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         if (models.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("A model name is empty.", nameof(models));
@@ -87,18 +95,17 @@ public sealed class JobQueue
 
         if (models.Count == 0)
         {
-            return null;
+            return [];
         }
 
         var keys = models.Distinct(StringComparer.Ordinal).Select(_keys.Queue).Prepend(_keys.Leases).ToArray();
         var result = await _database.ScriptEvaluateAsync(
-            QueueScripts.Pop, keys, [_keys.Prefix, nodeId, gatewayId, _leaseMicroseconds]);
-        if (result.IsNull)
-        {
-            return null;
-        }
+            QueueScripts.Pop, keys, [_keys.Prefix, nodeId, gatewayId, _leaseMicroseconds, max]).ConfigureAwait(false);
+        return [.. ((RedisResult[])result!).Select(entry => Popped((RedisResult[])entry!))];
+    }
 
-        var reply = (RedisResult[])result!;
+    private static PoppedJob Popped(RedisResult[] reply)
+    {
         var enqueued = ParseLong(reply[5]);
         var now = ParseLong(reply[6]);
         return new PoppedJob(

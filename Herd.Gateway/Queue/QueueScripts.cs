@@ -63,10 +63,15 @@ internal static class QueueScripts
         return {'enqueued', position, depth + 1}
         """;
 
-    /// <summary>KEYS: leases, then one queue per model. ARGV: prefix, node, server, lease_us.</summary>
+    /// <summary>
+    /// KEYS: leases, then one queue per model. ARGV: prefix, node, server, lease_us, max. Returns
+    /// up to max jobs, best first, each as {id, model, priority, owner, payload, enqueued, now}.
+    /// </summary>
     public const string Pop = Common + """
         local now = now_us()
-        while true do
+        local popped = {}
+        local max = tonumber(ARGV[5])
+        while #popped < max do
           local best_queue, best_id, best_score
           for i = 2, #KEYS do
             local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
@@ -78,7 +83,7 @@ internal static class QueueScripts
             end
           end
           if best_id == nil then
-            return false
+            break
           end
 
           redis.call('ZREM', best_queue, best_id)
@@ -88,11 +93,13 @@ internal static class QueueScripts
             redis.call('HSET', job, 'state', 'assigned', 'node', ARGV[2], 'server', ARGV[3])
             redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[4])), best_id)
             local f = redis.call('HMGET', job, 'model', 'priority', 'owner', 'payload', 'enqueued')
-            return {best_id, f[1], f[2], f[3], f[4], f[5], int(now)}
+            popped[#popped + 1] = {best_id, f[1], f[2], f[3], f[4], f[5], int(now)}
+          else
+            -- The gateway holding this job's client is gone, and with it the client.
+            redis.call('DEL', job)
           end
-          -- The gateway holding this job's client is gone, and with it the client.
-          redis.call('DEL', job)
         end
+        return popped
         """;
 
     /// <summary>KEYS: job. ARGV: prefix, id.</summary>

@@ -53,6 +53,21 @@ public sealed class JobQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pop_SeveralAtOnce_TakesTheBestInOrder_AndLeavesTheRest()
+    {
+        var queue = await CreateQueueAsync();
+        await EnqueueAllAsync(queue, Job("low-1", priority: 0), Job("high-1", priority: 5), Job("low-2", priority: 0), Job("mid-1", priority: 2));
+
+        var popped = await queue.PopAsync(["m"], "node-1", Server, max: 3);
+        var rest = await queue.PopAsync(["m"], "node-1", Server, max: 3);
+        var none = await queue.PopAsync(["m"], "node-1", Server, max: 3);
+
+        Assert.Equal(["high-1", "mid-1", "low-1"], popped.Select(job => job.JobId));
+        Assert.Equal(["low-2"], rest.Select(job => job.JobId));
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public async Task TryPop_LowPriorityJobOlderThanItsAging_PassesNewerHighPriorityJob()
     {
         var queue = await CreateQueueAsync(new QueueOptions { AgingPerPriorityLevel = TimeSpan.FromMilliseconds(50) });
