@@ -14,8 +14,8 @@ public sealed class NodeRegistry
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The open links now.</summary>
-    public IReadOnlyList<NodeConnection> Connections => [.. _nodes.Values];
+    /// <summary>The open links now. A link that has closed is left out even before its call has unregistered it.</summary>
+    public IReadOnlyList<NodeConnection> Connections => [.. _nodes.Values.Where(connection => !connection.IsClosed)];
 
     /// <summary>
     /// Completes at the next capacity change. Take it before looking for capacity and await it
@@ -32,7 +32,17 @@ public sealed class NodeRegistry
         }
     }
 
-    public bool TryGet(string nodeId, [NotNullWhen(true)] out NodeConnection? connection) => _nodes.TryGetValue(nodeId, out connection);
+    /// <summary>The node's open link, if it has one.</summary>
+    public bool TryGet(string nodeId, [NotNullWhen(true)] out NodeConnection? connection)
+    {
+        if (_nodes.TryGetValue(nodeId, out connection) && !connection.IsClosed)
+        {
+            return true;
+        }
+
+        connection = null;
+        return false;
+    }
 
     /// <summary>Waits for the next capacity change.</summary>
     public Task WaitForCapacityChangeAsync(CancellationToken cancellationToken) => CapacityChanged.WaitAsync(cancellationToken);
