@@ -28,7 +28,7 @@ public sealed partial class JobServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(job);
-        served.Add(job.JobId, connection);
+        served.Add(job.JobId, connection, job.OwnerGatewayId);
         _ = Task.Run(() => ServeAsync(connection, job));
     }
 

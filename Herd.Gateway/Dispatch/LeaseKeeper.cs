@@ -41,6 +41,7 @@ public sealed partial class LeaseKeeper(
                     }
                 }
 
+                await StopOrphansAsync().ConfigureAwait(false);
                 var sweep = await queue.SweepExpiredLeasesAsync(100).ConfigureAwait(false);
                 foreach (var failed in sweep.Failed)
                 {
@@ -68,6 +69,27 @@ public sealed partial class LeaseKeeper(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    /// <summary>Stops the jobs whose owner gateway died: their clients are gone with it.</summary>
+    private async Task StopOrphansAsync()
+    {
+        foreach (var owner in served.JobsByOwner)
+        {
+            if (owner.Key == gatewayOptions.Value.GatewayId || await queue.IsGatewayAliveAsync(owner.Key).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            LogOrphans(owner.Count(), owner.Key);
+            foreach (var jobId in owner)
+            {
+                await served.CancelAsync(new Cancel { JobId = jobId, Reason = $"gateway {owner.Key}, which held its client, went away" }).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping {Jobs} jobs of gateway {Owner}, which went away with their clients")]
+    private partial void LogOrphans(int jobs, string owner);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expired leases: {Requeued} jobs re-queued, {Failed} failed")]
     private partial void LogSwept(int requeued, int failed);

@@ -227,6 +227,13 @@ public sealed class JobQueue
         return _database.StringSetAsync(_keys.Gateway(gatewayId), "1", ttl);
     }
 
+    /// <summary>True while the gateway keeps refreshing its liveness key (<see cref="RefreshGatewayAsync"/>).</summary>
+    public Task<bool> IsGatewayAliveAsync(string gatewayId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(gatewayId);
+        return _database.KeyExistsAsync(_keys.Gateway(gatewayId));
+    }
+
     /// <summary>Listens for the models that receive jobs, from every gateway of the herd.</summary>
     public Task<QueueNotifications> SubscribeAsync() => QueueNotifications.SubscribeAsync(_subscriber, _keys.Notify);
 

@@ -21,6 +21,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process = process;
     }
 
+    private int _disposed;
+
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -121,6 +123,12 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Tests kill a process on purpose and their fixture disposes it again at the end.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -34,4 +34,29 @@ public sealed class GatewayFailureTests
         Assert.Equal("node-0", served.Done.NodeId);
         Assert.Equal(4, served.Done.Usage.CompletionTokens);
     }
+
+    [Fact]
+    public async Task OwnerGatewayKilled_ItsRunningJobIsStoppedOnTheNode()
+    {
+        // The benchmark engine makes the long job last 30 s: long enough to tell stopping from finishing.
+        await using var herd = await TestHerd.StartAsync(
+            gateways: 2,
+            nodes: 1,
+            gatewaySettings: new Dictionary<string, string> { ["Herd__Gateway__Queue__LeaseDuration"] = "00:00:02" },
+            nodeSettings: new Dictionary<string, string>
+            {
+                ["Herd__Node__Engine__MaxSequences"] = "1",
+                ["Herd__Node__Engine__SyntheticTokensPerSecond"] = "50",
+            });
+        var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var orphan = StreamedCompletion.RunAsync(herd.Gateways[1].Completions, MeshClient.Request("a very long story", 1500), _ => firstToken.TrySetResult());
+        await firstToken.Task;
+
+        await herd.Gateways[1].DisposeAsync();
+        var next = await StreamedCompletion.RunAsync(herd.Gateways[0].Completions, MeshClient.Request("next", 4)).WaitAsync(TimeSpan.FromSeconds(25));
+
+        await Assert.ThrowsAsync<RpcException>(() => orphan);
+        Assert.Equal(4, next.Done.Usage.CompletionTokens);
+        Assert.True(next.Done.QueueWait.ToTimeSpan() < TimeSpan.FromSeconds(15), $"waited {next.Done.QueueWait.ToTimeSpan()}");
+    }
 }
