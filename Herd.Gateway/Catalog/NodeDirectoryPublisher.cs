@@ -14,6 +14,7 @@ public sealed partial class NodeDirectoryPublisher(
     ILogger<NodeDirectoryPublisher> logger) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(200);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,8 +44,10 @@ public sealed partial class NodeDirectoryPublisher(
                     LogPublishFailed(exception);
                 }
 
-                // Links and departures show within a moment, not a full period.
-                await Task.WhenAny(registry.WaitForCapacityChangeAsync(stoppingToken), Task.Delay(Period, stoppingToken)).ConfigureAwait(false);
+                // Links and departures show within a moment, not a full period, but a busy node's
+                // every finished job does not each cost a write.
+                await Task.Delay(MinimumInterval, stoppingToken).ConfigureAwait(false);
+                await Task.WhenAny(registry.WaitForCapacityChangeAsync(stoppingToken), Task.Delay(Period - MinimumInterval, stoppingToken)).ConfigureAwait(false);
             }
             while (!stoppingToken.IsCancellationRequested);
         }

@@ -54,38 +54,32 @@ public sealed partial class Dispatcher(
                 continue;
             }
 
-            var models = connection.Hello.Models.Select(model => model.Name).ToList();
-            var reserved = 0;
-            while (connection.TryReserveSlot())
-            {
-                reserved++;
-            }
-
-            if (reserved == 0)
+            // Slots are reserved only for jobs actually popped: a reservation given back would
+            // signal a capacity change and wake this loop again, for nothing.
+            var free = connection.FreeSlots;
+            if (free == 0)
             {
                 continue;
             }
 
+            var models = connection.Hello.Models.Select(model => model.Name).ToList();
             // One round trip for all of the node's free slots.
-            IReadOnlyList<PoppedJob> jobs = [];
-            try
+            foreach (var job in await queue.PopAsync(models, connection.NodeId, gatewayId, free).ConfigureAwait(false))
             {
-                jobs = await queue.PopAsync(models, connection.NodeId, gatewayId, reserved).ConfigureAwait(false);
-            }
-            finally
-            {
-                for (var unused = reserved - jobs.Count; unused > 0; unused--)
+                if (connection.TryReserveSlot())
                 {
-                    connection.ReleaseSlot();
+                    server.Start(connection, job);
                 }
-            }
-
-            foreach (var job in jobs)
-            {
-                server.Start(connection, job);
+                else if (!await queue.RequeueAsync(job.JobId, connection.NodeId).ConfigureAwait(false))
+                {
+                    LogLostToARace(job.JobId, connection.NodeId);
+                }
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} could not go back to the queue after node {NodeId} stopped taking work; its lease will expire and re-queue it")]
+    private partial void LogLostToARace(string jobId, string nodeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pass failed; retrying")]
     private partial void LogDispatchFailed(Exception exception);

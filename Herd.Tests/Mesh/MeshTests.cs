@@ -67,6 +67,29 @@ public sealed class MeshTests(MeshFixture mesh) : IClassFixture<MeshFixture>
     }
 
     [Fact]
+    public async Task IdleHerd_LeavesRedisAlmostAlone()
+    {
+        // Regression: a dispatcher that woke itself up again popped from Redis thousands of times a second.
+        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(mesh.Herd.Redis.ConnectionString + ",allowAdmin=true");
+        await using (redis)
+        {
+            var server = redis.GetServer(redis.GetEndPoints()[0]);
+            var before = await CommandsAsync(server);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var after = await CommandsAsync(server);
+
+            // Polls, heartbeats and leases of 2 gateways and 3 nodes: tens of commands a second, not thousands.
+            Assert.True(after - before < 600, $"{after - before} Redis commands in 3 s while idle");
+        }
+
+        static async Task<long> CommandsAsync(StackExchange.Redis.IServer server)
+        {
+            var stats = await server.InfoAsync("stats");
+            return long.Parse(stats.SelectMany(group => group).Single(pair => pair.Key == "total_commands_processed").Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task UnknownModel_IsNotFound_NamingTheServedOnes()
     {
         var request = new CompletionRequest { Model = "no-such-model", Prompt = "hi" };
