@@ -112,17 +112,26 @@ internal sealed class TestHerd : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in Nodes.OfType<ChildProcess>())
+        // Every process is stopped even if stopping one fails: a herd left running would load
+        // the machine for the rest of the test run.
+        var failures = new List<Exception>();
+        var disposables = Nodes.OfType<IAsyncDisposable>().Concat(Gateways).Append(Redis);
+        foreach (var disposable in disposables)
         {
-            await node.DisposeAsync();
+            try
+            {
+                await disposable.DisposeAsync();
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or IOException or TimeoutException)
+            {
+                failures.Add(exception);
+            }
         }
 
-        foreach (var gateway in Gateways)
+        if (failures.Count > 0)
         {
-            await gateway.DisposeAsync();
+            throw new AggregateException("Stopping the test herd failed.", failures);
         }
-
-        await Redis.DisposeAsync();
     }
 
     // One model cache per test run: nodes generate herd-tiny into it once.
