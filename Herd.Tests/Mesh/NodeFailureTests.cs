@@ -11,12 +11,18 @@ public sealed class NodeFailureTests
         await using var herd = await TestHerd.StartAsync(
             gateways: 1,
             nodes: 2,
-            nodeSettings: new Dictionary<string, string> { ["Herd__Node__Engine__MaxSequences"] = "2" });
+            // The benchmark engine: every job streams exactly its 200 tokens over 2 s, so the
+            // jobs running on node-0 are still streaming when it is killed.
+            nodeSettings: new Dictionary<string, string>
+            {
+                ["Herd__Node__Engine__MaxSequences"] = "2",
+                ["Herd__Node__Engine__SyntheticTokensPerSecond"] = "100",
+            });
         var client = herd.Gateways[0].Completions;
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var deltas = 0;
         var runs = Enumerable.Range(0, 8)
-            .Select(i => Outcome(StreamedCompletion.RunAsync(client, MeshClient.Request($"story {i}", 600), onDelta: _ =>
+            .Select(i => Outcome(StreamedCompletion.RunAsync(client, MeshClient.Request($"story {i}", 200), onDelta: _ =>
             {
                 if (Interlocked.Increment(ref deltas) > 20)
                 {
@@ -31,6 +37,7 @@ public sealed class NodeFailureTests
         var outcomes = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(3));
 
         var failed = outcomes.Where(outcome => outcome.Error is not null).ToList();
+        Assert.False(herd.Gateways[0].Process.HasExited, "the gateway died:\n" + herd.Gateways[0].Process.Output);
         Assert.NotEmpty(failed);
         Assert.All(failed, outcome =>
         {
