@@ -52,7 +52,8 @@ public sealed class GatewayFailureTests
         var orphan = StreamedCompletion.RunAsync(herd.Gateways[1].Completions, MeshClient.Request("a very long story", 1500), _ => firstToken.TrySetResult());
         await firstToken.Task;
 
-        await herd.Gateways[1].DisposeAsync();
+        // The process dies; the client's channel stays, as a real client's would.
+        await herd.Gateways[1].Process.DisposeAsync();
         var next = await StreamedCompletion.RunAsync(herd.Gateways[0].Completions, MeshClient.Request("next", 4)).WaitAsync(TimeSpan.FromSeconds(25));
 
         await Assert.ThrowsAsync<RpcException>(() => orphan);
