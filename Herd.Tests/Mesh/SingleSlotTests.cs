@@ -19,7 +19,13 @@ public sealed class SingleSlotTests : IAsyncLifetime
         gateways: 1,
         nodes: 1,
         gatewaySettings: new Dictionary<string, string> { ["Herd__Gateway__Queue__MaxDepthPerModel"] = MaxDepth.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        nodeSettings: new Dictionary<string, string> { ["Herd__Node__Engine__MaxSequences"] = "1" });
+        // The benchmark engine: jobs stream exactly their max_tokens at 100 tokens/s, so a long job
+        // is still running while the others queue behind it.
+        nodeSettings: new Dictionary<string, string>
+        {
+            ["Herd__Node__Engine__MaxSequences"] = "1",
+            ["Herd__Node__Engine__SyntheticTokensPerSecond"] = "100",
+        });
 
     public async Task DisposeAsync() => await _herd!.DisposeAsync();
 
@@ -27,7 +33,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
     public async Task Priority_AHighPriorityJobQueuedAfterLowOnes_RunsFirst()
     {
         var finished = new ConcurrentQueue<string>();
-        var (running, firstToken) = StartLong("running", finished);
+        var (running, firstToken) = StartLong("running", finished, tokens: 300);
         await firstToken.Task;
         var low1 = Run("low-1", priority: 0, finished);
         await WaitForQueuedAsync(1);
@@ -43,7 +49,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
     public async Task QueueFull_IsResourceExhausted_WithARetryHint()
     {
         using var stop = new CancellationTokenSource();
-        var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), stop.Token);
+        var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), cancellationToken: stop.Token);
         await firstToken.Task;
         var queued = Enumerable.Range(0, MaxDepth).Select(_ => Swallow(StreamedCompletion.RunAsync(Client, MeshClient.Request("wait", 4), cancellationToken: stop.Token))).ToList();
         await WaitForQueuedAsync(MaxDepth);
@@ -63,7 +69,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
     public async Task CancelMidStream_FreesTheSlotForTheNextJob()
     {
         using var stop = new CancellationTokenSource();
-        var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), stop.Token);
+        var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), cancellationToken: stop.Token);
         await firstToken.Task;
         var next = StreamedCompletion.RunAsync(Client, MeshClient.Request("next please", 4));
         await WaitForQueuedAsync(1);
@@ -74,7 +80,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
         // The client library reports its own cancellation (as CANCELLED, or UNAVAILABLE when the reset races the read).
         await Assert.ThrowsAsync<RpcException>(() => running);
         Assert.Equal(4, served.Done.Usage.CompletionTokens);
-        // The long job would have run for thousands of tokens; the next one did not wait for that.
+        // The long job would have run for 15 s; the next one did not wait for that.
         Assert.True(served.Done.QueueWait.ToTimeSpan() < TimeSpan.FromSeconds(5), $"waited {served.Done.QueueWait.ToTimeSpan()}");
     }
 
@@ -82,7 +88,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
     public async Task ClientDeadline_WhileQueued_IsDeadlineExceeded_AndTheJobLeavesTheQueue()
     {
         using var stop = new CancellationTokenSource();
-        var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), stop.Token);
+        var (running, firstToken) = StartLong("running", new ConcurrentQueue<string>(), cancellationToken: stop.Token);
         await firstToken.Task;
 
         using var call = Client.Complete(MeshClient.Request("too slow", 4), deadline: DateTime.UtcNow.AddMilliseconds(500));
@@ -94,10 +100,10 @@ public sealed class SingleSlotTests : IAsyncLifetime
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
     }
 
-    private (Task<StreamedCompletion> Run, TaskCompletionSource FirstToken) StartLong(string name, ConcurrentQueue<string> finished, CancellationToken cancellationToken = default)
+    private (Task<StreamedCompletion> Run, TaskCompletionSource FirstToken) StartLong(string name, ConcurrentQueue<string> finished, int tokens = 1500, CancellationToken cancellationToken = default)
     {
         var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = Track(name, finished, StreamedCompletion.RunAsync(Client, MeshClient.Request("A long story about llamas", 1500), _ => firstToken.TrySetResult(), cancellationToken));
+        var run = Track(name, finished, StreamedCompletion.RunAsync(Client, MeshClient.Request("A long story about llamas", tokens), _ => firstToken.TrySetResult(), cancellationToken));
         return (run, firstToken);
     }
 
