@@ -11,7 +11,7 @@ public sealed class ModelCatalog(NodeDirectory directory, CatalogOptions options
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
 
-    private volatile Snapshot _snapshot = new(new Dictionary<string, int>(), DateTimeOffset.MinValue);
+    private volatile Snapshot _snapshot = new(new HashSet<string>(StringComparer.Ordinal), DateTimeOffset.MinValue);
 
     /// <summary>The herd's nodes now, stale ones included.</summary>
     public Task<IReadOnlyList<NodeSummary>> NodesAsync() => directory.ListAsync(options.NodeStaleAfter, options.NodeForgetAfter);
@@ -19,17 +19,17 @@ public sealed class ModelCatalog(NodeDirectory directory, CatalogOptions options
     /// <exception cref="RpcException">NOT_FOUND when no node serves the model, UNAVAILABLE when all that serve it are draining.</exception>
     public async Task RequireServedAsync(string model)
     {
-        if (time.GetUtcNow() - _snapshot.TakenAt < Freshness && _snapshot.Models.ContainsKey(model))
+        if (time.GetUtcNow() - _snapshot.TakenAt < Freshness && _snapshot.Models.Contains(model))
         {
             return;
         }
 
         var nodes = await NodesAsync().ConfigureAwait(false);
         var snapshot = new Snapshot(
-            nodes.Where(node => node.Health == NodeHealth.Ready).SelectMany(node => node.Models).GroupBy(served => served.Name, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.Count(), StringComparer.Ordinal),
+            nodes.Where(node => node.Health == NodeHealth.Ready).SelectMany(node => node.Models).Select(served => served.Name).ToHashSet(StringComparer.Ordinal),
             time.GetUtcNow());
         _snapshot = snapshot;
-        if (snapshot.Models.ContainsKey(model))
+        if (snapshot.Models.Contains(model))
         {
             return;
         }
@@ -39,13 +39,13 @@ public sealed class ModelCatalog(NodeDirectory directory, CatalogOptions options
             throw new RpcException(new Status(StatusCode.Unavailable, $"Every node that serves model '{model}' is draining; retry shortly."));
         }
 
-        var served = snapshot.Models.Keys.Order(StringComparer.Ordinal).ToList();
+        var served = snapshot.Models.Order(StringComparer.Ordinal).ToList();
         throw new RpcException(new Status(StatusCode.NotFound, served.Count == 0
             ? $"Model '{model}' is not served: no node is linked to the herd."
             : $"Model '{model}' is not served. Served models: {string.Join(", ", served)}."));
     }
 
-    private sealed record Snapshot(IReadOnlyDictionary<string, int> Models, DateTimeOffset TakenAt);
+    private sealed record Snapshot(IReadOnlySet<string> Models, DateTimeOffset TakenAt);
 }
 
 /// <summary>How long the catalog trusts a node's last report, bound from <c>Herd:Gateway:Catalog</c>.</summary>

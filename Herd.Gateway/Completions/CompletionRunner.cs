@@ -41,7 +41,7 @@ public sealed partial class CompletionRunner(
         using var mailbox = mailboxes.Open(jobId);
         await EnqueueAsync(request, jobId).ConfigureAwait(false);
 
-        var progress = new Progress(jobId, request);
+        var progress = new Progress(request);
         try
         {
             using var maxWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -56,7 +56,6 @@ public sealed partial class CompletionRunner(
                         break;
                     case RelayEnvelope.KindOneofCase.Tokens:
                         progress.TimeToFirstToken ??= Stopwatch.GetElapsedTime(started);
-                        progress.TokensDelivered += envelope.Tokens.TokenIds.Count;
                         yield return new CompletionEvent { Delta = Delta(envelope.Tokens) };
                         break;
                     case RelayEnvelope.KindOneofCase.Finished:
@@ -167,17 +166,13 @@ public sealed partial class CompletionRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not withdraw job {JobId} after its client left; its lease will expire")]
     private partial void LogAbandonFailed(Exception exception, string jobId);
 
-    private sealed class Progress(string jobId, CompletionRequest request)
+    private sealed class Progress(CompletionRequest request)
     {
-        public string JobId { get; } = jobId;
-
         public CompletionRequest Request { get; } = request;
 
         public JobAssigned? Assigned { get; set; }
 
         public bool WaitExpired { get; set; }
-
-        public int TokensDelivered { get; set; }
 
         public TimeSpan? TimeToFirstToken { get; set; }
 
