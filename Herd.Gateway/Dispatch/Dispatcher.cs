@@ -22,7 +22,7 @@ public sealed partial class Dispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var notifications = await queue.SubscribeAsync().ConfigureAwait(false);
+        await using var notifications = await SubscribeAsync(stoppingToken).ConfigureAwait(false);
         var gatewayId = gatewayOptions.Value.GatewayId;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -41,6 +41,23 @@ public sealed partial class Dispatcher(
             while (notifications.Models.TryRead(out _))
             {
                 // One pass serves every model that got work.
+            }
+        }
+    }
+
+    /// <summary>Subscribes to the queue's notifications, waiting out a Redis that is not there yet.</summary>
+    private async Task<QueueNotifications> SubscribeAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await queue.SubscribeAsync().ConfigureAwait(false);
+            }
+            catch (RedisException exception)
+            {
+                LogDispatchFailed(exception);
+                await Task.Delay(Poll, stoppingToken).ConfigureAwait(false);
             }
         }
     }

@@ -24,14 +24,26 @@ public static class MeshExtensions
                 $"ConnectionStrings:{RedisConnectionName} is not set. The gateway keeps its queue in Redis: set it (for example ConnectionStrings__{RedisConnectionName}=localhost:6379), or start the herd with Herd.AppHost, which does.");
         }
 
-        var services = builder.Services;
-        services.AddSingleton<IConnectionMultiplexer>(_ =>
+        ConfigurationOptions redisOptions;
+        try
         {
-            var options = ConfigurationOptions.Parse(redisConnection);
-            // Start, and keep retrying, while Redis is away; requests fail meanwhile and health says so.
-            options.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.Connect(options);
-        });
+            redisOptions = ConfigurationOptions.Parse(redisConnection);
+        }
+        catch (ArgumentException exception)
+        {
+            throw NotAConnectionString(exception.Message, exception);
+        }
+
+        if (redisOptions.EndPoints.Count == 0)
+        {
+            throw NotAConnectionString("it names no host:port", null);
+        }
+
+        var services = builder.Services;
+        services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(options => options.Interceptors.Add<RedisUnavailableInterceptor>());
+        // Start, and keep retrying, while Redis is away; calls meanwhile answer UNAVAILABLE.
+        redisOptions.AbortOnConnectFail = false;
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
         services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section);
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
         services.AddSingleton<JobQueue>();
@@ -62,6 +74,9 @@ public static class MeshExtensions
         services.AddHostedService<NodeDirectoryPublisher>();
         return builder;
     }
+
+    private static InvalidOperationException NotAConnectionString(string problem, Exception? inner) =>
+        new($"ConnectionStrings:{RedisConnectionName} is not a Redis connection string ({problem}). Use host:port, for example localhost:6379.", inner);
 
     public static WebApplication MapMesh(this WebApplication app)
     {

@@ -18,6 +18,11 @@ public sealed partial class JobRelay : IHostedService, IAsyncDisposable
     private readonly JobMailboxes _mailboxes;
     private readonly Func<Cancel, ValueTask> _cancelServedJob;
     private readonly ILogger<JobRelay> _logger;
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstAttempt = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _subscribing = Task.CompletedTask;
+    private int _disposed;
     private ChannelMessageQueue? _events;
     private ChannelMessageQueue? _control;
 
@@ -36,14 +41,42 @@ public sealed partial class JobRelay : IHostedService, IAsyncDisposable
 
     public string GatewayId => _gatewayId;
 
-    /// <summary>Starts reading this gateway's channels; the host calls it before jobs are served.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts reading this gateway's channels. While Redis is unreachable it keeps trying in the
+    /// background, so the gateway starts (and answers UNAVAILABLE) instead of failing.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Normally the first attempt succeeds and the gateway starts subscribed.
+        _subscribing = SubscribeAsync(_stopping.Token);
+        return Task.WhenAny(_subscribing, Task.Delay(FirstAttempt, cancellationToken));
+    }
+
+    private async Task SubscribeAsync(CancellationToken stopping)
     {
         var subscriber = _redis.GetSubscriber();
-        _events = await subscriber.SubscribeAsync(Channel(_gatewayId, "events")).ConfigureAwait(false);
-        _events.OnMessage(message => Deliver(message.Message));
-        _control = await subscriber.SubscribeAsync(Channel(_gatewayId, "control")).ConfigureAwait(false);
-        _control.OnMessage(message => OnControlAsync(message.Message));
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (_events is null)
+                {
+                    var events = await subscriber.SubscribeAsync(Channel(_gatewayId, "events")).ConfigureAwait(false);
+                    events.OnMessage(message => Deliver(message.Message));
+                    _events = events;
+                }
+
+                var control = await subscriber.SubscribeAsync(Channel(_gatewayId, "control")).ConfigureAwait(false);
+                control.OnMessage(message => OnControlAsync(message.Message));
+                _control = control;
+                return;
+            }
+            catch (RedisException exception)
+            {
+                LogSubscribeFailed(exception);
+                await Task.Delay(RetryDelay, stopping).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Sends a job's event to the gateway that owns its client call.</summary>
@@ -80,6 +113,24 @@ public sealed partial class JobRelay : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops it, then the container disposes it.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _subscribing.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while Redis was away.
+        }
+
+        _stopping.Dispose();
+
         if (_events is not null)
         {
             await _events.UnsubscribeAsync().ConfigureAwait(false);
@@ -126,6 +177,9 @@ public sealed partial class JobRelay : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped {Kind} for job {JobId}: its client call has ended")]
     private partial void LogNoMailbox(string jobId, RelayEnvelope.KindOneofCase kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot subscribe to this gateway's relay channels yet (Redis unreachable); retrying")]
+    private partial void LogSubscribeFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable relay message")]
     private partial void LogUnreadable(Exception exception);

@@ -52,6 +52,38 @@ public sealed class GatewayProcessTests(ServersFixture servers)
         Assert.Contains("ConnectionStrings:redis is not set", gateway.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Gateway_WhileRedisIsUnreachable_AnswersUnavailableSayingSo()
+    {
+        var grpcPort = FreePort.Next();
+        // Nothing listens on this port.
+        await using var gateway = HerdService.Start("Herd.Gateway",
+        [
+            string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}"),
+            string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{FreePort.Next()}"),
+            string.Create(CultureInfo.InvariantCulture, $"--ConnectionStrings:redis=127.0.0.1:{FreePort.Next()},connectTimeout=500"),
+        ]);
+        await gateway.WaitUntilStartedAsync();
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await new Herd.Contracts.V1.Catalog.CatalogClient(channel).ListModelsAsync(new Herd.Contracts.V1.ListModelsRequest()));
+
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("Redis", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gateway_WithAMalformedRedisConnectionString_RefusesToStart_SayingWhy()
+    {
+        await using var gateway = HerdService.Start("Herd.Gateway", ["--ConnectionStrings:redis=localhost:notaport"]);
+
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("is not a Redis connection string", gateway.Output, StringComparison.Ordinal);
+    }
+
     private ChildProcess StartGateway(int grpcPort, int httpPort) => HerdService.Start("Herd.Gateway",
     [
         string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}"),
