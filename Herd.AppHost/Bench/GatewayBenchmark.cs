@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.AppHost.Hosting;
@@ -108,10 +107,10 @@ internal static class GatewayBenchmark
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(node.AssemblyPath(Configuration)),
+            WorkingDirectory = Path.GetDirectoryName(node.AssemblyPath(AppModelRunner.Configuration)),
             ArgumentList =
             {
-                node.AssemblyPath(Configuration), "stream-bench",
+                node.AssemblyPath(AppModelRunner.Configuration), "stream-bench",
                 "--concurrency", streams.ToString(CultureInfo.InvariantCulture),
                 "--tokens", TokensPerRequest.ToString(CultureInfo.InvariantCulture),
                 "--synthetic-rate", TokensPerSecond.ToString(CultureInfo.InvariantCulture),
@@ -146,9 +145,6 @@ internal static class GatewayBenchmark
             await Task.Delay(200);
         }
     }
-
-    private static string Configuration =>
-        typeof(GatewayBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     /// <param name="QueueWaitMs">the gateway's own figure, from enqueue to a node taking the job</param>
     private sealed record Measure(double TokensPerSecond, double TimeToFirstTokenMs, double QueueWaitMs = 0);

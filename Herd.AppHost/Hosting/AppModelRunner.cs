@@ -16,7 +16,7 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
 
     // Projects run in the configuration the app host itself was built in.
-    private static readonly string Configuration =
+    internal static readonly string Configuration =
         typeof(AppModelRunner).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     private readonly List<ProjectProcess> _running = [];

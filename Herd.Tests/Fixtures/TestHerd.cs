@@ -62,7 +62,7 @@ internal sealed class TestHerd : IAsyncDisposable
         }
     }
 
-    public ChildProcess StartNode(int index, string? secret = Secret)
+    public ChildProcess StartNode(int index)
     {
         var gateway = Gateways[index % Gateways.Count];
         var environment = new Dictionary<string, string>
@@ -72,14 +72,10 @@ internal sealed class TestHerd : IAsyncDisposable
             ["Herd__Node__Model"] = Model,
             ["Herd__Node__Threads"] = "1",
             ["Herd__Node__Gateways__0"] = gateway.GrpcUrl,
+            ["HERD_NODE_SECRET"] = Secret,
             ["Herd__Node__ReconnectMaxDelay"] = "00:00:01",
             ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}"),
         };
-        if (secret is not null)
-        {
-            environment["HERD_NODE_SECRET"] = secret;
-        }
-
         foreach (var (name, value) in _nodeSettings)
         {
             environment[name] = value;
