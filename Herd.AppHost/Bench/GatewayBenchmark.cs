@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Grpc.Core;
+using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Herd.AppHost.Hosting;
 using Herd.Contracts.V1;
@@ -19,9 +20,8 @@ internal static class GatewayBenchmark
     public const double TokensPerSecond = 50;
     public const int TokensPerRequest = 100;
     public const int MaxSequences = 64;
-
-    private static readonly int[] Concurrencies = [1, 16, 64];
-    private const int Rounds = 3;
+    /// <summary>Concurrency and rounds: a round at one stream gives one time to first token, so it runs more.</summary>
+    private static readonly (int Streams, int Rounds)[] Loads = [(1, 15), (16, 3), (64, 3)];
 
     public static async Task<int> RunAsync(ProjectResource gateway, ProjectResource node, TextWriter output)
     {
@@ -30,36 +30,78 @@ internal static class GatewayBenchmark
         await WaitForNodeAsync(new Catalog.CatalogClient(channel));
         var client = new Completions.CompletionsClient(channel);
         await ThroughGatewayAsync(client, 4);
+        var roundTrip = await RoundTripAsync(new Health.HealthClient(channel));
 
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Gateway benchmark: benchmark engine at {TokensPerSecond} tokens/s per stream, {TokensPerRequest} tokens per request, median of {Rounds} rounds"));
+            $"Gateway benchmark: benchmark engine at {TokensPerSecond} tokens/s per stream, {TokensPerRequest} tokens per request; tokens/s: median of the rounds; time to first token: median over every stream of every round"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Reference: a bare gRPC round trip to the gateway (health check), median of {RoundTrips}: {roundTrip.BackToBackMs:F2} ms back to back, {roundTrip.AfterIdleMs:F2} ms after {IdleBetweenRoundTrips.TotalMilliseconds:F0} ms idle"));
         output.WriteLine();
-        output.WriteLine("| streams | direct tokens/s | gateway tokens/s | gateway / direct | direct TTFT (median) | gateway TTFT (median) | added TTFT | of which queue wait |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var streams in Concurrencies)
+        output.WriteLine("| streams | rounds | direct tokens/s | gateway tokens/s | gateway / direct | direct TTFT (median) | gateway TTFT (median) | added TTFT | of which queue wait |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (streams, rounds) in Loads)
         {
             var direct = new List<Measure>();
             var through = new List<Measure>();
-            for (var round = 0; round < Rounds; round++)
+            for (var round = 0; round < rounds; round++)
             {
                 direct.Add(await DirectAsync(node, streams));
+                await Task.Delay(Settle);
                 through.Add(await ThroughGatewayAsync(client, streams));
+                await Task.Delay(Settle);
             }
 
-            var (d, g) = (Median(direct), Median(through));
+            var (d, g) = (Summarize(direct), Summarize(through));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {streams} | {d.TokensPerSecond:F0} | {g.TokensPerSecond:F0} | {g.TokensPerSecond / d.TokensPerSecond:P1} | {d.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {g.QueueWaitMs:F1} ms |"));
+                $"| {streams} | {rounds} | {d.TokensPerSecond:F0} | {g.TokensPerSecond:F0} | {g.TokensPerSecond / d.TokensPerSecond:P1} | {d.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {g.QueueWaitMs:F1} ms |"));
             output.Flush();
         }
 
         return 0;
     }
 
-    private static Measure Median(List<Measure> measures) => new(
-        measures.Select(measure => measure.TokensPerSecond).Order().ElementAt(measures.Count / 2),
-        measures.Select(measure => measure.TimeToFirstTokenMs).Order().ElementAt(measures.Count / 2),
-        measures.Select(measure => measure.QueueWaitMs).Order().ElementAt(measures.Count / 2));
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+
+    private const int RoundTrips = 100;
+    private static readonly TimeSpan IdleBetweenRoundTrips = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The floor under any added time to first token: the gateway path has two gRPC round trips
+    /// (client and gateway, gateway and node) that the direct path does not.
+    /// </summary>
+    private static async Task<(double BackToBackMs, double AfterIdleMs)> RoundTripAsync(Health.HealthClient health)
+    {
+        async Task<double> MedianAsync(TimeSpan idle)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < RoundTrips; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await health.CheckAsync(new HealthCheckRequest());
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (idle > TimeSpan.Zero)
+                {
+                    await Task.Delay(idle);
+                }
+            }
+
+            return Median(times);
+        }
+
+        return (await MedianAsync(TimeSpan.Zero), await MedianAsync(IdleBetweenRoundTrips));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static Measure Summarize(List<Measure> rounds) => new(
+        Median(rounds.Select(round => round.TokensPerSecond)),
+        [.. rounds.SelectMany(round => round.TimeToFirstTokensMs)],
+        [.. rounds.SelectMany(round => round.QueueWaitsMs)]);
 
     private static async Task<Measure> ThroughGatewayAsync(Completions.CompletionsClient client, int streams)
     {
@@ -99,8 +141,8 @@ internal static class GatewayBenchmark
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         return new Measure(
             runs.Sum(run => run.Tokens) / seconds,
-            runs.Select(run => run.FirstToken.TotalMilliseconds).Order().ElementAt(runs.Length / 2),
-            runs.Select(run => run.QueueWait.TotalMilliseconds).Order().ElementAt(runs.Length / 2));
+            [.. runs.Select(run => run.FirstToken.TotalMilliseconds)],
+            [.. runs.Select(run => run.QueueWait.TotalMilliseconds)]);
     }
 
     private static async Task<Measure> DirectAsync(ProjectResource node, int streams)
@@ -128,8 +170,11 @@ internal static class GatewayBenchmark
             throw new InvalidOperationException($"Herd.Node stream-bench failed ({process.ExitCode}): {await errors}");
         }
 
-        var values = line.Split(' ').Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => double.Parse(pair[1], CultureInfo.InvariantCulture));
-        return new Measure(values["tokens_per_second"], values["ttft_median_ms"]);
+        var values = line.Split(' ').Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => pair[1]);
+        return new Measure(
+            double.Parse(values["tokens_per_second"], CultureInfo.InvariantCulture),
+            [.. values["ttft_ms"].Split(',').Select(value => double.Parse(value, CultureInfo.InvariantCulture))],
+            []);
     }
 
     private static async Task WaitForNodeAsync(Catalog.CatalogClient catalog)
@@ -146,6 +191,11 @@ internal static class GatewayBenchmark
         }
     }
 
-    /// <param name="QueueWaitMs">the gateway's own figure, from enqueue to a node taking the job</param>
-    private sealed record Measure(double TokensPerSecond, double TimeToFirstTokenMs, double QueueWaitMs = 0);
+    /// <param name="QueueWaitsMs">the gateway's own figure for each stream, from enqueue to a node taking the job</param>
+    private sealed record Measure(double TokensPerSecond, IReadOnlyList<double> TimeToFirstTokensMs, IReadOnlyList<double> QueueWaitsMs)
+    {
+        public double TimeToFirstTokenMs => Median(TimeToFirstTokensMs);
+
+        public double QueueWaitMs => QueueWaitsMs.Count == 0 ? 0 : Median(QueueWaitsMs);
+    }
 }

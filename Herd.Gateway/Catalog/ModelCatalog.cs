@@ -1,13 +1,15 @@
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Links;
 
 namespace Herd.Gateway.Catalog;
 
 /// <summary>
 /// Answers "is this model served?" for each request without a Redis round trip each time: a
-/// model seen served within the last second is taken as served; anything else is looked up.
+/// model that a node linked to this gateway serves, or that was seen served within the last
+/// second, is taken as served; anything else is looked up in the herd's node directory.
 /// </summary>
-public sealed class ModelCatalog(NodeDirectory directory, CatalogOptions options, TimeProvider time)
+public sealed class ModelCatalog(NodeDirectory directory, NodeRegistry registry, CatalogOptions options, TimeProvider time)
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
 
@@ -19,7 +21,7 @@ public sealed class ModelCatalog(NodeDirectory directory, CatalogOptions options
     /// <exception cref="RpcException">NOT_FOUND when no node serves the model, UNAVAILABLE when all that serve it are draining.</exception>
     public async Task RequireServedAsync(string model)
     {
-        if (time.GetUtcNow() - _snapshot.TakenAt < Freshness && _snapshot.Models.Contains(model))
+        if (ServedHere(model) || (time.GetUtcNow() - _snapshot.TakenAt < Freshness && _snapshot.Models.Contains(model)))
         {
             return;
         }
@@ -44,6 +46,9 @@ public sealed class ModelCatalog(NodeDirectory directory, CatalogOptions options
             ? $"Model '{model}' is not served: no node is linked to the herd."
             : $"Model '{model}' is not served. Served models: {string.Join(", ", served)}."));
     }
+
+    /// <summary>A node linked to this gateway serves the model and takes work: nothing to look up.</summary>
+    private bool ServedHere(string model) => registry.Connections.Any(connection => !connection.IsDraining && connection.Serves(model));
 
     private sealed record Snapshot(IReadOnlySet<string> Models, DateTimeOffset TakenAt);
 }

@@ -50,13 +50,17 @@ public sealed partial class JobServer(
                 switch (message.KindCase)
                 {
                     case NodeMessage.KindOneofCase.Tokens:
-                        if (delivered == 0)
-                        {
-                            await queue.MarkStartedAsync(job.JobId).ConfigureAwait(false);
-                        }
-
+                        // Once a token is out the job must not be requeued. The mark is sent before
+                        // the relay on the same Redis connection, so Redis applies it first, but not
+                        // awaited first: the first token does not wait a round trip for it.
+                        var marked = delivered == 0 ? queue.MarkStartedAsync(job.JobId) : null;
                         delivered += Math.Max(1, message.Tokens.TokenIds.Count);
                         await relay.ToOwnerAsync(job.OwnerGatewayId, new RelayEnvelope { JobId = job.JobId, Tokens = message.Tokens }).ConfigureAwait(false);
+                        if (marked is not null)
+                        {
+                            await marked.ConfigureAwait(false);
+                        }
+
                         break;
                     case NodeMessage.KindOneofCase.Finished:
                         await relay.ToOwnerAsync(job.OwnerGatewayId, new RelayEnvelope { JobId = job.JobId, Finished = message.Finished }).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Dispatch;
+using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
@@ -63,6 +64,7 @@ public static class MeshExtensions
             TimeProvider.System));
         services.AddSingleton(provider => new ModelCatalog(
             provider.GetRequiredService<NodeDirectory>(),
+            provider.GetRequiredService<NodeRegistry>(),
             provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
             TimeProvider.System));
         services.AddSingleton<CompletionRunner>();

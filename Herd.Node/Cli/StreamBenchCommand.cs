@@ -10,7 +10,7 @@ namespace Herd.Node.Cli;
 /// <c>stream-bench</c>: the node's serving path driven directly, in this process, with no
 /// gateway: concurrent requests through <see cref="ServedModel.GenerateAsync"/>, by default on
 /// the benchmark engine. The gateway benchmark (<c>Herd.AppHost bench-gateway</c>) runs it beside
-/// the same load through a gateway. Prints one line: <c>tokens_per_second=… ttft_median_ms=…</c>.
+/// the same load through a gateway. Prints one line: <c>tokens_per_second=… ttft_median_ms=… ttft_ms=…,…</c> (every request's time to first token).
 /// </summary>
 internal static class StreamBenchCommand
 {
@@ -32,8 +32,9 @@ internal static class StreamBenchCommand
             var started = Stopwatch.GetTimestamp();
             var runs = await Task.WhenAll(Enumerable.Range(0, parsed.GetValue(concurrency)).Select(i => RunAsync(served, $"bench-{i}", sampling, cancellationToken)));
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var medianTtft = runs.Select(run => run.FirstToken.TotalMilliseconds).Order().ElementAt(runs.Length / 2);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tokens_per_second={runs.Sum(run => run.Tokens) / elapsed:F1} ttft_median_ms={medianTtft:F2}"));
+            var ttfts = runs.Select(run => run.FirstToken.TotalMilliseconds).Order().ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"tokens_per_second={runs.Sum(run => run.Tokens) / elapsed:F1} ttft_median_ms={ttfts[ttfts.Count / 2]:F2} ttft_ms={string.Join(',', ttfts.Select(ttft => ttft.ToString("F3", CultureInfo.InvariantCulture)))}"));
             return 0;
         });
         return command;
