@@ -14,11 +14,13 @@ var nodeSecret = builder.Configuration["HERD_NODE_SECRET"] is { Length: > 0 } co
     : Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
 var redis = builder.AddRedis("redis");
+var ledger = builder.AddPostgres("ledger");
 
 var gateway = builder.AddProject("gateway", "Herd.Gateway")
     .WithEndpoint("Grpc", "Http2")
     .WithEndpoint("Http", "Http1")
     .WithReference(redis)
+    .WithReference(ledger)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret);
 
 var node = builder.AddProject("node", "Herd.Node")

@@ -39,6 +39,26 @@ public static class AppModelExtensions
         return Add(builder, resource);
     }
 
+    /// <summary>
+    /// Adds a private PostgreSQL server from the machine, listening on loopback only, with its files
+    /// under <c>.herd/&lt;name&gt;</c> of the working copy (data initialised on first start, with a
+    /// made-up superuser password kept beside it). A referencing project gets
+    /// <c>ConnectionStrings__&lt;name&gt;</c> for the database <c>herd</c>.
+    /// </summary>
+    public static ResourceBuilder AddPostgres(this IHostApplicationBuilder builder, string name)
+    {
+        var instance = new PostgresInstance(Path.Combine(WorkingCopyRoot(), ".herd", name));
+        var endpoint = new ResourceEndpoint("Tcp", "Tcp");
+        var resource = new ProjectResource(name, string.Empty)
+        {
+            Executable = instance.Executable,
+            Arguments = () => instance.Arguments(endpoint.Port),
+            ConnectionString = () => instance.ConnectionString(endpoint.Port),
+        };
+        resource.Endpoints.Add(endpoint);
+        return Add(builder, resource);
+    }
+
     private static ResourceBuilder Add(IHostApplicationBuilder builder, ProjectResource resource)
     {
         ArgumentNullException.ThrowIfNull(builder);

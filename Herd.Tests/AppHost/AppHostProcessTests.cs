@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Herd.Tests.Fixtures;
+using Npgsql;
 
 namespace Herd.Tests.AppHost;
 
@@ -10,32 +11,48 @@ public sealed partial class AppHostProcessTests : IDisposable
     private readonly string _modelCache = Directory.CreateTempSubdirectory("herd-models-").FullName;
 
     [Fact]
-    public async Task AppHost_StartsRedisGatewayAndNode_LinksThem_AndStopsThemAllOnSigint()
+    public async Task AppHost_StartsRedisLedgerGatewayAndNode_LinksThem_AndStopsThemAllOnSigint()
     {
         // The resources inherit the app host's environment: the node generates herd-tiny here.
         await using var appHost = HerdService.Start("Herd.AppHost", [], new Dictionary<string, string> { ["HERD_MODEL_CACHE"] = _modelCache });
-        await appHost.WaitForOutputAsync(output => ResourceRow().Count(output) == 3, HerdService.StartTimeout);
+        await appHost.WaitForOutputAsync(output => ResourceRow().Count(output) == 4, HerdService.StartTimeout);
         await appHost.WaitForOutputAsync(output => output.Contains("Linked to gateway", StringComparison.Ordinal), HerdService.StartTimeout);
         var rows = ResourceRow().Matches(appHost.Output).ToDictionary(row => row.Groups["name"].Value);
         var gatewayHttp = Regex.Match(rows["gateway"].Groups["endpoints"].Value, @"http=(\S+)").Groups[1].Value;
 
         using var http = new HttpClient();
         var health = await http.GetAsync(new Uri(gatewayHttp + "/health"));
+        var ledgerPort = int.Parse(Regex.Match(rows["ledger"].Groups["endpoints"].Value, @"tcp=tcp://127\.0\.0\.1:(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var ledgerUser = await LedgerUserAsync(ledgerPort, await File.ReadAllTextAsync(Path.Combine(HerdService.RepositoryRoot(), ".herd", "ledger", "password")));
+        var withoutPassword = await Assert.ThrowsAsync<PostgresException>(() => LedgerUserAsync(ledgerPort, "not-the-password"));
         var exitCode = await appHost.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("herd", ledgerUser);
+        Assert.Equal(PostgresErrorCodes.InvalidPassword, withoutPassword.SqlState);
         Assert.Equal(0, exitCode);
         Assert.False(IsRunning(rows["gateway"]), "the gateway outlived the app host");
         Assert.False(IsRunning(rows["node"]), "the node outlived the app host");
         Assert.False(IsRunning(rows["redis"]), "redis outlived the app host");
+        Assert.False(IsRunning(rows["ledger"]), "the ledger's PostgreSQL outlived the app host");
     }
 
     public void Dispose() => Directory.Delete(_modelCache, recursive: true);
+
+    /// <summary>Connects to the app host's PostgreSQL as its superuser and asks who it is.</summary>
+    private static async Task<string?> LedgerUserAsync(int port, string password)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "herd", Password = password.Trim(), Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_user", connection);
+        return (string?)await command.ExecuteScalarAsync();
+    }
 
     private static bool IsRunning(Match row) =>
         Directory.Exists($"/proc/{int.Parse(row.Groups["pid"].Value, CultureInfo.InvariantCulture)}");
 
     /// <summary>A row of the resource table the app host prints once the herd is up.</summary>
-    [GeneratedRegex(@"^\s*(?<name>redis|gateway|node)\s+Running\s+(?<pid>\d+)\s+(?<endpoints>.+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(?<name>redis|ledger|gateway|node)\s+Running\s+(?<pid>\d+)\s+(?<endpoints>.+)$", RegexOptions.Multiline)]
     private static partial Regex ResourceRow();
 }

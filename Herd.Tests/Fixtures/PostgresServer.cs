@@ -1,4 +1,5 @@
 using System.Globalization;
+using Herd.AppHost.Hosting;
 using Npgsql;
 
 namespace Herd.Tests.Fixtures;
@@ -41,7 +42,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public static async Task<PostgresServer> StartAsync()
     {
-        var binDirectory = FindBinDirectory();
+        var binDirectory = PostgresBinaries.FindDirectory();
         var port = FreePort.Next();
         // initdb creates the folder itself, so it belongs to the user the server runs as.
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"herd-postgres-{Guid.NewGuid():N}");
@@ -98,28 +99,5 @@ public sealed class PostgresServer : IAsyncDisposable
         return Posix.IsRoot
             ? Command.RunAsync("runuser", ["-u", UnprivilegedUser, "--", executable, .. arguments], CommandTimeout)
             : Command.RunAsync(executable, arguments, CommandTimeout);
-    }
-
-    private static string FindBinDirectory()
-    {
-        var fromPath = Executables.Find("initdb");
-        if (fromPath is not null)
-        {
-            return Path.GetDirectoryName(fromPath)!;
-        }
-
-        // Debian keeps the server binaries off PATH, one folder per major version.
-        const string debianRoot = "/usr/lib/postgresql";
-        var newest = Directory.Exists(debianRoot)
-            ? Directory.GetDirectories(debianRoot)
-                .Where(version => File.Exists(Path.Combine(version, "bin", "initdb")))
-                .OrderByDescending(version => int.TryParse(Path.GetFileName(version), out var major) ? major : 0)
-                .FirstOrDefault()
-            : null;
-
-        return newest is not null
-            ? Path.Combine(newest, "bin")
-            : throw new InvalidOperationException(
-                "PostgreSQL's server binaries (initdb, pg_ctl) are not installed. Run ./test.sh, which installs them, or apt-get install postgresql.");
     }
 }

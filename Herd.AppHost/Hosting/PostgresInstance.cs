@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Herd.AppHost.Hosting;
+
+/// <summary>
+/// A private PostgreSQL server from the machine's installation, with its files under one folder:
+/// <c>data/</c> (initialised on first start) and <c>password</c> (the superuser's, made up then).
+/// PostgreSQL refuses to run as root, so an app host running as root runs it, and
+/// <c>initdb</c>, as the unprivileged <c>postgres</c> user that Debian's package creates, through
+/// <c>setpriv</c>: it replaces itself with the server, so the app host's signals reach PostgreSQL.
+/// </summary>
+internal sealed class PostgresInstance(string folder)
+{
+    public const string Superuser = "herd";
+    public const string Database = "herd";
+    private const string UnprivilegedUser = "postgres";
+    private static readonly TimeSpan InitTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly string _binDirectory = PostgresBinaries.FindDirectory();
+
+    private string DataDirectory => Path.Combine(folder, "data");
+
+    private string PasswordFile => Path.Combine(folder, "password");
+
+    /// <summary>The superuser's password, made up when the data folder was initialised.</summary>
+    public string Password => File.ReadAllText(PasswordFile).Trim();
+
+    public string Executable => Posix.IsRoot ? "setpriv" : Path.Combine(_binDirectory, "postgres");
+
+    /// <summary>Initialises the data folder if it is new, and returns the server's command line.</summary>
+    public IReadOnlyList<string> Arguments(int port)
+    {
+        EnsureInitialized();
+        return [
+            .. AsUnprivilegedUser(),
+            .. Posix.IsRoot ? [Path.Combine(_binDirectory, "postgres")] : Array.Empty<string>(),
+            "-D", DataDirectory,
+            "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-c", "listen_addresses=127.0.0.1",
+            // TCP only: a socket file in the data folder would be one more thing to clean up.
+            "-c", "unix_socket_directories=",
+        ];
+    }
+
+    public string ConnectionString(int port) =>
+        $"Host=127.0.0.1;Port={port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Password={Password};Database={Database}";
+
+    private void EnsureInitialized()
+    {
+        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(folder);
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        WritePrivately(PasswordFile, password);
+
+        // initdb reads the password from a file the server's user can read, deleted right after.
+        var passwordForInitdb = Path.Combine(folder, "initdb-password");
+        WritePrivately(passwordForInitdb, password);
+        if (Directory.Exists(DataDirectory))
+        {
+            // A half-made folder from an interrupted first start.
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        if (Posix.IsRoot)
+        {
+            var (userId, groupId) = UnprivilegedIds();
+            Posix.ChangeOwner(DataDirectory, userId, groupId);
+            Posix.ChangeOwner(passwordForInitdb, userId, groupId);
+        }
+
+        try
+        {
+            Run([
+                .. AsUnprivilegedUser(), Path.Combine(_binDirectory, "initdb"),
+                "-D", DataDirectory, "-U", Superuser, "--pwfile", passwordForInitdb,
+                "--auth=scram-sha-256", "--encoding=UTF8",
+            ]);
+        }
+        finally
+        {
+            File.Delete(passwordForInitdb);
+        }
+    }
+
+    private static void WritePrivately(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static string[] AsUnprivilegedUser() =>
+        Posix.IsRoot ? ["--reuid", UnprivilegedUser, "--regid", UnprivilegedUser, "--init-groups", "--reset-env", "--"] : [];
+
+    private void Run(IReadOnlyList<string> commandLine)
+    {
+        var program = Posix.IsRoot ? "setpriv" : commandLine[0];
+        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in Posix.IsRoot ? commandLine : commandLine.Skip(1))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(InitTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"initdb did not finish within {InitTimeout.TotalMinutes:F0} minutes.");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"initdb failed ({process.ExitCode}) for {DataDirectory}: {errors.Result}{output.Result}");
+        }
+    }
+
+    private static (int UserId, int GroupId) UnprivilegedIds()
+    {
+        // /etc/passwd: name:x:uid:gid:...
+        var entry = File.ReadLines("/etc/passwd").Select(line => line.Split(':')).FirstOrDefault(fields => fields[0] == UnprivilegedUser)
+            ?? throw new InvalidOperationException(
+                $"PostgreSQL refuses to run as root and there is no '{UnprivilegedUser}' user to run it as. Install PostgreSQL with ./run.sh (apt-get install postgresql creates the user), or run the app host as an ordinary user.");
+        return (int.Parse(entry[2], CultureInfo.InvariantCulture), int.Parse(entry[3], CultureInfo.InvariantCulture));
+    }
+}
