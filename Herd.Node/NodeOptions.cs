@@ -11,6 +11,13 @@ public sealed record NodeOptions
     [Required(AllowEmptyStrings = false)]
     public string NodeId { get; init; } = Environment.MachineName;
 
+    /// <summary>
+    /// The node group it belongs to: roles may be limited to some groups (a team's own nodes
+    /// serve only that team). Lowercase letters, digits, '.', '_' and '-'.
+    /// </summary>
+    [RegularExpression("^[a-z0-9][a-z0-9._-]{0,62}$", ErrorMessage = "Herd:Node:Group must be 1 to 63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")]
+    public string Group { get; init; } = "default";
+
     /// <summary><c>auto</c> (CUDA when TorchSharp reports it, else CPU), <c>cpu</c> or <c>cuda</c>.</summary>
     [RegularExpression("^(auto|cpu|cuda)$", ErrorMessage = "Herd:Node:Device must be auto, cpu or cuda.")]
     public string Device { get; init; } = "auto";

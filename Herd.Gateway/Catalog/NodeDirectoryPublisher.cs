@@ -82,6 +82,7 @@ public sealed partial class NodeDirectoryPublisher(
             NodeId = connection.NodeId,
             Device = connection.Hello.Device,
             Build = connection.Hello.Build,
+            Group = connection.Group,
             Slots = connection.Slots,
             SlotsInUse = connection.SlotsInUse,
             Health = connection.IsDraining ? NodeHealth.Draining : NodeHealth.Ready,

@@ -81,7 +81,7 @@ public sealed partial class Dispatcher(
 
             var models = connection.Hello.Models.Select(model => model.Name).ToList();
             // One round trip for all of the node's free slots.
-            foreach (var job in await queue.PopAsync(models, connection.NodeId, gatewayId, free).ConfigureAwait(false))
+            foreach (var job in await queue.PopAsync(models, connection.NodeId, gatewayId, free, connection.Group).ConfigureAwait(false))
             {
                 if (connection.TryReserveSlot())
                 {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Queue;
 
 namespace Herd.Gateway.Links;
 
@@ -49,6 +50,9 @@ public sealed partial class NodeConnection
     }
 
     public string NodeId => Hello.NodeId;
+
+    /// <summary>The node's group; <see cref="NodeGroupPatterns.DefaultGroup"/> when it named none.</summary>
+    public string Group => Hello.Group is { Length: > 0 } group ? group : NodeGroupPatterns.DefaultGroup;
 
     /// <summary>What the node announced: models, slots, device, build.</summary>
     public NodeHello Hello { get; }

@@ -3,6 +3,7 @@ using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Queue;
 using Microsoft.Extensions.Options;
 
 namespace Herd.Gateway.Links;
@@ -108,6 +109,12 @@ public sealed partial class NodeLinkService(
         if (hello.Slots < 1)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"NodeHello.slots must be at least 1, not {hello.Slots}."));
+        }
+
+        if (hello.Group.Length > 0 && !NodeGroupPatterns.IsValidGroup(hello.Group))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"NodeHello.group '{hello.Group}' is not a valid node group: 1 to 63 lowercase letters, digits, '.', '_' or '-' (Herd:Node:Group)."));
         }
     }
 

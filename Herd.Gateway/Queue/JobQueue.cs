@@ -52,12 +52,13 @@ public sealed class JobQueue
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Validate();
+        var groups = NodeGroupPatterns.Canonical(job.NodeGroups);
         var result = await _database.ScriptEvaluateAsync(
             QueueScripts.Enqueue,
-            [_keys.Job(job.JobId), _keys.Queue(job.Model), _keys.Clock],
+            [_keys.Job(job.JobId), _keys.Queue(job.Model, groups), _keys.Clock],
             [
                 job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
-                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(),
+                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups,
             ]);
         var reply = (RedisResult[])result!;
         return (string?)reply[0] switch
@@ -75,18 +76,19 @@ public sealed class JobQueue
     /// assigned to that node and to <paramref name="gatewayId"/> (the gateway linked to the
     /// node), and leases it; null when none waits.
     /// </summary>
-    public async Task<PoppedJob?> TryPopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId) =>
-        await PopAsync(models, nodeId, gatewayId, 1).ConfigureAwait(false) is [var job, ..] ? job : null;
+    public async Task<PoppedJob?> TryPopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, string nodeGroup = NodeGroupPatterns.DefaultGroup) =>
+        await PopAsync(models, nodeId, gatewayId, 1, nodeGroup).ConfigureAwait(false) is [var job, ..] ? job : null;
 
     /// <summary>
     /// As <see cref="TryPopAsync"/>, for up to <paramref name="max"/> jobs at once (a node's free
     /// slots) in one round trip, best first; empty when none waits.
     /// </summary>
-    public async Task<IReadOnlyList<PoppedJob>> PopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, int max)
+    public async Task<IReadOnlyList<PoppedJob>> PopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, int max, string nodeGroup = NodeGroupPatterns.DefaultGroup)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
         ArgumentException.ThrowIfNullOrWhiteSpace(gatewayId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeGroup);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         if (models.Any(string.IsNullOrWhiteSpace))
         {
@@ -98,9 +100,8 @@ public sealed class JobQueue
             return [];
         }
 
-        var keys = models.Distinct(StringComparer.Ordinal).Select(_keys.Queue).Prepend(_keys.Leases).ToArray();
-        var result = await _database.ScriptEvaluateAsync(
-            QueueScripts.Pop, keys, [_keys.Prefix, nodeId, gatewayId, _leaseMicroseconds, max]).ConfigureAwait(false);
+        RedisValue[] arguments = [_keys.Prefix, nodeId, gatewayId, _leaseMicroseconds, max, nodeGroup, .. models.Distinct(StringComparer.Ordinal).Select(model => (RedisValue)model)];
+        var result = await _database.ScriptEvaluateAsync(QueueScripts.Pop, [_keys.Leases], arguments).ConfigureAwait(false);
         return [.. ((RedisResult[])result!).Select(entry => Popped((RedisResult[])entry!))];
     }
 
@@ -123,7 +124,7 @@ public sealed class JobQueue
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         var result = await _database.ScriptEvaluateAsync(
-            QueueScripts.RemoveIfQueued, [_keys.Job(jobId)], [_keys.Prefix, jobId]);
+            QueueScripts.RemoveIfQueued, [_keys.Job(jobId)], [jobId]);
         var reply = (RedisResult[])result!;
         return (string?)reply[0] switch
         {
@@ -170,7 +171,7 @@ public sealed class JobQueue
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         var result = await _database.ScriptEvaluateAsync(
-            QueueScripts.Complete, [_keys.Job(jobId), _keys.Leases], [_keys.Prefix, jobId]);
+            QueueScripts.Complete, [_keys.Job(jobId), _keys.Leases], [jobId]);
         return (long)result == 1;
     }
 
@@ -209,11 +210,11 @@ public sealed class JobQueue
         return new LeaseSweep(requeued, failed);
     }
 
-    /// <summary>Jobs waiting for <paramref name="model"/>.</summary>
-    public Task<long> DepthAsync(string model)
+    /// <summary>Jobs waiting for <paramref name="model"/>, whatever node groups they may run on.</summary>
+    public async Task<long> DepthAsync(string model)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        return _database.SortedSetLengthAsync(_keys.Queue(model));
+        return (long)await _database.ScriptEvaluateAsync(QueueScripts.Depth, [], [_keys.Prefix, model]).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -18,11 +18,16 @@ internal sealed class QueueKeys(string prefix)
 
     public RedisChannel Notify { get; } = RedisChannel.Literal(prefix + "queue:notify");
 
-    /// <summary>Hash of one job: model, priority, owner, payload, enqueued, score, state, node, server, started.</summary>
+    /// <summary>Hash of one job: model, priority, owner, payload, enqueued, score, state, queue, node, server, started.</summary>
     public RedisKey Job(string jobId) => Prefix + "job:" + jobId;
 
-    /// <summary>Sorted set of one model's waiting jobs, lowest score first.</summary>
-    public RedisKey Queue(string model) => Prefix + "queue:" + model;
+    /// <summary>
+    /// Sorted set of one model's waiting jobs that may run on the same node groups, lowest score
+    /// first. Jobs for any group share the model's plain queue. Each queue is listed, with its
+    /// group patterns, in the model's hash <c>queues:&lt;model&gt;</c>.
+    /// </summary>
+    public RedisKey Queue(string model, string groups = NodeGroupPatterns.Any) =>
+        groups == NodeGroupPatterns.Any ? Prefix + "queue:" + model : Prefix + "queue:" + model + "#groups:" + groups;
 
     /// <summary>Exists while the gateway is alive; it expires unless refreshed.</summary>
     public RedisKey Gateway(string gatewayId) => Prefix + "gateway:" + gatewayId;

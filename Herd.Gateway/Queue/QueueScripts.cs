@@ -19,11 +19,25 @@ internal static class QueueScripts
           return string.format('%.0f', n)
         end
 
-        -- Puts an assigned job back in its model's queue ahead of every waiting job, keeping its
-        -- own score when that is already ahead. Returns the model.
-        local function requeue_front(prefix, id, job)
-          local f = redis.call('HMGET', job, 'model', 'score')
-          local queue = prefix .. 'queue:' .. f[1]
+        -- A model's queues (one per set of node groups its jobs may run on) and their group patterns.
+        local function queues_of(prefix, model)
+          return redis.call('HGETALL', prefix .. 'queues:' .. model)
+        end
+
+        local function depth_of(prefix, model)
+          local queues = queues_of(prefix, model)
+          local depth = 0
+          for i = 1, #queues, 2 do
+            depth = depth + redis.call('ZCARD', queues[i])
+          end
+          return depth
+        end
+
+        -- Puts an assigned job back in its queue ahead of every waiting job, keeping its own
+        -- score when that is already ahead. Returns the model.
+        local function requeue_front(id, job)
+          local f = redis.call('HMGET', job, 'model', 'score', 'queue')
+          local queue = f[3]
           local score = tonumber(f[2])
           local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
           if head[2] and tonumber(head[2]) - 1 < score then
@@ -37,12 +51,12 @@ internal static class QueueScripts
 
         """;
 
-    /// <summary>KEYS: job, queue, clock. ARGV: id, model, priority, owner, payload, aging_us, max_depth, channel.</summary>
+    /// <summary>KEYS: job, queue, clock. ARGV: id, model, priority, owner, payload, aging_us, max_depth, channel, prefix, node group patterns.</summary>
     public const string Enqueue = Common + """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           return {'duplicate'}
         end
-        local depth = redis.call('ZCARD', KEYS[2])
+        local depth = depth_of(ARGV[9], ARGV[2])
         if depth >= tonumber(ARGV[7]) then
           return {'full', depth}
         end
@@ -56,7 +70,8 @@ internal static class QueueScripts
         redis.call('SET', KEYS[3], int(arrival))
         local score = arrival - tonumber(ARGV[3]) * tonumber(ARGV[6])
         redis.call('HSET', KEYS[1], 'model', ARGV[2], 'priority', ARGV[3], 'owner', ARGV[4],
-          'payload', ARGV[5], 'enqueued', int(arrival), 'score', int(score), 'state', 'queued')
+          'payload', ARGV[5], 'enqueued', int(arrival), 'score', int(score), 'state', 'queued', 'queue', KEYS[2])
+        redis.call('HSET', ARGV[9] .. 'queues:' .. ARGV[2], KEYS[2], ARGV[10])
         redis.call('ZADD', KEYS[2], int(score), ARGV[1])
         local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
         redis.call('PUBLISH', ARGV[8], ARGV[2])
@@ -64,21 +79,43 @@ internal static class QueueScripts
         """;
 
     /// <summary>
-    /// KEYS: leases, then one queue per model. ARGV: prefix, node, server, lease_us, max. Returns
+    /// KEYS: leases. ARGV: prefix, node, server, lease_us, max, node group, then the models. Returns
     /// up to max jobs, best first, each as {id, model, priority, owner, payload, enqueued, now}.
+    /// Only queues whose group patterns admit the node's group are considered.
     /// </summary>
     public const string Pop = Common + """
+        local function glob(pattern, text)
+          if pattern == '*' then
+            return true
+          end
+          local lua = '^' .. string.gsub(string.gsub(pattern, '[%^%$%(%)%%%.%[%]%+%-%?]', '%%%0'), '%*', '.*') .. '$'
+          return string.match(text, lua) ~= nil
+        end
+
+        local eligible = {}
+        for m = 7, #ARGV do
+          local queues = queues_of(ARGV[1], ARGV[m])
+          for i = 1, #queues, 2 do
+            for pattern in string.gmatch(queues[i + 1], '[^,]+') do
+              if glob(pattern, ARGV[6]) then
+                table.insert(eligible, queues[i])
+                break
+              end
+            end
+          end
+        end
+
         local now = now_us()
         local popped = {}
         local max = tonumber(ARGV[5])
         while #popped < max do
           local best_queue, best_id, best_score
-          for i = 2, #KEYS do
-            local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+          for _, queue in ipairs(eligible) do
+            local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
             if head[1] then
               local score = tonumber(head[2])
               if best_score == nil or score < best_score then
-                best_queue, best_id, best_score = KEYS[i], head[1], score
+                best_queue, best_id, best_score = queue, head[1], score
               end
             end
           end
@@ -102,14 +139,14 @@ internal static class QueueScripts
         return popped
         """;
 
-    /// <summary>KEYS: job. ARGV: prefix, id.</summary>
+    /// <summary>KEYS: job. ARGV: id.</summary>
     public const string RemoveIfQueued = """
-        local f = redis.call('HMGET', KEYS[1], 'state', 'model', 'node', 'server', 'started')
+        local f = redis.call('HMGET', KEYS[1], 'state', 'queue', 'node', 'server', 'started')
         if not f[1] then
           return {'unknown'}
         end
         if f[1] == 'queued' then
-          redis.call('ZREM', ARGV[1] .. 'queue:' .. f[2], ARGV[2])
+          redis.call('ZREM', f[2], ARGV[1])
           redis.call('DEL', KEYS[1])
           return {'removed'}
         end
@@ -123,6 +160,11 @@ internal static class QueueScripts
         end
         redis.call('HSET', KEYS[1], 'started', '1')
         return 1
+        """;
+
+    /// <summary>ARGV: prefix, model. The jobs waiting for the model, over all its queues.</summary>
+    public const string Depth = Common + """
+        return depth_of(ARGV[1], ARGV[2])
         """;
 
     /// <summary>KEYS: leases. ARGV: lease_us, then job ids. Returns the ids that hold no lease.</summary>
@@ -139,14 +181,14 @@ internal static class QueueScripts
         return lost
         """;
 
-    /// <summary>KEYS: job, leases. ARGV: prefix, id.</summary>
+    /// <summary>KEYS: job, leases. ARGV: id.</summary>
     public const string Complete = """
-        redis.call('ZREM', KEYS[2], ARGV[2])
-        local model = redis.call('HGET', KEYS[1], 'model')
-        if not model then
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        local queue = redis.call('HGET', KEYS[1], 'queue')
+        if not queue then
           return 0
         end
-        redis.call('ZREM', ARGV[1] .. 'queue:' .. model, ARGV[2])
+        redis.call('ZREM', queue, ARGV[1])
         redis.call('DEL', KEYS[1])
         return 1
         """;
@@ -165,7 +207,7 @@ internal static class QueueScripts
           return 0
         end
         redis.call('ZREM', KEYS[2], ARGV[2])
-        redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[1], ARGV[2], KEYS[1]))
+        redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[2], KEYS[1]))
         return 1
         """;
 
@@ -190,7 +232,7 @@ internal static class QueueScripts
         -- order among themselves at the front of the queue.
         table.sort(unstarted, function(a, b) return a[3] > b[3] end)
         for _, u in ipairs(unstarted) do
-          redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[1], u[1], u[2]))
+          redis.call('PUBLISH', ARGV[3], requeue_front(u[1], u[2]))
           table.insert(requeued, u[1])
         end
         return {requeued, failed}

@@ -8,6 +8,9 @@ namespace Herd.Gateway.Queue;
 /// <param name="Payload">Opaque to the queue: the serialized assignment the serving node receives.</param>
 public sealed record QueuedJob(string JobId, string Model, int Priority, string OwnerGatewayId, ReadOnlyMemory<byte> Payload)
 {
+    /// <summary>The node groups that may serve the job, as patterns (<c>*</c> any run of characters); any group when empty.</summary>
+    public IReadOnlyList<string> NodeGroups { get; init; } = [];
+
     // Bounded so that priority x aging stays far inside the exact integer range of a Redis score.
     public const int MinPriority = -1000;
 
@@ -20,6 +23,7 @@ public sealed record QueuedJob(string JobId, string Model, int Priority, string 
         ArgumentException.ThrowIfNullOrWhiteSpace(OwnerGatewayId, nameof(OwnerGatewayId));
         ArgumentOutOfRangeException.ThrowIfLessThan(Priority, MinPriority, nameof(Priority));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Priority, MaxPriority, nameof(Priority));
+        NodeGroupPatterns.Validate(NodeGroups);
         if (Payload.IsEmpty)
         {
             throw new ArgumentException($"Job {JobId} has no payload; give the serialized assignment.", nameof(Payload));

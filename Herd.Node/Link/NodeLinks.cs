@@ -123,6 +123,7 @@ public sealed partial class NodeLinks(
         var hello = new NodeHello
         {
             NodeId = options.Value.NodeId,
+            Group = options.Value.Group,
             Secret = secret,
             Slots = host.Slots,
             Device = model.Device.Device.type == TorchSharp.DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)model.Device.Device.index)}",

@@ -42,6 +42,40 @@ public sealed class NodeLinkServiceTests
     }
 
     [Fact]
+    public async Task Connect_WithAnInvalidGroup_IsRefusedNamingIt()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(gateway.Url);
+        using var call = new NodeLink.NodeLinkClient(channel).Connect();
+        var hello = Hello("node-a", GatewayHost.Secret);
+        hello.Hello.Group = "Team A";
+
+        await call.RequestStream.WriteAsync(hello);
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("'Team A'", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(gateway.Registry.Connections);
+    }
+
+    [Theory]
+    [InlineData("", "default")]
+    [InlineData("team-a", "team-a")]
+    public async Task Connect_NodeGroup_IsTheHellosOrDefault(string announced, string expected)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var channel = GrpcChannel.ForAddress(gateway.Url);
+        using var call = new NodeLink.NodeLinkClient(channel).Connect();
+        var hello = Hello("node-a", GatewayHost.Secret);
+        hello.Hello.Group = announced;
+
+        await call.RequestStream.WriteAsync(hello);
+        var connection = await gateway.WaitForNodeAsync("node-a", Timeout);
+
+        Assert.Equal(expected, connection.Group);
+    }
+
+    [Fact]
     public async Task Connect_WithoutAHello_EndsWithDeadlineExceeded()
     {
         await using var gateway = await GatewayHost.StartAsync();

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace Herd.Tests.Gateway.Queue;
 
 /// <summary>The job queue against a real redis-server, one private server per test.</summary>
-public sealed class JobQueueTests : IAsyncLifetime
+public sealed partial class JobQueueTests : IAsyncLifetime
 {
     private const string Owner = "gateway-a";
     private const string Server = "gateway-b";
