@@ -1,0 +1,61 @@
+using Herd.Gateway.Completions;
+using Herd.Gateway.Limits;
+
+namespace Herd.Gateway.Access.Roles;
+
+/// <summary>
+/// What the keys of one role may do: which models, node groups, gRPC methods and prompts they
+/// may use, the highest priority they may ask for, the limits they are held to and the budget
+/// each key may spend. Read from the roles file (see <see cref="RolesFile"/>).
+/// </summary>
+public sealed class Role
+{
+    /// <summary>The highest request priority; a role without a ceiling may ask for it.</summary>
+    public const int HighestPriority = CompletionRequestValidator.MaxPriority;
+
+    public Role(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Model name patterns; all models unless the file says otherwise.</summary>
+    public NamePatterns Models { get; init; } = NamePatterns.All;
+
+    /// <summary>Node group patterns: the groups whose nodes may serve this role's jobs; all unless the file says otherwise.</summary>
+    public NamePatterns NodeGroups { get; init; } = NamePatterns.All;
+
+    /// <summary>gRPC method patterns without the leading slash, such as <c>herd.v1.Completions/*</c>; none unless the file says otherwise.</summary>
+    public NamePatterns Methods { get; init; } = NamePatterns.None;
+
+    /// <summary>Prompt repository name patterns; all unless the file says otherwise.</summary>
+    public NamePatterns Prompts { get; init; } = NamePatterns.All;
+
+    /// <summary>The highest priority this role's requests may ask for, 0 to <see cref="HighestPriority"/>.</summary>
+    public int MaxPriority { get; init; } = HighestPriority;
+
+    /// <summary>Every limit a key of this role is held to at once; empty when unlimited.</summary>
+    public IReadOnlyList<LimitRule> Limits { get; init; } = [];
+
+    /// <summary>What each key of this role may spend, or null for no budget.</summary>
+    public decimal? Budget { get; init; }
+
+    public bool AllowsModel(string model) => Models.Matches(model);
+
+    public bool AllowsNodeGroup(string nodeGroup) => NodeGroups.Matches(nodeGroup);
+
+    /// <summary>Whether the role may call a gRPC method, named as <c>ServerCallContext.Method</c> gives it (<c>/herd.v1.Completions/Complete</c>) or without the leading slash.</summary>
+    public bool AllowsMethod(string grpcFullMethod)
+    {
+        ArgumentNullException.ThrowIfNull(grpcFullMethod);
+        return Methods.Matches(WithoutLeadingSlash(grpcFullMethod));
+    }
+
+    public bool AllowsPrompt(string promptRepository) => Prompts.Matches(promptRepository);
+
+    public override string ToString() => Name;
+
+    internal static string WithoutLeadingSlash(string method) => method.StartsWith('/') ? method[1..] : method;
+}

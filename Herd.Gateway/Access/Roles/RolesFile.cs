@@ -1,0 +1,137 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Herd.Gateway.Access.Roles;
+
+/// <summary>
+/// Reads the roles file, YAML with one top-level map <c>roles</c> from role name to settings
+/// (see docs/access.md). Every problem in a file is reported at once, in a
+/// <see cref="RolesFileException"/>.
+/// </summary>
+public static partial class RolesFile
+{
+    public const string RolesKey = "roles";
+
+    private const string DuplicateKey = "Duplicate key ";
+
+    /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
+    /// <exception cref="RolesFileException">The file is missing, unreadable or invalid.</exception>
+    public static IReadOnlyList<Role> Load(string path) => Parse(ReadText(path), path);
+
+    /// <exception cref="RolesFileException">The file is missing or unreadable.</exception>
+    internal static string ReadText(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new RolesFileException(path, [$"{path}: the file does not exist"], exception);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new RolesFileException(path, [$"{path}: the file cannot be read: {exception.Message}"], exception);
+        }
+    }
+
+    /// <summary>Parses the text of a roles file; <paramref name="sourceName"/> starts each error message.</summary>
+    /// <exception cref="RolesFileException">The text is not a valid roles file.</exception>
+    public static IReadOnlyList<Role> Parse(string yaml, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        var errors = new RolesFileErrors(sourceName);
+        var roles = new List<Role>();
+        if (ReadRoleMap(yaml, errors) is { } map)
+        {
+            foreach (var (nameNode, body) in map.Children)
+            {
+                if (ReadName(nameNode, errors) is { } name && RoleReader.Read(name, body, errors) is { } role)
+                {
+                    roles.Add(role);
+                }
+            }
+        }
+
+        errors.ThrowIfAny();
+        return roles;
+    }
+
+    private static YamlMappingNode? ReadRoleMap(string yaml, RolesFileErrors errors)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException exception)
+        {
+            // YamlDotNet refuses a key written twice in one map, such as a role defined twice.
+            var problem = exception.Message.StartsWith(DuplicateKey, StringComparison.Ordinal)
+                ? $"'{exception.Message[DuplicateKey.Length..]}' is written twice in the same map; a role, or a setting of one, may appear once"
+                : $"not valid YAML: {exception.Message}";
+            errors.Add(exception.Start, problem);
+            return null;
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            errors.Add(stream.Documents[1].RootNode, $"the file holds {stream.Documents.Count} YAML documents; write one, with the '{RolesKey}' map");
+            return null;
+        }
+
+        const string Expected = $"a '{RolesKey}' map with at least one role, such as 'roles: {{ admin: {{ allow_methods: [\"*\"] }} }}'";
+        if (stream.Documents.Count == 0 || YamlValues.IsNull(stream.Documents[0].RootNode))
+        {
+            errors.Add((Mark?)null, $"the file is empty; it must hold {Expected}");
+            return null;
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            errors.Add(stream.Documents[0].RootNode, $"the file must hold {Expected}, not {YamlValues.Show(stream.Documents[0].RootNode)}");
+            return null;
+        }
+
+        YamlMappingNode? map = null;
+        foreach (var (key, value) in root.Children)
+        {
+            if (key is YamlScalarNode { Value: RolesKey })
+            {
+                map = value as YamlMappingNode;
+                if (map is not { Children.Count: > 0 })
+                {
+                    errors.Add(value, $"'{RolesKey}' must be a map with at least one role, not {YamlValues.Show(value)}");
+                }
+            }
+            else
+            {
+                errors.Add(key, $"unknown top-level key {YamlValues.Show(key)}; the file holds only '{RolesKey}'");
+            }
+        }
+
+        if (!root.Children.ContainsKey(new YamlScalarNode(RolesKey)))
+        {
+            errors.Add(root, $"the '{RolesKey}' map is missing; the file must hold {Expected}");
+        }
+
+        return map;
+    }
+
+    private static string? ReadName(YamlNode nameNode, RolesFileErrors errors)
+    {
+        if (nameNode is YamlScalarNode { Value: { } name } && RoleName().IsMatch(name))
+        {
+            return name;
+        }
+
+        errors.Add(nameNode, $"role name {YamlValues.Show(nameNode)} is not allowed; a role name is 1 to 63 lowercase letters, digits, '_' or '-', starting with a letter");
+        return null;
+    }
+
+    [GeneratedRegex(@"^[a-z][a-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RoleName();
+}
