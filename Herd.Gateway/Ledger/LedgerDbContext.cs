@@ -25,8 +25,11 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         ArgumentNullException.ThrowIfNull(options);
         return options
             .UseNpgsql(connectionString)
-            // Every statement at Information would drown the gateway's log; Debug shows them on demand.
-            .ConfigureWarnings(warnings => warnings.Log((RelationalEventId.CommandExecuted, LogLevel.Debug)));
+            // Every statement at Information would drown the gateway's log, and a connection error
+            // reaches the caller, which says what it was doing; Debug shows both on demand.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandExecuted, LogLevel.Debug),
+                (RelationalEventId.ConnectionError, LogLevel.Debug)));
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

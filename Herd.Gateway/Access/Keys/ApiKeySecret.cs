@@ -23,8 +23,11 @@ public sealed class ApiKeySecret
     public static readonly int Length = Prefix.Length + KeyIdLength + 1 + Base64Url.GetEncodedLength(SecretByteCount);
 
     private const char Separator = '_';
+    private const string Base64UrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     private const string NothingPresented = "No API key was presented; send herd_<key id>_<secret> as the bearer token.";
+    private static readonly int SecretStart = Prefix.Length + KeyIdLength + 1;
     private static readonly SearchValues<char> KeyIdCharacters = SearchValues.Create(KeyIdAlphabet);
+    private static readonly SearchValues<char> SecretCharacters = SearchValues.Create(Base64UrlAlphabet);
 
     private readonly byte[] _secret;
 
@@ -65,30 +68,20 @@ public sealed class ApiKeySecret
             return false;
         }
 
-        problem = ShapeProblem(presented);
+        problem = Problem(presented);
         if (problem.Length > 0)
         {
             return false;
         }
 
-        var secretText = presented.AsSpan(Prefix.Length + KeyIdLength + 1);
         var secret = new byte[SecretByteCount];
-        // Only the canonical spelling is accepted, so that one secret has one text (base64url
-        // leaves spare bits in the last character that a decoder would otherwise ignore).
-        if (!Base64Url.TryDecodeFromChars(secretText, secret, out var written)
-            || written != SecretByteCount
-            || !secretText.SequenceEqual(Base64Url.EncodeToString(secret)))
-        {
-            problem = $"The secret (after the key id) must be {SecretByteCount} bytes in unpadded base64url, as the key was given out.";
-            return false;
-        }
-
+        Base64Url.DecodeFromChars(presented.AsSpan(SecretStart), secret);
         key = new ApiKeySecret(presented.Substring(Prefix.Length, KeyIdLength), secret);
         return true;
     }
 
-    /// <summary>What is wrong with the parts around the secret; empty when nothing is.</summary>
-    private static string ShapeProblem(string presented)
+    /// <summary>What is wrong with the presented text; empty when nothing is.</summary>
+    private static string Problem(string presented)
     {
         if (presented.Length == 0)
         {
@@ -110,8 +103,17 @@ public sealed class ApiKeySecret
             return $"The key id (the {KeyIdLength} characters after {Prefix}) may hold only a-z and 0-9.";
         }
 
-        return presented[Prefix.Length + KeyIdLength] == Separator
-            ? ""
-            : $"The key id must be followed by {Separator} and the secret.";
+        if (presented[SecretStart - 1] != Separator)
+        {
+            return $"The key id must be followed by {Separator} and the secret.";
+        }
+
+        // The decoder throws on what it cannot read, and hostile text must not make anything
+        // throw. The last character holds spare bits that must be zero, so that one secret has
+        // one spelling.
+        var secretText = presented.AsSpan(SecretStart);
+        return secretText.ContainsAnyExcept(SecretCharacters) || Base64UrlAlphabet.IndexOf(secretText[^1], StringComparison.Ordinal) % 4 != 0
+            ? $"The secret (after the key id) must be {SecretByteCount} bytes in unpadded base64url, as the key was given out."
+            : "";
     }
 }
