@@ -23,7 +23,10 @@ public sealed partial class LedgerMigrator(
     /// </summary>
     public Task Migrated => _migrated.Task;
 
-    /// <summary>Applies the pending migrations once, failing when PostgreSQL cannot be reached; returns the ones applied.</summary>
+    /// <summary>
+    /// Applies the pending migrations once, failing when PostgreSQL cannot be reached. Returns the
+    /// migrations that were pending when it began (another gateway may have applied some meanwhile).
+    /// </summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -111,8 +114,8 @@ public sealed partial class LedgerMigrator(
         return string.Join(" ← ", messages.Distinct(StringComparer.Ordinal));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ledger schema is up to date at migration {Migration} ({Applied} applied now)")]
-    private partial void LogCurrent(string migration, int applied);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ledger schema is up to date at migration {Migration} ({Pending} were pending)")]
+    private partial void LogCurrent(string migration, int pending);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL (ConnectionStrings:ledger) is not reachable yet, attempt {Attempt}; trying again in {Delay}: {Problem}")]
     private partial void LogUnreachable(int attempt, TimeSpan delay, string problem);

@@ -25,7 +25,31 @@ public sealed class LedgerMigratorTests(ServersFixture servers)
         Assert.Equal(LedgerTables, tablesAfterFirst);
         Assert.NotEmpty(historyAfterFirst);
         Assert.Equal(historyAfterFirst, await RawSql.AppliedMigrationsAsync(connectionString));
-        Assert.Contains(secondLogs.Lines, line => line.Contains("(0 applied now)", StringComparison.Ordinal));
+        Assert.Contains(secondLogs.Lines, line => line.Contains("(0 were pending)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Migrate_SeveralGatewaysAtOnce_AllSucceed_AndEachMigrationIsAppliedOnce()
+    {
+        var connectionString = await servers.Postgres.CreateDatabaseAsync($"ledger_{Guid.NewGuid():N}");
+        var ledgers = Enumerable.Range(0, 4).Select(_ => LedgerHost.Build(connectionString)).ToList();
+
+        try
+        {
+            await Task.WhenAll(ledgers.Select(ledger => ledger.Migrator.MigrateAsync(CancellationToken.None)));
+
+            var migrations = await RawSql.AppliedMigrationsAsync(connectionString);
+            Assert.Equal(migrations.Distinct(), migrations);
+            Assert.NotEmpty(migrations);
+            Assert.Equal(LedgerTables, await RawSql.TablesAsync(connectionString));
+        }
+        finally
+        {
+            foreach (var ledger in ledgers)
+            {
+                await ledger.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
@@ -64,6 +88,30 @@ public sealed class LedgerMigratorTests(ServersFixture servers)
         await ledger.StopAsync();
 
         Assert.Empty(await RawSql.TablesAsync(connectionString));
+    }
+
+    [Fact]
+    public async Task Start_MigrationRefused_FailsOnce_WithoutTryingAgain()
+    {
+        // A user who may connect but not create tables: trying again cannot mend that.
+        var database = $"ledger_{Guid.NewGuid():N}";
+        var user = $"reader_{Guid.NewGuid():N}";
+        await servers.Postgres.CreateDatabaseAsync(database);
+        await RawSql.RowsAsync(servers.Postgres.ConnectionString, $"CREATE ROLE {user} LOGIN");
+        await RawSql.RowsAsync(servers.Postgres.ConnectionStringFor(database), "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+        var connectionString = new NpgsqlConnectionStringBuilder(servers.Postgres.ConnectionStringFor(database)) { Username = user }.ConnectionString;
+        await using var ledger = LedgerHost.Build(connectionString, new Dictionary<string, string?>
+        {
+            ["Herd:Gateway:Ledger:MigrateRetryDelay"] = "00:00:00.010",
+        });
+
+        await ledger.StartAsync();
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ledger.Migrator.Migrated.WaitAsync(Deadline));
+        await ledger.StopAsync();
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        Assert.DoesNotContain(ledger.Logs.Lines, line => line.Contains("not reachable yet", StringComparison.Ordinal));
+        Assert.Contains(ledger.Logs.Lines, line => line.StartsWith("Critical: Could not migrate the ledger", StringComparison.Ordinal));
     }
 
     [Fact]
