@@ -1,4 +1,10 @@
 using Herd.Gateway.Extensions;
+using Herd.Gateway.Ledger;
+
+if (MigrateCommand.IsRequested(args))
+{
+    return await MigrateCommand.RunAsync(args[1..], Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +17,7 @@ app.MapDefaultEndpoints();
 app.MapGateway();
 
 app.Run();
+return 0;
 
 /// <summary>The gateway's entry point, visible to in-process tests.</summary>
 public partial class Program;

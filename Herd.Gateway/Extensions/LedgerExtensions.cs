@@ -1,0 +1,64 @@
+using Herd.Gateway.Access.Keys;
+using Herd.Gateway.Ledger;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Herd.Gateway.Extensions;
+
+/// <summary>Wires the ledger in PostgreSQL: its database context, the migrator, and the API key store kept in it.</summary>
+public static class LedgerExtensions
+{
+    /// <summary>The Aspire-convention connection string name of the ledger's PostgreSQL database.</summary>
+    public const string LedgerConnectionName = "ledger";
+
+    public static IHostApplicationBuilder AddLedger(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = LedgerConnectionString(builder.Configuration);
+        var services = builder.Services;
+        services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddDbContextFactory<LedgerDbContext>(options => LedgerDbContext.Configure(options, connectionString));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new ApiKeyHasher(provider.GetRequiredService<IOptions<ApiKeyOptions>>().Value.KeyPepper));
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<LedgerMigrator>();
+        services.AddHostedService(provider => provider.GetRequiredService<LedgerMigrator>());
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>ConnectionStrings:ledger</c>, checked to be an Npgsql connection string that names a host.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is missing or malformed; the message says what to set.</exception>
+    public static string LedgerConnectionString(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var connectionString = configuration.GetConnectionString(LedgerConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{LedgerConnectionName} is not set. The gateway keeps API keys and usage in PostgreSQL: set it (for example ConnectionStrings__{LedgerConnectionName}=\"Host=localhost;Database=herd;Username=herd;Password=...\"), or start the herd with Herd.AppHost, which does.");
+        }
+
+        NpgsqlConnectionStringBuilder parsed;
+        try
+        {
+            parsed = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            throw NotAConnectionString(exception.Message, exception);
+        }
+
+        return string.IsNullOrWhiteSpace(parsed.Host)
+            ? throw NotAConnectionString("it names no Host", null)
+            : connectionString;
+    }
+
+    // The connection string itself is not repeated: it may hold a password.
+    private static InvalidOperationException NotAConnectionString(string problem, Exception? inner) =>
+        new($"ConnectionStrings:{LedgerConnectionName} is not a PostgreSQL connection string ({problem}). Use Npgsql's keyword syntax, for example Host=localhost;Port=5432;Database=herd;Username=herd;Password=...", inner);
+}

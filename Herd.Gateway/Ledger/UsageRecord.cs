@@ -1,0 +1,57 @@
+namespace Herd.Gateway.Ledger;
+
+/// <summary>
+/// What one request cost and how it ended. Every request gets exactly one, whatever its end:
+/// completed, cancelled, failed or refused; <see cref="RequestId"/> makes a redelivered record a no-op.
+/// </summary>
+/// <remarks>Durations are PostgreSQL <c>interval</c>s (microsecond precision).</remarks>
+public sealed class UsageRecord
+{
+    public const int MaxRequestIdLength = 64;
+    public const int MaxModelLength = 256;
+    public const int MaxNodeIdLength = 128;
+    public const int MaxFinishReasonLength = 32;
+    public const int MaxStatusLength = 32;
+
+    /// <summary>The gateway's id for the request; unique in the ledger.</summary>
+    public required string RequestId { get; init; }
+
+    /// <summary>The key that made the request; null when it was refused before a key was verified.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>The key's role when the request was made; null with no key.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>The model the request asked for, as asked.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The node that served it; null when it never reached one.</summary>
+    public string? NodeId { get; init; }
+
+    public int PromptTokens { get; init; }
+
+    /// <summary>Tokens delivered to the client, including those of a request that ended early.</summary>
+    public int CompletionTokens { get; init; }
+
+    /// <summary>From enqueueing to assignment to a node; null when never queued.</summary>
+    public TimeSpan? QueueWait { get; init; }
+
+    /// <summary>From receipt to the first token sent; null when no token was sent.</summary>
+    public TimeSpan? TimeToFirstToken { get; init; }
+
+    /// <summary>From receipt to the end of the response.</summary>
+    public TimeSpan TotalTime { get; init; }
+
+    /// <summary>Why generation stopped (<c>stop</c>, <c>length</c>, <c>cancelled</c>); null when it never started or failed.</summary>
+    public string? FinishReason { get; init; }
+
+    /// <summary>The gRPC status name the call ended with: <c>OK</c>, <c>CANCELLED</c>, <c>RESOURCE_EXHAUSTED</c>...</summary>
+    public required string Status { get; init; }
+
+    /// <summary>What the request cost the key, in the herd's fee unit.</summary>
+    public decimal Fee { get; init; }
+
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    public DateTimeOffset EndedAt { get; init; }
+}
