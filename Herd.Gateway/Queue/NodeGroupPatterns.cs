@@ -30,13 +30,16 @@ public static partial class NodeGroupPatterns
         ArgumentNullException.ThrowIfNull(patterns);
         foreach (var pattern in patterns)
         {
-            if (pattern is null || !PatternShape().IsMatch(pattern))
+            if (!IsValidPattern(pattern))
             {
                 throw new ArgumentException(
                     $"Node group pattern '{pattern}' is not valid: use lowercase letters, digits, '.', '_', '-' and '*' (up to 63 characters).", nameof(patterns));
             }
         }
     }
+
+    /// <summary>True when <paramref name="pattern"/> can stand in a job's node groups.</summary>
+    public static bool IsValidPattern(string? pattern) => pattern is not null && PatternShape().IsMatch(pattern);
 
     /// <summary>True when <paramref name="group"/> is a valid node group label.</summary>
     public static bool IsValidGroup(string? group) => group is not null && GroupShape().IsMatch(group);

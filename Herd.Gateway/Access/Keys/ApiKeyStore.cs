@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using Herd.Gateway.Access.Roles;
 using Herd.Gateway.Ledger;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,9 +14,6 @@ public sealed partial class ApiKeyStore(
     TimeProvider time,
     ILogger<ApiKeyStore> logger)
 {
-    /// <summary>The form of a role name: a lowercase letter, then up to 62 lowercase letters, digits, <c>_</c> or <c>-</c>.</summary>
-    public const string RoleNamePattern = @"^[a-z][a-z0-9_-]{0,62}\z";
-
     /// <summary>Creates a key and returns it with its secret, which nothing can show again.</summary>
     /// <param name="expiresAt">When the key stops working; null for never. Must be in the future.</param>
     /// <param name="historyOptOut">True to keep no prompts and completions of this key's requests.</param>
@@ -137,7 +134,7 @@ public sealed partial class ApiKeyStore(
                 nameof(name));
         }
 
-        if (role is null || !RoleName().IsMatch(role))
+        if (!Role.IsValidName(role))
         {
             throw new ArgumentException(
                 $"role {Quoted(role)} is not a role name: use a lowercase letter, then up to 62 lowercase letters, digits, '_' or '-'.",
@@ -171,9 +168,6 @@ public sealed partial class ApiKeyStore(
         { Length: <= 80 } => $"'{text}'",
         _ => $"({text.Length} characters)",
     };
-
-    [GeneratedRegex(RoleNamePattern, RegexOptions.CultureInvariant)]
-    private static partial Regex RoleName();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created API key {KeyId} ({Name}) with role {Role}, by {CreatedBy}")]
     private partial void LogCreated(string keyId, string name, string role, string? createdBy);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Limits;
 
@@ -8,7 +9,7 @@ namespace Herd.Gateway.Access.Roles;
 /// may use, the highest priority they may ask for, the limits they are held to and the budget
 /// each key may spend. Read from the roles file (see <see cref="RolesFile"/>).
 /// </summary>
-public sealed class Role
+public sealed partial class Role
 {
     /// <summary>The highest request priority; a role without a ceiling may ask for it.</summary>
     public const int HighestPriority = CompletionRequestValidator.MaxPriority;
@@ -20,6 +21,9 @@ public sealed class Role
     }
 
     public string Name { get; }
+
+    /// <summary>True for a valid role name: a lowercase letter, then up to 62 lowercase letters, digits, <c>_</c> or <c>-</c>.</summary>
+    public static bool IsValidName(string? name) => name is not null && NameShape().IsMatch(name);
 
     /// <summary>Model name patterns; all models unless the file says otherwise.</summary>
     public NamePatterns Models { get; init; } = NamePatterns.All;
@@ -58,4 +62,8 @@ public sealed class Role
     public override string ToString() => Name;
 
     internal static string WithoutLeadingSlash(string method) => method.StartsWith('/') ? method[1..] : method;
+
+    // \z, not $: $ would let a trailing newline through.
+    [GeneratedRegex(@"^[a-z][a-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex NameShape();
 }

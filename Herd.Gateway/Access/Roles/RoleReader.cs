@@ -1,5 +1,6 @@
 using System.Globalization;
 using Herd.Gateway.Limits;
+using Herd.Gateway.Queue;
 using YamlDotNet.RepresentationModel;
 
 namespace Herd.Gateway.Access.Roles;
@@ -50,10 +51,10 @@ internal static class RoleReader
                     models = ReadPatterns(value, field, errors) ?? models;
                     break;
                 case AllowNodeGroups:
-                    nodeGroups = ReadPatterns(value, field, errors) ?? nodeGroups;
+                    nodeGroups = ReadPatterns(value, field, errors, PatternKind.NodeGroups) ?? nodeGroups;
                     break;
                 case AllowMethods:
-                    methods = ReadPatterns(value, field, errors, areMethods: true) ?? methods;
+                    methods = ReadPatterns(value, field, errors, PatternKind.Methods) ?? methods;
                     break;
                 case AllowPrompts:
                     prompts = ReadPatterns(value, field, errors) ?? prompts;
@@ -87,7 +88,7 @@ internal static class RoleReader
             };
     }
 
-    private static NamePatterns? ReadPatterns(YamlNode value, string field, RolesFileErrors errors, bool areMethods = false)
+    private static NamePatterns? ReadPatterns(YamlNode value, string field, RolesFileErrors errors, PatternKind kind = PatternKind.Names)
     {
         if (value is not YamlSequenceNode list)
         {
@@ -99,13 +100,18 @@ internal static class RoleReader
         foreach (var item in list.Children)
         {
             var pattern = item is YamlScalarNode { Value: { } text } && !YamlValues.IsNull(item)
-                ? (areMethods ? Role.WithoutLeadingSlash(text) : text)
+                ? (kind == PatternKind.Methods ? Role.WithoutLeadingSlash(text) : text)
                 : "";
             if (pattern.Length == 0)
             {
                 errors.Add(item, $"{field}: each pattern must be a non-empty name, '*' standing for any characters, not {YamlValues.Show(item)}");
             }
-            else if (areMethods && !pattern.Contains('/', StringComparison.Ordinal) && !pattern.Contains('*', StringComparison.Ordinal))
+            else if (kind == PatternKind.NodeGroups && !NodeGroupPatterns.IsValidPattern(pattern))
+            {
+                // The queue keeps jobs by these patterns; one it cannot hold would fail every request of the role.
+                errors.Add(item, $"{field}: '{pattern}' is not a node group pattern; use lowercase letters, digits, '.', '_', '-' and '*' (up to 63 characters)");
+            }
+            else if (kind == PatternKind.Methods && !pattern.Contains('/', StringComparison.Ordinal) && !pattern.Contains('*', StringComparison.Ordinal))
             {
                 // A bare service name matches no method, which would silently allow nothing.
                 errors.Add(item, $"{field}: '{pattern}' names no method; write 'service/method', '{pattern}/*' for every method of a service, or '*' for all methods");
@@ -143,5 +149,12 @@ internal static class RoleReader
 
         errors.Add(value, $"{field} must be an amount of 0 or more such as 10.00 (omit it for no budget), not {YamlValues.Show(value)}");
         return null;
+    }
+
+    private enum PatternKind
+    {
+        Names,
+        Methods,
+        NodeGroups,
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -9,7 +8,7 @@ namespace Herd.Gateway.Access.Roles;
 /// (see docs/access.md). Every problem in a file is reported at once, in a
 /// <see cref="RolesFileException"/>.
 /// </summary>
-public static partial class RolesFile
+public static class RolesFile
 {
     public const string RolesKey = "roles";
 
@@ -123,7 +122,7 @@ public static partial class RolesFile
 
     private static string? ReadName(YamlNode nameNode, RolesFileErrors errors)
     {
-        if (nameNode is YamlScalarNode { Value: { } name } && RoleName().IsMatch(name))
+        if (nameNode is YamlScalarNode { Value: { } name } && Role.IsValidName(name))
         {
             return name;
         }
@@ -131,7 +130,4 @@ public static partial class RolesFile
         errors.Add(nameNode, $"role name {YamlValues.Show(nameNode)} is not allowed; a role name is 1 to 63 lowercase letters, digits, '_' or '-', starting with a letter");
         return null;
     }
-
-    [GeneratedRegex(@"^[a-z][a-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex RoleName();
 }

@@ -113,6 +113,7 @@ public sealed class RolesFileTests
         // Pattern lists.
         { "roles:\n  user:\n    allow_models: \"*\"\n", ["3:19", "role 'user': allow_models must be a list", "'*'"] },
         { "roles:\n  user:\n    allow_node_groups:\n", ["role 'user': allow_node_groups must be a list", "not nothing"] },
+        { "roles:\n  user:\n    allow_node_groups: [\"Team A\"]\n", ["3:25", "role 'user': allow_node_groups", "'Team A' is not a node group pattern"] },
         { "roles:\n  user:\n    allow_prompts: [\"\"]\n", ["role 'user': allow_prompts", "non-empty", "''"] },
         { "roles:\n  user:\n    allow_methods: [\"herd.v1.Completions\"]\n", ["3:21", "role 'user': allow_methods", "'herd.v1.Completions' names no method", "'herd.v1.Completions/*'"] },
         { "roles:\n  user:\n    allow_methods: [\"/\"]\n", ["role 'user': allow_methods", "non-empty"] },
