@@ -25,23 +25,25 @@ internal sealed class PostgresInstance(string folder)
     private string PasswordFile => Path.Combine(folder, "password");
 
     /// <summary>The superuser's password, made up when the data folder was initialised.</summary>
-    public string Password => File.ReadAllText(PasswordFile).Trim();
+    /// <exception cref="InvalidOperationException">The data folder is there but its password file is not.</exception>
+    public string Password => File.Exists(PasswordFile)
+        ? File.ReadAllText(PasswordFile).Trim()
+        : throw new InvalidOperationException(
+            $"The ledger's PostgreSQL data is in {DataDirectory} but its password file {PasswordFile} is missing. Delete {folder} to start from an empty ledger.");
 
-    public string Executable => Posix.IsRoot ? "setpriv" : Path.Combine(_binDirectory, "postgres");
+    public string Executable => AsServerUser("postgres", []).Executable;
 
     /// <summary>Initialises the data folder if it is new, and returns the server's command line.</summary>
     public IReadOnlyList<string> Arguments(int port)
     {
         EnsureInitialized();
-        return [
-            .. AsUnprivilegedUser(),
-            .. Posix.IsRoot ? [Path.Combine(_binDirectory, "postgres")] : Array.Empty<string>(),
+        return AsServerUser("postgres", [
             "-D", DataDirectory,
             "-p", port.ToString(CultureInfo.InvariantCulture),
             "-c", "listen_addresses=127.0.0.1",
             // TCP only: a socket file in the data folder would be one more thing to clean up.
             "-c", "unix_socket_directories=",
-        ];
+        ]).Arguments;
     }
 
     public string ConnectionString(int port) =>
@@ -77,11 +79,10 @@ internal sealed class PostgresInstance(string folder)
 
         try
         {
-            Run([
-                .. AsUnprivilegedUser(), Path.Combine(_binDirectory, "initdb"),
+            RunInitdb(AsServerUser("initdb", [
                 "-D", DataDirectory, "-U", Superuser, "--pwfile", passwordForInitdb,
                 "--auth=scram-sha-256", "--encoding=UTF8",
-            ]);
+            ]));
         }
         finally
         {
@@ -98,19 +99,24 @@ internal sealed class PostgresInstance(string folder)
         }
     }
 
-    private static string[] AsUnprivilegedUser() =>
-        Posix.IsRoot ? ["--reuid", UnprivilegedUser, "--regid", UnprivilegedUser, "--init-groups", "--reset-env", "--"] : [];
-
-    private void Run(IReadOnlyList<string> commandLine)
+    /// <summary>One of PostgreSQL's programs, run as the unprivileged user when the app host is root.</summary>
+    private (string Executable, string[] Arguments) AsServerUser(string program, string[] arguments)
     {
-        var program = Posix.IsRoot ? "setpriv" : commandLine[0];
-        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in Posix.IsRoot ? commandLine : commandLine.Skip(1))
+        var path = Path.Combine(_binDirectory, program);
+        return Posix.IsRoot
+            ? ("setpriv", ["--reuid", UnprivilegedUser, "--regid", UnprivilegedUser, "--init-groups", "--reset-env", "--", path, .. arguments])
+            : (path, arguments);
+    }
+
+    private void RunInitdb((string Executable, string[] Arguments) commandLine)
+    {
+        var startInfo = new ProcessStartInfo(commandLine.Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in commandLine.Arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {program}.");
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {commandLine.Executable}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(InitTimeout))
