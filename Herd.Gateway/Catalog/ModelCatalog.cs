@@ -48,7 +48,7 @@ public sealed class ModelCatalog(NodeDirectory directory, NodeRegistry registry,
     }
 
     /// <summary>A node linked to this gateway serves the model and takes work: nothing to look up.</summary>
-    private bool ServedHere(string model) => registry.Connections.Any(connection => !connection.IsDraining && connection.Serves(model));
+    private bool ServedHere(string model) => registry.AnyTakingWorkServes(model);
 
     private sealed record Snapshot(IReadOnlySet<string> Models, DateTimeOffset TakenAt);
 }

@@ -32,6 +32,10 @@ public sealed class NodeRegistry
         }
     }
 
+    /// <summary>True when an open link that takes work serves <paramref name="model"/>; asked on every request, so it copies nothing.</summary>
+    public bool AnyTakingWorkServes(string model) =>
+        _nodes.Any(pair => !pair.Value.IsClosed && !pair.Value.IsDraining && pair.Value.Serves(model));
+
     /// <summary>The node's open link, if it has one.</summary>
     public bool TryGet(string nodeId, [NotNullWhen(true)] out NodeConnection? connection)
     {
