@@ -13,27 +13,39 @@ public sealed class ModelCatalog(NodeDirectory directory, NodeRegistry registry,
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
 
-    private volatile Snapshot _snapshot = new(new HashSet<string>(StringComparer.Ordinal), DateTimeOffset.MinValue);
+    private volatile Snapshot _snapshot = new(new Dictionary<string, int>(StringComparer.Ordinal), DateTimeOffset.MinValue);
 
     /// <summary>The herd's nodes now, stale ones included.</summary>
     public Task<IReadOnlyList<NodeSummary>> NodesAsync() => directory.ListAsync(options.NodeStaleAfter, options.NodeForgetAfter);
 
+    /// <summary>Checks that a ready node serves the model.</summary>
+    /// <returns>The longest context length a node serves the model with (at least 1).</returns>
     /// <exception cref="RpcException">NOT_FOUND when no node serves the model, UNAVAILABLE when all that serve it are draining.</exception>
-    public async Task RequireServedAsync(string model)
+    public async ValueTask<int> RequireServedAsync(string model)
     {
-        if (ServedHere(model) || (time.GetUtcNow() - _snapshot.TakenAt < Freshness && _snapshot.Models.Contains(model)))
+        // A node linked to this gateway serves it: nothing to look up.
+        var here = registry.LongestContextTakingWork(model);
+        if (here > 0)
         {
-            return;
+            return here;
+        }
+
+        if (time.GetUtcNow() - _snapshot.TakenAt < Freshness && _snapshot.Models.TryGetValue(model, out var known))
+        {
+            return known;
         }
 
         var nodes = await NodesAsync().ConfigureAwait(false);
         var snapshot = new Snapshot(
-            nodes.Where(node => node.Health == NodeHealth.Ready).SelectMany(node => node.Models).Select(served => served.Name).ToHashSet(StringComparer.Ordinal),
+            nodes.Where(node => node.Health == NodeHealth.Ready)
+                .SelectMany(node => node.Models)
+                .GroupBy(served => served.Name, StringComparer.Ordinal)
+                .ToDictionary(group => group.Key, group => Math.Max(1, group.Max(served => served.ContextLength)), StringComparer.Ordinal),
             time.GetUtcNow());
         _snapshot = snapshot;
-        if (snapshot.Models.Contains(model))
+        if (snapshot.Models.TryGetValue(model, out var contextLength))
         {
-            return;
+            return contextLength;
         }
 
         if (nodes.Any(node => node.Health == NodeHealth.Draining && node.Models.Any(served => served.Name == model)))
@@ -41,16 +53,14 @@ public sealed class ModelCatalog(NodeDirectory directory, NodeRegistry registry,
             throw new RpcException(new Status(StatusCode.Unavailable, $"Every node that serves model '{model}' is draining; retry shortly."));
         }
 
-        var served = snapshot.Models.Order(StringComparer.Ordinal).ToList();
+        var served = snapshot.Models.Keys.Order(StringComparer.Ordinal).ToList();
         throw new RpcException(new Status(StatusCode.NotFound, served.Count == 0
             ? $"Model '{model}' is not served: no node is linked to the herd."
             : $"Model '{model}' is not served. Served models: {string.Join(", ", served)}."));
     }
 
-    /// <summary>A node linked to this gateway serves the model and takes work: nothing to look up.</summary>
-    private bool ServedHere(string model) => registry.AnyTakingWorkServes(model);
-
-    private sealed record Snapshot(IReadOnlySet<string> Models, DateTimeOffset TakenAt);
+    /// <param name="Models">Served model names and the longest context each is served with.</param>
+    private sealed record Snapshot(IReadOnlyDictionary<string, int> Models, DateTimeOffset TakenAt);
 }
 
 /// <summary>How long the catalog trusts a node's last report, bound from <c>Herd:Gateway:Catalog</c>.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Access;
 
 namespace Herd.Gateway.Completions;
 
@@ -10,10 +11,10 @@ namespace Herd.Gateway.Completions;
 /// conversation so far, and the answer as delivered joins the conversation. A cancel stops the
 /// answer in flight; the call stays open for the next turn.
 /// </summary>
-public sealed class ChatConversation(CompletionRunner runner, IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses) : IDisposable
+public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses) : IDisposable
 {
     /// <summary>Makes the conversation of one call (registered in DI).</summary>
-    public delegate ChatConversation Factory(IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses);
+    public delegate ChatConversation Factory(Caller? caller, IAsyncStreamReader<ChatClientMessage> requests, IServerStreamWriter<ChatServerEvent> responses);
 
     private readonly List<ChatMessage> _messages = [];
 
@@ -123,7 +124,7 @@ public sealed class ChatConversation(CompletionRunner runner, IAsyncStreamReader
             }
 
             CompletionRequestValidator.ValidateMessages(turn.Messages, "turn.messages");
-            await foreach (var completionEvent in runner.RunAsync(request, answerCancelled).ConfigureAwait(false))
+            await foreach (var completionEvent in runner.RunAsync(request, caller, answerCancelled).ConfigureAwait(false))
             {
                 if (completionEvent.Delta is { } delta)
                 {

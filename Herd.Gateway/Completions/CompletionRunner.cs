@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Access;
 using Herd.Gateway.Catalog;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
@@ -23,25 +24,62 @@ public sealed partial class CompletionRunner(
     JobMailboxes mailboxes,
     JobRelay relay,
     ModelCatalog catalog,
+    CompletionAdmission admission,
     IOptions<QueueOptions> queueOptions,
     ILogger<CompletionRunner> logger)
 {
     /// <summary>Metadata key of the retry hint on RESOURCE_EXHAUSTED, in milliseconds.</summary>
     public const string RetryAfterKey = "retry-after-ms";
 
+    /// <param name="caller">The verified caller; null when access control is off.</param>
     /// <exception cref="RpcException">With the status the client should see.</exception>
-    public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var progress = new Progress(request, caller, Guid.NewGuid().ToString("N"));
+        var events = ServeAsync(progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                CompletionEvent current;
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    current = events.Current;
+                }
+                catch (RpcException exception)
+                {
+                    progress.EndedWith(exception.StatusCode, exception.Status.Detail);
+                    throw;
+                }
+
+                yield return current;
+            }
+        }
+        finally
+        {
+            await events.DisposeAsync().ConfigureAwait(false);
+            await SettleAsync(progress).ConfigureAwait(false);
+        }
+    }
+
+    private async IAsyncEnumerable<CompletionEvent> ServeAsync(Progress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = progress.Request;
         CompletionRequestValidator.Validate(request);
-        await catalog.RequireServedAsync(request.Model).ConfigureAwait(false);
+        var contextLength = await catalog.RequireServedAsync(request.Model).ConfigureAwait(false);
+        progress.Admitted = await admission.AdmitAsync(progress.Caller, request, contextLength).ConfigureAwait(false);
 
-        var started = Stopwatch.GetTimestamp();
-        var jobId = Guid.NewGuid().ToString("N");
+        var started = progress.Received;
+        var jobId = progress.JobId;
         using var mailbox = mailboxes.Open(jobId);
-        await EnqueueAsync(request, jobId).ConfigureAwait(false);
+        await EnqueueAsync(request, jobId, progress.Admitted.NodeGroups).ConfigureAwait(false);
 
-        var progress = new Progress(request);
         try
         {
             using var maxWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -56,11 +94,14 @@ public sealed partial class CompletionRunner(
                         break;
                     case RelayEnvelope.KindOneofCase.Tokens:
                         progress.TimeToFirstToken ??= Stopwatch.GetElapsedTime(started);
+                        progress.DeliveredTokens += envelope.Tokens.TokenIds.Count;
                         yield return new CompletionEvent { Delta = Delta(envelope.Tokens) };
                         break;
                     case RelayEnvelope.KindOneofCase.Finished:
                         progress.Ended = true;
+                        progress.Usage = envelope.Finished.Usage;
                         yield return new CompletionEvent { Done = Done(envelope.Finished, progress, Stopwatch.GetElapsedTime(started)) };
+                        progress.EndedWith(StatusCode.OK, null);
                         yield break;
                     case RelayEnvelope.KindOneofCase.Failed:
                         progress.Ended = true;
@@ -79,7 +120,25 @@ public sealed partial class CompletionRunner(
         }
     }
 
-    private async Task EnqueueAsync(CompletionRequest request, string jobId)
+    /// <summary>Counts what the request used against its key's limits; a failure here is logged, never shown to the client.</summary>
+    private async Task SettleAsync(Progress progress)
+    {
+        if (progress.Admitted is not { Reservation: not null } admitted)
+        {
+            return;
+        }
+
+        try
+        {
+            await admission.SettleAsync(admitted, progress.Usage?.PromptTokens, progress.Usage?.CompletionTokens ?? progress.DeliveredTokens).ConfigureAwait(false);
+        }
+        catch (RedisException exception)
+        {
+            LogSettleFailed(exception, progress.JobId);
+        }
+    }
+
+    private async Task EnqueueAsync(CompletionRequest request, string jobId, IReadOnlyList<string> nodeGroups)
     {
         var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams() };
         if (request.InputCase == CompletionRequest.InputOneofCase.Chat)
@@ -91,7 +150,7 @@ public sealed partial class CompletionRunner(
             assign.Prompt = request.Prompt;
         }
 
-        var result = await queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray())).ConfigureAwait(false);
+        var result = await queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray()) { NodeGroups = nodeGroups }).ConfigureAwait(false);
         if (result.Outcome == EnqueueOutcome.QueueFull)
         {
             var retryAfter = result.RetryAfter;
@@ -166,9 +225,38 @@ public sealed partial class CompletionRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not withdraw job {JobId} after its client left; its lease will expire")]
     private partial void LogAbandonFailed(Exception exception, string jobId);
 
-    private sealed class Progress(CompletionRequest request)
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count job {JobId}'s tokens against its key's limits: Redis is unreachable")]
+    private partial void LogSettleFailed(Exception exception, string jobId);
+
+    private sealed class Progress(CompletionRequest request, Caller? caller, string jobId)
     {
         public CompletionRequest Request { get; } = request;
+
+        public Caller? Caller { get; } = caller;
+
+        public string JobId { get; } = jobId;
+
+        /// <summary>When the gateway received the request (a <see cref="Stopwatch"/> timestamp).</summary>
+        public long Received { get; } = Stopwatch.GetTimestamp();
+
+        public AdmittedCompletion? Admitted { get; set; }
+
+        /// <summary>Tokens sent to the client so far.</summary>
+        public int DeliveredTokens { get; set; }
+
+        /// <summary>The node's count, once it finished.</summary>
+        public Usage? Usage { get; set; }
+
+        /// <summary>How the call ended; null while it runs, or when it ended without a status (the client left).</summary>
+        public StatusCode? Status { get; private set; }
+
+        public string? StatusMessage { get; private set; }
+
+        public void EndedWith(StatusCode status, string? message)
+        {
+            Status ??= status;
+            StatusMessage ??= message;
+        }
 
         public JobAssigned? Assigned { get; set; }
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Access;
 
 namespace Herd.Gateway.Completions;
 
@@ -10,7 +11,7 @@ public sealed class CompletionsService(CompletionRunner runner, ChatConversation
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        await foreach (var completionEvent in runner.RunAsync(request, context.CancellationToken).ConfigureAwait(false))
+        await foreach (var completionEvent in runner.RunAsync(request, context.GetCaller(), context.CancellationToken).ConfigureAwait(false))
         {
             await responseStream.WriteAsync(completionEvent, context.CancellationToken).ConfigureAwait(false);
         }
@@ -19,7 +20,7 @@ public sealed class CompletionsService(CompletionRunner runner, ChatConversation
     public override async Task Chat(IAsyncStreamReader<ChatClientMessage> requestStream, IServerStreamWriter<ChatServerEvent> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var conversation = conversations(requestStream, responseStream);
+        using var conversation = conversations(context.GetCaller(), requestStream, responseStream);
         await conversation.RunAsync(context.CancellationToken).ConfigureAwait(false);
     }
 }

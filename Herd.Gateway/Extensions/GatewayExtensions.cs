@@ -5,11 +5,15 @@ namespace Herd.Gateway.Extensions;
 /// <summary>Wires the gateway's services and maps its endpoints.</summary>
 public static class GatewayExtensions
 {
-    /// <summary>The whole gateway: node links plus the request path (<see cref="MeshExtensions.AddMesh"/>).</summary>
+    /// <summary>
+    /// The whole gateway: node links, the request path (<see cref="MeshExtensions.AddMesh"/>) and
+    /// access control with its ledger (<see cref="AccessExtensions.AddAccess"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
         builder.AddNodeLinks();
         builder.AddMesh();
+        builder.AddAccess();
         return builder;
     }
 

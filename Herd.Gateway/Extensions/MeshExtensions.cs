@@ -1,6 +1,8 @@
+using Herd.Gateway.Access;
 using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Dispatch;
+using Herd.Gateway.Limits;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
@@ -69,7 +71,11 @@ public static class MeshExtensions
             TimeProvider.System));
         services.AddSingleton<CompletionRunner>();
         services.AddSingleton<ChatConversation.Factory>(provider =>
-            (requests, responses) => new ChatConversation(provider.GetRequiredService<CompletionRunner>(), requests, responses));
+            (caller, requests, responses) => new ChatConversation(provider.GetRequiredService<CompletionRunner>(), caller, requests, responses));
+        services.AddSingleton(provider => new UsageLimiter(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix));
+        services.AddSingleton<CompletionAdmission>();
         services.AddSingleton<JobServer>();
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<Dispatcher>();

@@ -86,6 +86,21 @@ public sealed partial class NodeConnection
 
     public bool Serves(string model) => Hello.Models.Any(served => served.Name == model);
 
+    /// <summary>The context length the node serves <paramref name="model"/> with; 0 when it does not serve it.</summary>
+    public int ContextLength(string model)
+    {
+        foreach (var served in Hello.Models)
+        {
+            if (served.Name == model)
+            {
+                // A node that reports no context length still serves the model.
+                return Math.Max(1, served.ContextLength);
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>Takes one slot for a job about to be assigned; false when none is free or the node takes no work.</summary>
     public bool TryReserveSlot()
     {

@@ -32,9 +32,23 @@ public sealed class NodeRegistry
         }
     }
 
-    /// <summary>True when an open link that takes work serves <paramref name="model"/>; asked on every request, so it copies nothing.</summary>
-    public bool AnyTakingWorkServes(string model) =>
-        _nodes.Any(pair => !pair.Value.IsClosed && !pair.Value.IsDraining && pair.Value.Serves(model));
+    /// <summary>
+    /// The longest context among the open links that take work and serve <paramref name="model"/>,
+    /// or 0 when none does; asked on every request, so it copies nothing.
+    /// </summary>
+    public int LongestContextTakingWork(string model)
+    {
+        var longest = 0;
+        foreach (var (_, connection) in _nodes)
+        {
+            if (!connection.IsClosed && !connection.IsDraining)
+            {
+                longest = Math.Max(longest, connection.ContextLength(model));
+            }
+        }
+
+        return longest;
+    }
 
     /// <summary>The node's open link, if it has one.</summary>
     public bool TryGet(string nodeId, [NotNullWhen(true)] out NodeConnection? connection)

@@ -137,6 +137,8 @@ internal sealed class TestHerd : IAsyncDisposable
 /// <summary>A gateway process with its ports and a channel to its gRPC endpoint.</summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
+    public const string LedgerConnection = "ConnectionStrings__ledger";
+
     private GatewayProcess(ChildProcess process, int grpcPort, int httpPort)
     {
         Process = process;
@@ -157,6 +159,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public Completions.CompletionsClient Completions => new(Channel);
 
+    /// <param name="settings">extra configuration; with <c>ConnectionStrings__ledger</c> among it access control is on, otherwise off</param>
     public static GatewayProcess Start(string gatewayId, string redisConnection, IReadOnlyDictionary<string, string>? settings = null, int? grpcPort = null)
     {
         var (grpc, http) = (grpcPort ?? FreePort.Next(), FreePort.Next());
@@ -168,7 +171,14 @@ internal sealed class GatewayProcess : IAsyncDisposable
             ["Kestrel__Endpoints__Grpc__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{grpc}"),
             ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{http}"),
         };
-        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        settings ??= new Dictionary<string, string>();
+        if (!settings.ContainsKey(LedgerConnection))
+        {
+            // The mesh's own tests need no keys and no PostgreSQL.
+            environment["Herd__Gateway__Access__Enabled"] = "false";
+        }
+
+        foreach (var (name, value) in settings)
         {
             environment[name] = value;
         }

@@ -62,6 +62,7 @@ public sealed class GatewayProcessTests(ServersFixture servers)
             string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}"),
             string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{FreePort.Next()}"),
             string.Create(CultureInfo.InvariantCulture, $"--ConnectionStrings:redis=127.0.0.1:{FreePort.Next()},connectTimeout=500"),
+            "--Herd:Gateway:Access:Enabled=false",
         ]);
         await gateway.WaitUntilStartedAsync();
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
@@ -89,5 +90,6 @@ public sealed class GatewayProcessTests(ServersFixture servers)
         string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}"),
         string.Create(CultureInfo.InvariantCulture, $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}"),
         $"--ConnectionStrings:redis={servers.Redis.ConnectionString}",
+        "--Herd:Gateway:Access:Enabled=false",
     ]);
 }

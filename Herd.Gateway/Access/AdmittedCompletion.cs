@@ -1,0 +1,13 @@
+using Herd.Gateway.Limits;
+
+namespace Herd.Gateway.Access;
+
+/// <summary>What <see cref="CompletionAdmission"/> allowed a completion, and what it holds until settled.</summary>
+/// <param name="NodeGroups">The node group patterns whose nodes may serve it; empty for any group.</param>
+/// <param name="Reservation">The tokens reserved under the key's limits; null when nothing was counted.</param>
+/// <param name="PromptTokenBound">The most tokens the prompt can take, charged when the node never said how many it took.</param>
+public sealed record AdmittedCompletion(IReadOnlyList<string> NodeGroups, Reservation? Reservation, long PromptTokenBound)
+{
+    /// <summary>Access control is off: any group, nothing counted.</summary>
+    public static readonly AdmittedCompletion Unchecked = new([], null, 0);
+}

@@ -1,0 +1,50 @@
+using Grpc.AspNetCore.Server;
+using Herd.Gateway.Access;
+using Herd.Gateway.Access.Keys;
+using Herd.Gateway.Catalog;
+using Herd.Gateway.Completions;
+
+namespace Herd.Gateway.Extensions;
+
+/// <summary>
+/// Wires access control: API keys checked on every client call, roles, and the ledger that holds
+/// the keys. With <see cref="AccessOptions.Enabled"/> off, none of it is registered.
+/// </summary>
+public static class AccessExtensions
+{
+    /// <summary>Whether the configuration turns access control on (it is on unless set to false).</summary>
+    public static bool IsAccessEnabled(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(AccessOptions.Section).Get<AccessOptions>()?.Enabled ?? true;
+    }
+
+    public static IHostApplicationBuilder AddAccess(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (!IsAccessEnabled(builder.Configuration))
+        {
+            return builder;
+        }
+
+        builder.AddRoles();
+        builder.AddLedger();
+        services.AddSingleton<KeyVerifier>();
+        services.AddSingleton<AccessInterceptor>();
+        services.AddHostedService<BootstrapKeyWriter>();
+        services.AddGrpc()
+            .RequireKey<CompletionsService>()
+            .RequireKey<CatalogService>();
+        return builder;
+    }
+
+    /// <summary>Puts a service behind the <see cref="AccessInterceptor"/>: its calls need a key whose role allows the method.</summary>
+    public static IGrpcServerBuilder RequireKey<TService>(this IGrpcServerBuilder grpc)
+        where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(grpc);
+        return grpc.AddServiceOptions<TService>(options => options.Interceptors.Add<AccessInterceptor>());
+    }
+}
