@@ -1,4 +1,5 @@
 using System.Globalization;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.Contracts.V1;
 
@@ -16,14 +17,30 @@ internal sealed class TestHerd : IAsyncDisposable
     private readonly string _modelCache;
     private readonly IReadOnlyDictionary<string, string> _nodeSettings;
 
-    private TestHerd(RedisServer redis, string modelCache, IReadOnlyDictionary<string, string> nodeSettings)
+    private TestHerd(RedisServer redis, string modelCache, IReadOnlyDictionary<string, string> nodeSettings, IReadOnlyList<string>? nodeGroups)
     {
         Redis = redis;
         _modelCache = modelCache;
         _nodeSettings = nodeSettings;
+        _nodeGroups = nodeGroups ?? [];
     }
 
+    private readonly IReadOnlyList<string> _nodeGroups;
+
     public RedisServer Redis { get; }
+
+    /// <summary>The ledger's PostgreSQL, when the herd was started with access control.</summary>
+    public PostgresServer? Postgres { get; private set; }
+
+    /// <summary>The ledger's database, when the herd was started with access control.</summary>
+    public string? LedgerConnectionString { get; private set; }
+
+    /// <summary>An admin key the gateways wrote at start (their bootstrap key), when the herd was started with access control.</summary>
+    public string? AdminKey { get; private set; }
+
+    /// <summary>Metadata that presents <paramref name="key"/> (the admin key by default).</summary>
+    public Metadata KeyHeaders(string? key = null) =>
+        AdminKey is null && key is null ? [] : new Metadata { { "authorization", "Bearer " + (key ?? AdminKey) } };
 
     public List<GatewayProcess> Gateways { get; } = [];
 
@@ -31,22 +48,49 @@ internal sealed class TestHerd : IAsyncDisposable
 
     /// <param name="gatewaySettings">extra configuration for every gateway (<c>Herd__Gateway__...</c>)</param>
     /// <param name="nodeSettings">extra configuration for every node (<c>Herd__Node__...</c>)</param>
+    /// <param name="withAccess">
+    /// true: a private PostgreSQL holds the ledger, the gateways check keys, and <see cref="AdminKey"/>
+    /// is the key they wrote at start; false: access control is off
+    /// </param>
+    /// <param name="nodeGroups">node i's group (<c>Herd:Node:Group</c>); nodes beyond the list keep the default</param>
     public static async Task<TestHerd> StartAsync(
         int gateways,
         int nodes,
         IReadOnlyDictionary<string, string>? gatewaySettings = null,
-        IReadOnlyDictionary<string, string>? nodeSettings = null)
+        IReadOnlyDictionary<string, string>? nodeSettings = null,
+        bool withAccess = false,
+        IReadOnlyList<string>? nodeGroups = null)
     {
         var redis = await RedisServer.StartAsync(appendOnly: true);
-        var herd = new TestHerd(redis, SharedModelCache.Value, nodeSettings ?? new Dictionary<string, string>());
+        var herd = new TestHerd(redis, SharedModelCache.Value, nodeSettings ?? new Dictionary<string, string>(), nodeGroups);
         try
         {
+            var settings = new Dictionary<string, string>();
+            var bootstrapKeyFile = Path.Combine(Path.GetTempPath(), $"herd-admin-{Guid.NewGuid():N}.key");
+            if (withAccess)
+            {
+                herd.Postgres = await PostgresServer.StartAsync();
+                herd.LedgerConnectionString = await herd.Postgres.CreateDatabaseAsync("herd");
+                settings[GatewayProcess.LedgerConnection] = herd.LedgerConnectionString;
+                settings["Herd__Gateway__Access__BootstrapKeyFile"] = bootstrapKeyFile;
+            }
+
+            foreach (var (name, value) in gatewaySettings ?? new Dictionary<string, string>())
+            {
+                settings[name] = value;
+            }
+
             for (var i = 0; i < gateways; i++)
             {
-                herd.Gateways.Add(GatewayProcess.Start($"gateway-{i}", redis.ConnectionString, gatewaySettings));
+                herd.Gateways.Add(GatewayProcess.Start($"gateway-{i}", redis.ConnectionString, settings));
             }
 
             await Task.WhenAll(herd.Gateways.Select(gateway => gateway.Process.WaitUntilStartedAsync()));
+            if (withAccess)
+            {
+                herd.AdminKey = await ReadBootstrapKeyAsync(bootstrapKeyFile);
+            }
+
             for (var i = 0; i < nodes; i++)
             {
                 herd.Nodes.Add(herd.StartNode(i));
@@ -76,6 +120,11 @@ internal sealed class TestHerd : IAsyncDisposable
             ["Herd__Node__ReconnectMaxDelay"] = "00:00:01",
             ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}"),
         };
+        if (index < _nodeGroups.Count)
+        {
+            environment["Herd__Node__Group"] = _nodeGroups[index];
+        }
+
         foreach (var (name, value) in _nodeSettings)
         {
             environment[name] = value;
@@ -91,7 +140,7 @@ internal sealed class TestHerd : IAsyncDisposable
         var deadline = DateTime.UtcNow + HerdService.StartTimeout;
         while (true)
         {
-            var models = await catalog.ListModelsAsync(new ListModelsRequest());
+            var models = await catalog.ListModelsAsync(new ListModelsRequest(), KeyHeaders());
             if (models.Models.FirstOrDefault(model => model.Name == Model)?.Nodes == nodes)
             {
                 return;
@@ -111,7 +160,7 @@ internal sealed class TestHerd : IAsyncDisposable
         // Every process is stopped even if stopping one fails: a herd left running would load
         // the machine for the rest of the test run.
         var failures = new List<Exception>();
-        var disposables = Nodes.OfType<IAsyncDisposable>().Concat(Gateways).Append(Redis);
+        var disposables = Nodes.OfType<IAsyncDisposable>().Concat(Gateways).Append(Redis).Concat(Postgres is null ? [] : [Postgres]);
         foreach (var disposable in disposables)
         {
             try
@@ -127,6 +176,28 @@ internal sealed class TestHerd : IAsyncDisposable
         if (failures.Count > 0)
         {
             throw new AggregateException("Stopping the test herd failed.", failures);
+        }
+    }
+
+    /// <summary>The key one of the gateways wrote: the file appears empty and the key follows, with a newline.</summary>
+    private static async Task<string> ReadBootstrapKeyAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + HerdService.StartTimeout;
+        while (true)
+        {
+            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+            if (text.EndsWith('\n'))
+            {
+                File.Delete(path);
+                return text.Trim();
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No gateway wrote its bootstrap key to {path} in time.");
+            }
+
+            await Task.Delay(50);
         }
     }
 

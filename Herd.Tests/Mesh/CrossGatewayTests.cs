@@ -22,7 +22,7 @@ public sealed class CrossGatewayTests
         // A long job from the far gateway's client holds the only slot until that client cancels.
         using var stop = new CancellationTokenSource();
         var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var running = StreamedCompletion.RunAsync(far, MeshClient.Request("a very long story", 1500), _ => firstToken.TrySetResult(), stop.Token);
+        var running = StreamedCompletion.RunAsync(far, MeshClient.Request("a very long story", 1500), _ => firstToken.TrySetResult(), cancellationToken: stop.Token);
         await firstToken.Task;
         var next = StreamedCompletion.RunAsync(herd.Gateways[0].Completions, MeshClient.Request("across the herd", 4));
         await stop.CancelAsync();

@@ -6,9 +6,10 @@ namespace Herd.Tests.Mesh;
 /// <summary>What a client saw of one streamed completion.</summary>
 internal sealed record StreamedCompletion(string Text, IReadOnlyList<int> TokenIds, CompletionDone Done)
 {
-    public static async Task<StreamedCompletion> RunAsync(Completions.CompletionsClient client, CompletionRequest request, Action<CompletionDelta>? onDelta = null, CancellationToken cancellationToken = default)
+    /// <param name="headers">the call's metadata, such as the API key</param>
+    public static async Task<StreamedCompletion> RunAsync(Completions.CompletionsClient client, CompletionRequest request, Action<CompletionDelta>? onDelta = null, Metadata? headers = null, CancellationToken cancellationToken = default)
     {
-        using var call = client.Complete(request, cancellationToken: cancellationToken);
+        using var call = client.Complete(request, headers, cancellationToken: cancellationToken);
         var text = new System.Text.StringBuilder();
         var ids = new List<int>();
         await foreach (var completionEvent in call.ResponseStream.ReadAllAsync(cancellationToken))

@@ -103,7 +103,7 @@ public sealed class SingleSlotTests : IAsyncLifetime
     private (Task<StreamedCompletion> Run, TaskCompletionSource FirstToken) StartLong(string name, ConcurrentQueue<string> finished, int tokens = 1500, CancellationToken cancellationToken = default)
     {
         var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = Track(name, finished, StreamedCompletion.RunAsync(Client, MeshClient.Request("A long story about llamas", tokens), _ => firstToken.TrySetResult(), cancellationToken));
+        var run = Track(name, finished, StreamedCompletion.RunAsync(Client, MeshClient.Request("A long story about llamas", tokens), _ => firstToken.TrySetResult(), cancellationToken: cancellationToken));
         return (run, firstToken);
     }
 

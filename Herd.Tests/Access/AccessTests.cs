@@ -1,0 +1,214 @@
+using Grpc.Core;
+using Herd.Contracts.V1;
+using Herd.Gateway.Limits;
+using Herd.Tests.Fixtures;
+using Herd.Tests.Mesh;
+
+namespace Herd.Tests.Access;
+
+/// <summary>Keys and roles on the request path of real gateway processes, each rule on its own.</summary>
+public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<AccessHerdFixture>
+{
+    private TestHerd Herd => fixture.Herd;
+
+    private Completions.CompletionsClient Client(int gateway = 0) => Herd.Gateways[gateway].Completions;
+
+    [Fact]
+    public async Task Call_WithoutAKey_IsUnauthenticated_SayingHowToSendOne()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(headers: []));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains("authorization: Bearer <key>", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not a key")]
+    [InlineData("herd_' OR 1=1 --_x")]
+    [InlineData("herd_abcdefghijkl_0000000000000000000000000000000000000000000")]
+    public async Task Call_WithAKeyThatIsNotOne_IsUnauthenticated(string presented)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(headers: AccessHerdFixture.Bearer(presented)));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Key_Works_ThenIsRefusedOnEveryGateway_OnceRevoked()
+    {
+        var key = await fixture.KeyAsync("user");
+        var served = await Complete(headers: AccessHerdFixture.Bearer(key));
+        Assert.Equal(FinishReason.Length, served.Done.FinishReason);
+
+        Assert.True(await fixture.Keys.RevokeAsync(KeyId(key)));
+
+        foreach (var gateway in new[] { 0, 1 })
+        {
+            var error = await EventuallyRefusedAsync(() => Complete(gateway, headers: AccessHerdFixture.Bearer(key)));
+            Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+            Assert.Contains("revoked", error.Status.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Key_IsRefused_OnceItExpires()
+    {
+        var key = await fixture.KeyAsync("user", DateTimeOffset.UtcNow.AddSeconds(2));
+
+        var error = await EventuallyRefusedAsync(() => Complete(headers: AccessHerdFixture.Bearer(key)));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains("expired", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Role_WithoutTheMethod_IsDenied_NamingRoleAndMethod()
+    {
+        var key = await fixture.KeyAsync("reader");
+        var models = await new Catalog.CatalogClient(Herd.Gateways[0].Channel).ListModelsAsync(new ListModelsRequest(), AccessHerdFixture.Bearer(key));
+        Assert.Contains(models.Models, model => model.Name == TestHerd.Model);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(headers: AccessHerdFixture.Bearer(key)));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains("'reader'", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("herd.v1.Completions/Complete", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Role_WithoutTheModel_IsDenied_NamingIt()
+    {
+        var key = await fixture.KeyAsync("llama-only");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(headers: AccessHerdFixture.Bearer(key)));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains($"model '{TestHerd.Model}'", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Priority_AboveTheRolesCeiling_IsDenied_AndAtItIsServed()
+    {
+        var key = await fixture.KeyAsync("user");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(priority: 11, headers: AccessHerdFixture.Bearer(key)));
+        var atCeiling = await Complete(priority: 10, headers: AccessHerdFixture.Bearer(key));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains("above 10", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(FinishReason.Length, atCeiling.Done.FinishReason);
+    }
+
+    [Fact]
+    public async Task Role_LimitedToANodeGroup_IsServedOnlyByItsNodes_FromEitherGateway()
+    {
+        var key = await fixture.KeyAsync("team");
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Complete(i % 2, headers: AccessHerdFixture.Bearer(key))));
+
+        // node-1 is the only node of group team-a.
+        Assert.All(runs, run => Assert.Equal("node-1", run.Done.NodeId));
+    }
+
+    [Fact]
+    public async Task Role_WhoseNodeGroupsHaveNoNode_WaitsOutTheQueue_AndIsNotServedByOthers()
+    {
+        var key = await fixture.KeyAsync("nowhere");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(headers: AccessHerdFixture.Bearer(key)));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("hourly", 3, "3 requests per 1h")]
+    [InlineData("daily", 2, "2 requests per 1d")]
+    public async Task Limits_HoldAcrossBothGateways_AndTheNextRequestIsRefused_NamingTheRuleAndItsReset(string role, int allowed, string rule)
+    {
+        var key = await fixture.KeyAsync(role);
+        for (var i = 0; i < allowed; i++)
+        {
+            await Complete(i % 2, headers: AccessHerdFixture.Bearer(key));
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Complete(allowed % 2, headers: AccessHerdFixture.Bearer(key)));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains(rule, error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("resets at", error.Status.Detail, StringComparison.Ordinal);
+        Assert.True(long.Parse(error.Trailers.GetValue("retry-after-ms")!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
+    public async Task Limit_AdmitsAgain_WhenItsWindowResets()
+    {
+        var key = await fixture.KeyAsync("brief");
+        RpcException? refused = null;
+        for (var i = 0; i < 5 && refused is null; i++)
+        {
+            refused = await RefusalOf(() => Complete(i % 2, maxTokens: 1, headers: AccessHerdFixture.Bearer(key)));
+        }
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused?.StatusCode);
+        var admittedAgain = await Eventually(async () => await RefusalOf(() => Complete(maxTokens: 1, headers: AccessHerdFixture.Bearer(key))) is null);
+        Assert.True(admittedAgain);
+    }
+
+    [Fact]
+    public async Task TokenLimit_CountsTheTokensServed_NotThoseReserved()
+    {
+        var key = await fixture.KeyAsync("metered");
+
+        var first = await Complete(maxTokens: 5, headers: AccessHerdFixture.Bearer(key));
+        var second = await Complete(1, maxTokens: 3, headers: AccessHerdFixture.Bearer(key));
+
+        await using var redis = await Herd.Redis.ConnectAsync();
+        var limiter = new UsageLimiter(redis, "herd:");
+        var status = await limiter.StatusAsync(KeyId(key), [new LimitRule(LimitKind.Tokens, 100000, TimeSpan.FromHours(1))]);
+        var served = first.Done.Usage.PromptTokens + first.Done.Usage.CompletionTokens + second.Done.Usage.PromptTokens + second.Done.Usage.CompletionTokens;
+        Assert.Equal(served, status.Single().Used);
+        Assert.Equal(8, first.Done.Usage.CompletionTokens + second.Done.Usage.CompletionTokens);
+    }
+
+    private Task<StreamedCompletion> Complete(int gateway = 0, int maxTokens = 4, int priority = 0, Metadata? headers = null) =>
+        StreamedCompletion.RunAsync(Client(gateway), MeshClient.Request("access", maxTokens, priority: priority), headers: headers);
+
+    private static string KeyId(string key) => key.Split('_')[1];
+
+    private static async Task<RpcException?> RefusalOf(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return null;
+        }
+        catch (RpcException exception)
+        {
+            return exception;
+        }
+    }
+
+    /// <summary>Retries a call until it is refused: key verifications are cached for a short while.</summary>
+    private static async Task<RpcException> EventuallyRefusedAsync(Func<Task> call)
+    {
+        RpcException? refusal = null;
+        Assert.True(await Eventually(async () => (refusal = await RefusalOf(call)) is not null));
+        return refusal!;
+    }
+
+    private static async Task<bool> Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+}
