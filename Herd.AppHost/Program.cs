@@ -21,7 +21,9 @@ var gateway = builder.AddProject("gateway", "Herd.Gateway")
     .WithEndpoint("Http", "Http1")
     .WithReference(redis)
     .WithReference(ledger)
-    .WithEnvironment("HERD_NODE_SECRET", nodeSecret);
+    .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
+    // The herd's first admin key, made on the first start: it creates the other keys.
+    .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", AppModelExtensions.StatePath("admin.key"));
 
 var node = builder.AddProject("node", "Herd.Node")
     .WithEndpoint("Http", "Http1")
@@ -36,6 +38,8 @@ if (!bench)
 
 node.WithEnvironment("Herd__Node__Engine__SyntheticTokensPerSecond", GatewayBenchmark.TokensPerSecond.ToString(CultureInfo.InvariantCulture))
     .WithEnvironment("Herd__Node__Engine__MaxSequences", GatewayBenchmark.MaxSequences.ToString(CultureInfo.InvariantCulture));
+// This benchmark measures queueing and relaying; keys, limits and the ledger are measured on their own.
+gateway.WithEnvironment("Herd__Gateway__Access__Enabled", "false");
 foreach (var service in new[] { gateway, node })
 {
     // Logs of every request would weigh on what is measured.

@@ -23,7 +23,7 @@ public static class AppModelExtensions
     {
         var executable = RedisLocations.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed: run ./run.sh, which installs it, or apt-get install redis-server.");
-        var dataDirectory = Path.Combine(WorkingCopyRoot(), ".herd", name);
+        var dataDirectory = StatePath(name);
         var endpoint = new ResourceEndpoint("Tcp", "Tcp");
         var resource = new ProjectResource(name, string.Empty)
         {
@@ -47,7 +47,7 @@ public static class AppModelExtensions
     /// </summary>
     public static ResourceBuilder AddPostgres(this IHostApplicationBuilder builder, string name)
     {
-        var instance = new PostgresInstance(Path.Combine(WorkingCopyRoot(), ".herd", name));
+        var instance = new PostgresInstance(StatePath(name));
         var endpoint = new ResourceEndpoint("Tcp", "Tcp");
         var resource = new ProjectResource(name, string.Empty)
         {
@@ -73,6 +73,9 @@ public static class AppModelExtensions
         model.Resources.Add(resource);
         return new ResourceBuilder(resource);
     }
+
+    /// <summary>A path under <c>.herd/</c> of the working copy, where the herd keeps what it makes for itself.</summary>
+    public static string StatePath(string name) => Path.Combine(WorkingCopyRoot(), ".herd", name);
 
     /// <summary>The repository the projects were built from (the parent of their folders).</summary>
     private static string WorkingCopyRoot() =>

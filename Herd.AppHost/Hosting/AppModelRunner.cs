@@ -99,6 +99,11 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
             environment[name] = value;
         }
 
+        foreach (var (name, value) in resource.LateEnvironment)
+        {
+            environment[name] = value();
+        }
+
         foreach (var reference in resource.References)
         {
             if (reference.ConnectionString is { } connectionString)

@@ -16,6 +16,9 @@ public sealed record ProjectResource(string Name, string ProjectPath)
     /// <summary>Extra environment variables for the process.</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>Environment variables whose values are made when the process starts, once every endpoint has its port.</summary>
+    public Dictionary<string, Func<string>> LateEnvironment { get; } = [];
+
     /// <summary>The program to run instead of a project.</summary>
     public string? Executable { get; init; }
 

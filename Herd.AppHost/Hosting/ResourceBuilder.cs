@@ -17,6 +17,13 @@ public sealed class ResourceBuilder(ProjectResource resource)
         return this;
     }
 
+    /// <summary>An environment variable made when the process starts, such as another resource's endpoint URL.</summary>
+    public ResourceBuilder WithEnvironment(string name, Func<string> value)
+    {
+        Resource.LateEnvironment[name] = value;
+        return this;
+    }
+
     public ResourceBuilder WithReference(ResourceBuilder other)
     {
         ArgumentNullException.ThrowIfNull(other);

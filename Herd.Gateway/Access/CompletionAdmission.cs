@@ -56,12 +56,11 @@ public sealed class CompletionAdmission(UsageLimiter limiter)
     }
 
     /// <summary>Counts what the request really used against the limits, in place of what was reserved.</summary>
-    /// <param name="promptTokens">The prompt's tokens as the node counted them; null when the request ended before the node said.</param>
-    public Task SettleAsync(AdmittedCompletion admitted, int? promptTokens, int completionTokens)
+    /// <param name="promptTokens">The prompt tokens the request is charged (see <c>CompletionProgress.ChargedPromptTokens</c>).</param>
+    public Task SettleAsync(AdmittedCompletion admitted, int promptTokens, int completionTokens)
     {
         ArgumentNullException.ThrowIfNull(admitted);
-        // A request that ended early is charged its whole prompt: the node may well have read it.
-        var used = (long)(promptTokens ?? admitted.PromptTokenBound) + completionTokens;
+        var used = (long)promptTokens + completionTokens;
         return admitted.Reservation is { } reservation ? limiter.SettleAsync(reservation, used) : Task.CompletedTask;
     }
 

@@ -7,6 +7,7 @@ using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
 using Herd.Gateway.Catalog;
+using Herd.Gateway.Ledger.Outbox;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,9 @@ public sealed partial class CompletionRunner(
     ModelCatalog catalog,
     CompletionAdmission admission,
     IOptions<QueueOptions> queueOptions,
-    ILogger<CompletionRunner> logger)
+    TimeProvider time,
+    ILogger<CompletionRunner> logger,
+    UsageOutbox? outbox = null)
 {
     /// <summary>Metadata key of the retry hint on RESOURCE_EXHAUSTED, in milliseconds.</summary>
     public const string RetryAfterKey = "retry-after-ms";
@@ -36,7 +39,7 @@ public sealed partial class CompletionRunner(
     public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var progress = new Progress(request, caller, Guid.NewGuid().ToString("N"));
+        var progress = new CompletionProgress(request, caller, Guid.NewGuid().ToString("N"), time.GetUtcNow());
         var events = ServeAsync(progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -57,6 +60,11 @@ public sealed partial class CompletionRunner(
                     progress.EndedWith(exception.StatusCode, exception.Status.Detail);
                     throw;
                 }
+                catch (RedisException exception)
+                {
+                    progress.EndedWith(StatusCode.Unavailable, exception.Message);
+                    throw;
+                }
 
                 yield return current;
             }
@@ -64,11 +72,11 @@ public sealed partial class CompletionRunner(
         finally
         {
             await events.DisposeAsync().ConfigureAwait(false);
-            await SettleAsync(progress).ConfigureAwait(false);
+            await EndAsync(progress).ConfigureAwait(false);
         }
     }
 
-    private async IAsyncEnumerable<CompletionEvent> ServeAsync(Progress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<CompletionEvent> ServeAsync(CompletionProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = progress.Request;
         CompletionRequestValidator.Validate(request);
@@ -78,7 +86,10 @@ public sealed partial class CompletionRunner(
         var started = progress.Received;
         var jobId = progress.JobId;
         using var mailbox = mailboxes.Open(jobId);
+        // Opened before the job can run, in the same round trip: a record exists for every job a node may serve.
+        var opening = OpenAsync(progress);
         await EnqueueAsync(request, jobId, progress.Admitted.NodeGroups).ConfigureAwait(false);
+        await opening.ConfigureAwait(false);
 
         try
         {
@@ -93,13 +104,13 @@ public sealed partial class CompletionRunner(
                         progress.Assigned = envelope.Assigned;
                         break;
                     case RelayEnvelope.KindOneofCase.Tokens:
-                        progress.TimeToFirstToken ??= Stopwatch.GetElapsedTime(started);
-                        progress.DeliveredTokens += envelope.Tokens.TokenIds.Count;
+                        progress.Delivered(envelope.Tokens);
                         yield return new CompletionEvent { Delta = Delta(envelope.Tokens) };
                         break;
                     case RelayEnvelope.KindOneofCase.Finished:
                         progress.Ended = true;
                         progress.Usage = envelope.Finished.Usage;
+                        progress.FinishReason = envelope.Finished.FinishReason;
                         yield return new CompletionEvent { Done = Done(envelope.Finished, progress, Stopwatch.GetElapsedTime(started)) };
                         progress.EndedWith(StatusCode.OK, null);
                         yield break;
@@ -120,8 +131,33 @@ public sealed partial class CompletionRunner(
         }
     }
 
-    /// <summary>Counts what the request used against its key's limits; a failure here is logged, never shown to the client.</summary>
-    private async Task SettleAsync(Progress progress)
+    private Task OpenAsync(CompletionProgress progress)
+    {
+        if (outbox is null || progress.Caller is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        progress.Opened = true;
+        return outbox.OpenAsync(UsageEntries.Open(progress, relay.GatewayId));
+    }
+
+    /// <summary>
+    /// Counts what the request used against its key's limits and sends its record to the ledger,
+    /// both at once; a failure here is logged, never shown to the client.
+    /// </summary>
+    private async Task EndAsync(CompletionProgress progress)
+    {
+        var settling = SettleAsync(progress);
+        if (outbox is not null && progress.Caller is not null)
+        {
+            await outbox.CloseAsync(UsageEntries.Ended(progress, relay.GatewayId, fee: 0m)).ConfigureAwait(false);
+        }
+
+        await settling.ConfigureAwait(false);
+    }
+
+    private async Task SettleAsync(CompletionProgress progress)
     {
         if (progress.Admitted is not { Reservation: not null } admitted)
         {
@@ -130,7 +166,7 @@ public sealed partial class CompletionRunner(
 
         try
         {
-            await admission.SettleAsync(admitted, progress.Usage?.PromptTokens, progress.Usage?.CompletionTokens ?? progress.DeliveredTokens).ConfigureAwait(false);
+            await admission.SettleAsync(admitted, progress.ChargedPromptTokens, progress.ChargedCompletionTokens).ConfigureAwait(false);
         }
         catch (RedisException exception)
         {
@@ -162,7 +198,7 @@ public sealed partial class CompletionRunner(
     }
 
     /// <summary>The job's next event; the maximum wait applies until a node takes the job.</summary>
-    private async Task<RelayEnvelope> NextAsync(JobMailbox mailbox, Progress progress, CancellationToken maxWait, CancellationToken cancellationToken)
+    private async Task<RelayEnvelope> NextAsync(JobMailbox mailbox, CompletionProgress progress, CancellationToken maxWait, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -211,7 +247,7 @@ public sealed partial class CompletionRunner(
         return delta;
     }
 
-    private static CompletionDone Done(JobFinished finished, Progress progress, TimeSpan total) => new()
+    private static CompletionDone Done(JobFinished finished, CompletionProgress progress, TimeSpan total) => new()
     {
         FinishReason = finished.FinishReason,
         Usage = finished.Usage,
@@ -220,6 +256,7 @@ public sealed partial class CompletionRunner(
         TotalTime = Duration.FromTimeSpan(total),
         NodeId = progress.Assigned?.NodeId ?? string.Empty,
         RequestId = progress.Request.RequestId,
+        LedgerId = progress.Caller is null ? string.Empty : progress.JobId,
     };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not withdraw job {JobId} after its client left; its lease will expire")]
@@ -227,43 +264,4 @@ public sealed partial class CompletionRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count job {JobId}'s tokens against its key's limits: Redis is unreachable")]
     private partial void LogSettleFailed(Exception exception, string jobId);
-
-    private sealed class Progress(CompletionRequest request, Caller? caller, string jobId)
-    {
-        public CompletionRequest Request { get; } = request;
-
-        public Caller? Caller { get; } = caller;
-
-        public string JobId { get; } = jobId;
-
-        /// <summary>When the gateway received the request (a <see cref="Stopwatch"/> timestamp).</summary>
-        public long Received { get; } = Stopwatch.GetTimestamp();
-
-        public AdmittedCompletion? Admitted { get; set; }
-
-        /// <summary>Tokens sent to the client so far.</summary>
-        public int DeliveredTokens { get; set; }
-
-        /// <summary>The node's count, once it finished.</summary>
-        public Usage? Usage { get; set; }
-
-        /// <summary>How the call ended; null while it runs, or when it ended without a status (the client left).</summary>
-        public StatusCode? Status { get; private set; }
-
-        public string? StatusMessage { get; private set; }
-
-        public void EndedWith(StatusCode status, string? message)
-        {
-            Status ??= status;
-            StatusMessage ??= message;
-        }
-
-        public JobAssigned? Assigned { get; set; }
-
-        public bool WaitExpired { get; set; }
-
-        public TimeSpan? TimeToFirstToken { get; set; }
-
-        public bool Ended { get; set; }
-    }
 }

@@ -31,6 +31,7 @@ public static class AccessExtensions
 
         builder.AddRoles();
         builder.AddLedger();
+        builder.AddUsageOutbox();
         services.AddSingleton<KeyVerifier>();
         services.AddSingleton<AccessInterceptor>();
         services.AddHostedService<BootstrapKeyWriter>();

@@ -6,6 +6,7 @@ using Herd.Gateway.Limits;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -69,6 +70,7 @@ public static class MeshExtensions
             provider.GetRequiredService<NodeRegistry>(),
             provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
             TimeProvider.System));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CompletionRunner>();
         services.AddSingleton<ChatConversation.Factory>(provider =>
             (caller, requests, responses) => new ChatConversation(provider.GetRequiredService<CompletionRunner>(), caller, requests, responses));

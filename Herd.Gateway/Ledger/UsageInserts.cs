@@ -31,11 +31,11 @@ public static class UsageInserts
         // Keep the column lists in step with UsageRecord and HistoryEntry (the round-trip test reads every property back).
         var inserted = await database.ExecuteSqlAsync(
             $"""
-            INSERT INTO usage_records (request_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
-                queue_wait, time_to_first_token, total_time, finish_reason, status, fee, received_at, ended_at)
-            VALUES ({usage.RequestId}, {usage.KeyId}, {usage.Role}, {usage.Model}, {usage.NodeId}, {usage.PromptTokens}, {usage.CompletionTokens},
-                {usage.QueueWait}, {usage.TimeToFirstToken}, {usage.TotalTime}, {usage.FinishReason}, {usage.Status}, {usage.Fee},
-                {usage.ReceivedAt.ToUniversalTime()}, {usage.EndedAt.ToUniversalTime()})
+            INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
+                queue_wait, time_to_first_token, total_time, finish_reason, status, message, fee, received_at, ended_at)
+            VALUES ({usage.RequestId}, {usage.ClientRequestId}, {usage.GatewayId}, {usage.KeyId}, {usage.Role}, {usage.Model}, {usage.NodeId},
+                {usage.PromptTokens}, {usage.CompletionTokens}, {usage.QueueWait}, {usage.TimeToFirstToken}, {usage.TotalTime},
+                {usage.FinishReason}, {usage.Status}, {usage.Message}, {usage.Fee}, {usage.ReceivedAt.ToUniversalTime()}, {usage.EndedAt.ToUniversalTime()})
             ON CONFLICT (request_id) DO NOTHING
             """,
             cancellationToken).ConfigureAwait(false) == 1;

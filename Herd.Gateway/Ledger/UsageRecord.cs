@@ -12,9 +12,18 @@ public sealed class UsageRecord
     public const int MaxNodeIdLength = 128;
     public const int MaxFinishReasonLength = 32;
     public const int MaxStatusLength = 32;
+    public const int MaxClientRequestIdLength = 200;
+    public const int MaxGatewayIdLength = 128;
+    public const int MaxMessageLength = 1000;
 
     /// <summary>The gateway's id for the request; unique in the ledger.</summary>
     public required string RequestId { get; init; }
+
+    /// <summary>The id the client gave the request, if any; not unique.</summary>
+    public string? ClientRequestId { get; init; }
+
+    /// <summary>The gateway that received the request.</summary>
+    public string? GatewayId { get; init; }
 
     /// <summary>The key that made the request; null when it was refused before a key was verified.</summary>
     public string? KeyId { get; init; }
@@ -47,6 +56,9 @@ public sealed class UsageRecord
 
     /// <summary>The gRPC status name the call ended with: <c>OK</c>, <c>CANCELLED</c>, <c>RESOURCE_EXHAUSTED</c>...</summary>
     public required string Status { get; init; }
+
+    /// <summary>Why the request did not end with <c>OK</c>, as the client was told; null when it did.</summary>
+    public string? Message { get; init; }
 
     /// <summary>What the request cost the key, in the herd's fee unit.</summary>
     public decimal Fee { get; init; }

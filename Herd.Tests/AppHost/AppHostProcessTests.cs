@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Herd.Contracts.V1;
 using Herd.Tests.Fixtures;
 using Npgsql;
 
@@ -19,17 +22,25 @@ public sealed partial class AppHostProcessTests : IDisposable
         await appHost.WaitForOutputAsync(output => output.Contains("Linked to gateway", StringComparison.Ordinal), HerdService.StartTimeout);
         var rows = ResourceRow().Matches(appHost.Output).ToDictionary(row => row.Groups["name"].Value);
         var gatewayHttp = Regex.Match(rows["gateway"].Groups["endpoints"].Value, @"http=(\S+)").Groups[1].Value;
+        var gatewayGrpc = Regex.Match(rows["gateway"].Groups["endpoints"].Value, @"grpc=(\S+)").Groups[1].Value;
 
         using var http = new HttpClient();
         var health = await http.GetAsync(new Uri(gatewayHttp + "/health"));
         var ledgerPort = int.Parse(Regex.Match(rows["ledger"].Groups["endpoints"].Value, @"tcp=tcp://127\.0\.0\.1:(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         var ledgerUser = await LedgerUserAsync(ledgerPort, await File.ReadAllTextAsync(Path.Combine(HerdService.RepositoryRoot(), ".herd", "ledger", "password")));
         var withoutPassword = await Assert.ThrowsAsync<PostgresException>(() => LedgerUserAsync(ledgerPort, "not-the-password"));
+        var adminKey = await BootstrapKeyAsync(TimeSpan.FromSeconds(60));
+        using var channel = GrpcChannel.ForAddress(gatewayGrpc);
+        var catalog = new Catalog.CatalogClient(channel);
+        var models = await catalog.ListModelsAsync(new ListModelsRequest(), new Metadata { { "authorization", "Bearer " + adminKey } });
+        var withoutKey = await Assert.ThrowsAsync<RpcException>(async () => await catalog.ListModelsAsync(new ListModelsRequest()));
         var exitCode = await appHost.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("herd", ledgerUser);
         Assert.Equal(PostgresErrorCodes.InvalidPassword, withoutPassword.SqlState);
+        Assert.Contains(models.Models, model => model.Name == "herd-tiny");
+        Assert.Equal(StatusCode.Unauthenticated, withoutKey.StatusCode);
         Assert.Equal(0, exitCode);
         Assert.False(IsRunning(rows["gateway"]), "the gateway outlived the app host");
         Assert.False(IsRunning(rows["node"]), "the node outlived the app host");
@@ -38,6 +49,23 @@ public sealed partial class AppHostProcessTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_modelCache, recursive: true);
+
+    /// <summary>The admin key the gateway writes to <c>.herd/admin.key</c> on the herd's first start.</summary>
+    private static async Task<string> BootstrapKeyAsync(TimeSpan timeout)
+    {
+        var path = Path.Combine(HerdService.RepositoryRoot(), ".herd", "admin.key");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (File.Exists(path) && (await File.ReadAllTextAsync(path)).Trim() is { Length: > 0 } key)
+            {
+                return key;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The gateway wrote no admin key to {path} within {timeout}.");
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>Connects to the app host's PostgreSQL as its superuser and asks who it is.</summary>
     private static async Task<string?> LedgerUserAsync(int port, string password)

@@ -49,16 +49,9 @@ public sealed class PostgresServer : IAsyncDisposable
         var server = new PostgresServer(binDirectory, dataDirectory, port);
 
         await server.RunAsync("initdb", "-D", dataDirectory, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--no-sync");
-        var serverOptions = string.Join(' ',
-            $"-p {port.ToString(CultureInfo.InvariantCulture)}",
-            "-c listen_addresses=127.0.0.1",
-            $"-k {dataDirectory}",
-            // A throwaway server trades durability for speed.
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         try
         {
-            await server.RunAsync("pg_ctl", "-D", dataDirectory, "-l", Path.Combine(dataDirectory, "server.log"),
-                "-o", serverOptions, "-w", "-t", "60", "start");
+            await server.StartAgainAsync();
         }
         catch
         {
@@ -67,6 +60,21 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>Stops the server, keeping its data, as an outage would; <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
+    public Task StopAsync() => RunAsync("pg_ctl", "-D", DataDirectory, "-m", "fast", "-w", "stop");
+
+    /// <summary>Starts the server on its data folder and port and waits until it takes connections.</summary>
+    public Task StartAgainAsync()
+    {
+        var serverOptions = string.Join(' ',
+            $"-p {Port.ToString(CultureInfo.InvariantCulture)}",
+            "-c listen_addresses=127.0.0.1",
+            $"-k {DataDirectory}",
+            // A throwaway server trades durability for speed.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        return RunAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(DataDirectory, "server.log"), "-o", serverOptions, "-w", "-t", "60", "start");
     }
 
     /// <summary>Creates an empty database and returns a connection string for it.</summary>
@@ -81,7 +89,11 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await RunAsync("pg_ctl", "-D", DataDirectory, "-m", "fast", "-w", "stop");
+        if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+        {
+            await StopAsync();
+        }
+
         DeleteDataDirectory();
     }
 

@@ -17,6 +17,9 @@ public sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRec
         builder.ToTable("usage_records");
         builder.HasKey(usage => usage.RequestId);
         builder.Property(usage => usage.RequestId).HasMaxLength(UsageRecord.MaxRequestIdLength);
+        builder.Property(usage => usage.ClientRequestId).HasMaxLength(UsageRecord.MaxClientRequestIdLength);
+        builder.Property(usage => usage.GatewayId).HasMaxLength(UsageRecord.MaxGatewayIdLength);
+        builder.Property(usage => usage.Message).HasMaxLength(UsageRecord.MaxMessageLength);
         builder.Property(usage => usage.KeyId).HasMaxLength(ApiKeySecret.KeyIdLength);
         builder.Property(usage => usage.Role).HasMaxLength(ApiKeyRecord.MaxRoleLength);
         builder.Property(usage => usage.Model).HasMaxLength(UsageRecord.MaxModelLength);

@@ -151,6 +151,11 @@ namespace Herd.Gateway.Ledger.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("request_id");
 
+                    b.Property<string>("ClientRequestId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("client_request_id");
+
                     b.Property<int>("CompletionTokens")
                         .HasColumnType("integer")
                         .HasColumnName("completion_tokens");
@@ -168,10 +173,20 @@ namespace Herd.Gateway.Ledger.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("finish_reason");
 
+                    b.Property<string>("GatewayId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("gateway_id");
+
                     b.Property<string>("KeyId")
                         .HasMaxLength(12)
                         .HasColumnType("character varying(12)")
                         .HasColumnName("key_id");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("message");
 
                     b.Property<string>("Model")
                         .IsRequired()

@@ -37,6 +37,8 @@ public sealed class UsageInsertsTests(ServersFixture servers)
         var usage = new UsageRecord
         {
             RequestId = "req-full",
+            ClientRequestId = "client-7",
+            GatewayId = "gateway-2",
             KeyId = "abcdefghij01",
             Role = "analyst",
             Model = "herd-tiny",
@@ -47,7 +49,8 @@ public sealed class UsageInsertsTests(ServersFixture servers)
             TimeToFirstToken = TimeSpan.FromMilliseconds(67.891),
             TotalTime = TimeSpan.FromSeconds(2.5),
             FinishReason = "length",
-            Status = "OK",
+            Status = "CANCELLED",
+            Message = "the client cancelled",
             Fee = 0.000123456789m,
             // Not UTC on purpose: the insert stores the instant.
             ReceivedAt = new DateTimeOffset(2026, 3, 1, 13, 0, 0, TimeSpan.FromHours(1)),

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text;
+using Grpc.Core;
+using Herd.Contracts.V1;
+using Herd.Gateway.Access;
+
+namespace Herd.Gateway.Completions;
+
+/// <summary>What has happened to one completion so far: what it was admitted with, where it ran, what it delivered and how it ended.</summary>
+internal sealed class CompletionProgress(CompletionRequest request, Caller? caller, string jobId, DateTimeOffset receivedAt)
+{
+    private readonly StringBuilder? _completion = caller is { HistoryOptOut: false } ? new StringBuilder() : null;
+
+    public CompletionRequest Request { get; } = request;
+
+    public Caller? Caller { get; } = caller;
+
+    /// <summary>The gateway's id for the request: the job's id in the queue and the request's in the ledger.</summary>
+    public string JobId { get; } = jobId;
+
+    /// <summary>When the gateway received the request (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long Received { get; } = Stopwatch.GetTimestamp();
+
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+    public AdmittedCompletion? Admitted { get; set; }
+
+    /// <summary>True once the request's record was opened in the outbox.</summary>
+    public bool Opened { get; set; }
+
+    /// <summary>Tokens sent to the client so far.</summary>
+    public int DeliveredTokens { get; private set; }
+
+    /// <summary>The text sent to the client so far, when the caller's key keeps history; else null.</summary>
+    public string? DeliveredText => _completion?.ToString();
+
+    /// <summary>The node's count, once it finished.</summary>
+    public Usage? Usage { get; set; }
+
+    public FinishReason? FinishReason { get; set; }
+
+    /// <summary>How the call ended; null while it runs, or when it ended without a status (the client left).</summary>
+    public StatusCode? Status { get; private set; }
+
+    public string? StatusMessage { get; private set; }
+
+    public JobAssigned? Assigned { get; set; }
+
+    public bool WaitExpired { get; set; }
+
+    public TimeSpan? TimeToFirstToken { get; set; }
+
+    public bool Ended { get; set; }
+
+    /// <summary>
+    /// The prompt tokens the request is charged: the node's count once it finished; the most the
+    /// prompt can take when it reached a node and ended early (the node may have read it all);
+    /// none when it never reached a node.
+    /// </summary>
+    public int ChargedPromptTokens => Usage?.PromptTokens ?? (Assigned is null ? 0 : (int)Math.Min(int.MaxValue, Admitted?.PromptTokenBound ?? 0));
+
+    /// <summary>The completion tokens the request is charged: the node's count, else those delivered.</summary>
+    public int ChargedCompletionTokens => Usage?.CompletionTokens ?? DeliveredTokens;
+
+    public void Delivered(TokenChunk chunk)
+    {
+        TimeToFirstToken ??= Stopwatch.GetElapsedTime(Received);
+        DeliveredTokens += chunk.TokenIds.Count;
+        _completion?.Append(chunk.Text);
+    }
+
+    public void EndedWith(StatusCode status, string? message)
+    {
+        Status ??= status;
+        StatusMessage ??= message;
+    }
+}

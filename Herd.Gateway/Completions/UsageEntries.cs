@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using Herd.Contracts.V1;
+using Herd.Gateway.Ledger;
+using Herd.Gateway.Ledger.Outbox;
+
+namespace Herd.Gateway.Completions;
+
+/// <summary>Turns a completion's progress into what the outbox keeps: the open request at admission, the record at the end.</summary>
+internal static class UsageEntries
+{
+    public static OpenRequest Open(CompletionProgress progress, string gatewayId)
+    {
+        var caller = progress.Caller ?? throw new InvalidOperationException("Only a verified caller's requests are recorded.");
+        return new OpenRequest
+        {
+            RequestId = progress.JobId,
+            GatewayId = Fit(gatewayId, UsageRecord.MaxGatewayIdLength)!,
+            ClientRequestId = ClientRequestId(progress.Request),
+            KeyId = caller.KeyId,
+            Role = caller.Role.Name,
+            Model = Fit(progress.Request.Model, UsageRecord.MaxModelLength)!,
+            ReceivedAt = progress.ReceivedAt,
+        };
+    }
+
+    public static OutboxEntry Ended(CompletionProgress progress, string gatewayId, decimal fee)
+    {
+        var caller = progress.Caller ?? throw new InvalidOperationException("Only a verified caller's requests are recorded.");
+        var total = Stopwatch.GetElapsedTime(progress.Received);
+        var status = progress.Status ?? StatusCode.Cancelled;
+        var keepsText = !caller.HistoryOptOut && progress.Admitted is not null;
+        return new OutboxEntry
+        {
+            Usage = new UsageRecord
+            {
+                RequestId = progress.JobId,
+                ClientRequestId = ClientRequestId(progress.Request),
+                GatewayId = Fit(gatewayId, UsageRecord.MaxGatewayIdLength),
+                KeyId = caller.KeyId,
+                Role = caller.Role.Name,
+                Model = Fit(progress.Request.Model, UsageRecord.MaxModelLength)!,
+                NodeId = Fit(progress.Assigned?.NodeId, UsageRecord.MaxNodeIdLength),
+                PromptTokens = progress.ChargedPromptTokens,
+                CompletionTokens = progress.ChargedCompletionTokens,
+                QueueWait = progress.Assigned?.QueueWait?.ToTimeSpan(),
+                TimeToFirstToken = progress.TimeToFirstToken,
+                TotalTime = total,
+                FinishReason = FinishReasonName(progress),
+                Status = StatusName(status),
+                Message = status == StatusCode.OK ? null : Fit(progress.StatusMessage ?? "The client cancelled the call.", UsageRecord.MaxMessageLength),
+                Fee = fee,
+                ReceivedAt = progress.ReceivedAt,
+                EndedAt = progress.ReceivedAt + total,
+            },
+            Prompt = keepsText ? PromptText(progress.Request) : null,
+            Completion = keepsText ? progress.DeliveredText ?? string.Empty : null,
+        };
+    }
+
+    /// <summary>The gRPC status as its canonical name: <c>OK</c>, <c>RESOURCE_EXHAUSTED</c>...</summary>
+    public static string StatusName(StatusCode status) => status switch
+    {
+        StatusCode.OK => "OK",
+        StatusCode.Cancelled => "CANCELLED",
+        StatusCode.Unknown => "UNKNOWN",
+        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        StatusCode.NotFound => "NOT_FOUND",
+        StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        StatusCode.Aborted => "ABORTED",
+        StatusCode.OutOfRange => "OUT_OF_RANGE",
+        StatusCode.Unimplemented => "UNIMPLEMENTED",
+        StatusCode.Internal => "INTERNAL",
+        StatusCode.Unavailable => "UNAVAILABLE",
+        StatusCode.DataLoss => "DATA_LOSS",
+        StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        _ => "UNKNOWN",
+    };
+
+    private static string? FinishReasonName(CompletionProgress progress) => progress.FinishReason switch
+    {
+        Contracts.V1.FinishReason.Stop => "stop",
+        Contracts.V1.FinishReason.Length => "length",
+        Contracts.V1.FinishReason.Cancelled => "cancelled",
+        // Ended without the node's word: cancelled if anything had been delivered.
+        _ => progress.Status is null or StatusCode.Cancelled && progress.Assigned is not null ? "cancelled" : null,
+    };
+
+    /// <summary>The prompt as given, or a chat's messages as JSON.</summary>
+    private static string PromptText(CompletionRequest request) =>
+        request.InputCase == CompletionRequest.InputOneofCase.Chat ? JsonFormatter.Default.Format(request.Chat) : request.Prompt;
+
+    private static string? ClientRequestId(CompletionRequest request) =>
+        request.RequestId.Length == 0 ? null : Fit(request.RequestId, UsageRecord.MaxClientRequestIdLength);
+
+    /// <summary>Cuts text to the ledger column's length: a record the ledger refused would be lost.</summary>
+    private static string? Fit(string? text, int length) =>
+        text is null || text.Length <= length ? text : text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
+}
