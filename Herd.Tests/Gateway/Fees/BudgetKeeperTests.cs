@@ -206,8 +206,7 @@ public sealed class BudgetKeeperTests(ServersFixture servers) : IAsyncLifetime
     [Fact]
     public async Task Reserve_LedgerUnreachableWhileSeeding_ThrowsLedgerUnreachable_AndLeavesNoCounter()
     {
-        await using var unreachable = LedgerHost.Build(
-            $"Host=127.0.0.1;Port={FreePort.Next()};Database=herd;Username=herd;Password=unused;Timeout=5");
+        await using var unreachable = UnreachableLedger();
         var keeper = Bed.Keeper(Bed.Redis, unreachable);
         var keyId = BudgetTestBed.NewKeyId();
 
@@ -222,8 +221,7 @@ public sealed class BudgetKeeperTests(ServersFixture servers) : IAsyncLifetime
     {
         var keyId = BudgetTestBed.NewKeyId();
         await Bed.Keeper().ReserveAsync(keyId, budget: 10m, maxFee: 1m);
-        await using var unreachable = LedgerHost.Build(
-            $"Host=127.0.0.1;Port={FreePort.Next()};Database=herd;Username=herd;Password=unused;Timeout=5");
+        await using var unreachable = UnreachableLedger();
         var keeper = Bed.Keeper(Bed.Redis, unreachable);
 
         var admission = await keeper.ReserveAsync(keyId, budget: 10m, maxFee: 1m);
@@ -245,4 +243,8 @@ public sealed class BudgetKeeperTests(ServersFixture servers) : IAsyncLifetime
         Assert.Equal(("keyId", "budget", "maxFee"), (notKey.ParamName, budget.ParamName, maxFee.ParamName));
         Assert.False(await Bed.Database.KeyExistsAsync(Bed.Counter(keyId)));
     }
+
+    /// <summary>A ledger whose PostgreSQL is not there: nothing listens on its port.</summary>
+    private static LedgerHost UnreachableLedger() =>
+        LedgerHost.Build($"Host=127.0.0.1;Port={FreePort.Next()};Database=herd;Username=herd;Password=unused;Timeout=5");
 }
