@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
+using Herd.Gateway.Ledger;
 using Microsoft.Extensions.Options;
 
 namespace Herd.Gateway.Access.Keys;
@@ -42,7 +42,7 @@ public sealed partial class KeyVerifier(ApiKeyStore store, IOptions<AccessOption
         {
             verification = await store.VerifyAsync(presented, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (IsUnreachable(exception) && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (LedgerFailures.IsUnreachable(exception) && !cancellationToken.IsCancellationRequested)
         {
             if (cached is not null && now - cached.VerifiedAt < settings.KeyStaleLimit)
             {
@@ -98,9 +98,6 @@ public sealed partial class KeyVerifier(ApiKeyStore store, IOptions<AccessOption
     /// <summary>A cached valid answer about a key that has expired since is an expired answer.</summary>
     private static ApiKeyVerification StillValid(ApiKeyVerification verification, DateTimeOffset now) =>
         verification.IsValid && verification.Key.ExpiresAt <= now ? ApiKeyVerification.Expired(verification.Key) : verification;
-
-    private static bool IsUnreachable(Exception exception) =>
-        exception is DbException or TimeoutException or InvalidOperationException { InnerException: DbException or TimeoutException };
 
     private static string CacheKey(string presented) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 
