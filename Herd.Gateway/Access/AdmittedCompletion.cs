@@ -1,3 +1,4 @@
+using Herd.Gateway.Fees;
 using Herd.Gateway.Limits;
 
 namespace Herd.Gateway.Access;
@@ -10,4 +11,12 @@ public sealed record AdmittedCompletion(IReadOnlyList<string> NodeGroups, Reserv
 {
     /// <summary>Access control is off: any group, nothing counted.</summary>
     public static readonly AdmittedCompletion Unchecked = new([], null, 0);
+
+    /// <summary>The most the request may cost, held against the key's budget; null when the key has no budget.</summary>
+    public BudgetReservation? BudgetReservation { get; init; }
+
+    /// <summary>The model and priority the fee is worked out for; null model when nothing is charged.</summary>
+    public string? Model { get; init; }
+
+    public int Priority { get; init; }
 }

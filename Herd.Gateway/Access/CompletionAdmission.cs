@@ -4,6 +4,7 @@ using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access.Roles;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Fees;
 using Herd.Gateway.Limits;
 using Herd.Gateway.Queue;
 
@@ -11,10 +12,13 @@ namespace Herd.Gateway.Access;
 
 /// <summary>
 /// Decides whether a caller's completion may run: its role must allow the model, the priority
-/// and some node group, and the key's limits must have room for the tokens the request may use,
-/// which are reserved until <see cref="SettleAsync"/> counts the real ones.
+/// and some node group, the key's limits must have room for the tokens the request may use, and
+/// its budget for the most the request may cost; both are reserved until <see cref="SettleAsync"/>
+/// counts the real ones.
 /// </summary>
-public sealed class CompletionAdmission(UsageLimiter limiter)
+/// <param name="prices">Null where fees are not wired (access control off): nothing costs anything.</param>
+/// <param name="budgets">Null where fees are not wired: no budget is kept.</param>
+public sealed class CompletionAdmission(UsageLimiter limiter, PriceTable? prices = null, BudgetKeeper? budgets = null)
 {
     // Room for a chat template's markers around each message and the whole conversation.
     private const int TemplateTokensPerMessage = 16;
@@ -44,24 +48,74 @@ public sealed class CompletionAdmission(UsageLimiter limiter)
         }
 
         var nodeGroups = NodeGroupsOf(role);
-        var promptBound = PromptTokenBound(request);
-        var reserved = Math.Min(contextLength, promptBound + CompletionTokenBound(request, contextLength));
-        var admission = await limiter.AdmitAsync(caller.KeyId, role.Limits, reserved).ConfigureAwait(false);
+        var promptBound = Math.Min(PromptTokenBound(request), contextLength);
+        var completionBound = CompletionTokenBound(request, contextLength);
+        var budgetReservation = await ReserveBudgetAsync(caller, request, promptBound, completionBound).ConfigureAwait(false);
+        var admission = await limiter.AdmitAsync(caller.KeyId, role.Limits, Math.Min(contextLength, promptBound + completionBound)).ConfigureAwait(false);
         if (!admission.IsAdmitted)
         {
+            if (budgetReservation is not null)
+            {
+                await budgets!.SettleAsync(budgetReservation, 0m).ConfigureAwait(false);
+            }
+
             throw OverLimit(admission.Refusal);
         }
 
-        return new AdmittedCompletion(nodeGroups, admission.Reservation, Math.Min(promptBound, contextLength));
+        return new AdmittedCompletion(nodeGroups, admission.Reservation, promptBound)
+        {
+            BudgetReservation = budgetReservation,
+            Model = request.Model,
+            Priority = request.Priority,
+        };
     }
 
-    /// <summary>Counts what the request really used against the limits, in place of what was reserved.</summary>
-    /// <param name="promptTokens">The prompt tokens the request is charged (see <c>CompletionProgress.ChargedPromptTokens</c>).</param>
-    public Task SettleAsync(AdmittedCompletion admitted, int promptTokens, int completionTokens)
+    /// <summary>What a request that used these tokens costs; nothing when fees are off or it never reached a node.</summary>
+    public decimal FeeOf(AdmittedCompletion admitted, bool reachedNode, int promptTokens, int completionTokens)
     {
         ArgumentNullException.ThrowIfNull(admitted);
-        var used = (long)promptTokens + completionTokens;
-        return admitted.Reservation is { } reservation ? limiter.SettleAsync(reservation, used) : Task.CompletedTask;
+        return prices is null || admitted.Model is null || !reachedNode
+            ? 0m
+            : prices.FeeOf(admitted.Model, admitted.Priority, promptTokens, completionTokens);
+    }
+
+    /// <summary>Counts what the request really used against the limits and the budget, in place of what was reserved.</summary>
+    /// <param name="promptTokens">The prompt tokens the request is charged (see <c>CompletionProgress.ChargedPromptTokens</c>).</param>
+    /// <param name="fee">What the request cost (<see cref="FeeOf"/>).</param>
+    public async Task SettleAsync(AdmittedCompletion admitted, int promptTokens, int completionTokens, decimal fee)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        var settlingBudget = admitted.BudgetReservation is { } budget ? budgets!.SettleAsync(budget, fee) : Task.CompletedTask;
+        if (admitted.Reservation is { } reservation)
+        {
+            await limiter.SettleAsync(reservation, (long)promptTokens + completionTokens).ConfigureAwait(false);
+        }
+
+        await settlingBudget.ConfigureAwait(false);
+    }
+
+    /// <summary>Holds the most the request may cost against the key's budget, if it has one.</summary>
+    private async Task<BudgetReservation?> ReserveBudgetAsync(Caller caller, CompletionRequest request, long promptBound, long completionBound)
+    {
+        if (prices is null || budgets is null || caller.Budget is not { } budget)
+        {
+            return null;
+        }
+
+        var maxFee = prices.FeeOf(request.Model, request.Priority, promptBound, completionBound);
+        BudgetAdmission admission;
+        try
+        {
+            admission = await budgets.ReserveAsync(caller.KeyId, budget, maxFee).ConfigureAwait(false);
+        }
+        catch (LedgerUnreachableException exception)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, exception.Message));
+        }
+
+        return admission.IsAdmitted
+            ? admission.Reservation
+            : throw new RpcException(new Status(StatusCode.ResourceExhausted, BudgetMessages.Exhausted(admission, maxFee, prices.Currency)));
     }
 
     /// <summary>The role's node group patterns as the queue takes them: empty for any group.</summary>

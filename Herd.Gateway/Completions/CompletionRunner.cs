@@ -111,7 +111,7 @@ public sealed partial class CompletionRunner(
                         progress.Ended = true;
                         progress.Usage = envelope.Finished.Usage;
                         progress.FinishReason = envelope.Finished.FinishReason;
-                        yield return new CompletionEvent { Done = Done(envelope.Finished, progress, Stopwatch.GetElapsedTime(started)) };
+                        yield return new CompletionEvent { Done = Done(envelope.Finished, progress, FeeOf(progress), Stopwatch.GetElapsedTime(started)) };
                         progress.EndedWith(StatusCode.OK, null);
                         yield break;
                     case RelayEnvelope.KindOneofCase.Failed:
@@ -151,7 +151,7 @@ public sealed partial class CompletionRunner(
         var settling = SettleAsync(progress);
         if (outbox is not null && progress.Caller is not null)
         {
-            await outbox.CloseAsync(UsageEntries.Ended(progress, relay.GatewayId, fee: 0m)).ConfigureAwait(false);
+            await outbox.CloseAsync(UsageEntries.Ended(progress, relay.GatewayId, FeeOf(progress))).ConfigureAwait(false);
         }
 
         await settling.ConfigureAwait(false);
@@ -159,20 +159,25 @@ public sealed partial class CompletionRunner(
 
     private async Task SettleAsync(CompletionProgress progress)
     {
-        if (progress.Admitted is not { Reservation: not null } admitted)
+        if (progress.Admitted is not { } admitted || (admitted.Reservation is null && admitted.BudgetReservation is null))
         {
             return;
         }
 
         try
         {
-            await admission.SettleAsync(admitted, progress.ChargedPromptTokens, progress.ChargedCompletionTokens).ConfigureAwait(false);
+            await admission.SettleAsync(admitted, progress.ChargedPromptTokens, progress.ChargedCompletionTokens, FeeOf(progress)).ConfigureAwait(false);
         }
         catch (RedisException exception)
         {
             LogSettleFailed(exception, progress.JobId);
         }
     }
+
+    private decimal FeeOf(CompletionProgress progress) =>
+        progress.Admitted is { } admitted
+            ? admission.FeeOf(admitted, progress.Assigned is not null, progress.ChargedPromptTokens, progress.ChargedCompletionTokens)
+            : 0m;
 
     private async Task EnqueueAsync(CompletionRequest request, string jobId, IReadOnlyList<string> nodeGroups)
     {
@@ -247,7 +252,7 @@ public sealed partial class CompletionRunner(
         return delta;
     }
 
-    private static CompletionDone Done(JobFinished finished, CompletionProgress progress, TimeSpan total) => new()
+    private static CompletionDone Done(JobFinished finished, CompletionProgress progress, decimal fee, TimeSpan total) => new()
     {
         FinishReason = finished.FinishReason,
         Usage = finished.Usage,
@@ -257,6 +262,7 @@ public sealed partial class CompletionRunner(
         NodeId = progress.Assigned?.NodeId ?? string.Empty,
         RequestId = progress.Request.RequestId,
         LedgerId = progress.Caller is null ? string.Empty : progress.JobId,
+        Fee = fee.ToString(CultureInfo.InvariantCulture),
     };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not withdraw job {JobId} after its client left; its lease will expire")]

@@ -32,6 +32,7 @@ public static class AccessExtensions
         builder.AddRoles();
         builder.AddLedger();
         builder.AddUsageOutbox();
+        builder.AddFees();
         services.AddSingleton<KeyVerifier>();
         services.AddSingleton<AccessInterceptor>();
         services.AddHostedService<BootstrapKeyWriter>();

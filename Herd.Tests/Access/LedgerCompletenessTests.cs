@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Herd.Gateway.Ledger;
 using static Herd.Tests.Access.LedgerLoad;
@@ -56,14 +57,18 @@ public sealed class LedgerCompletenessTests
 
         var sending = load.SendAsync(Requests, request => request % 2);
         await load.WaitUntilFinishedAsync(Requests / 3);
+        // One request surely in flight on the gateway when it dies.
+        var inFlight = await load.StartLongRequestAsync(Requests, gateway: 1);
         await load.Herd.Gateways[1].Process.DisposeAsync();
-        var outcomes = await sending;
+        var outcomes = (await sending).Append(await inFlight).ToList();
         var accepted = outcomes.Where(outcome => outcome.Accepted).ToList();
         var records = await load.RecordsAsync(accepted.Select(outcome => outcome.Request), LandingTimeout);
 
-        Assert.True(records.Count <= Requests);
+        Assert.True(records.Count <= Requests + 1);
         Assert.All(outcomes.Where(outcome => outcome.Status == StatusCode.OK), outcome => AssertServed(outcome, records[load.ClientId(outcome.Request)]));
-        Assert.Contains(records.Values, record => record is { Status: "UNAVAILABLE", GatewayId: "gateway-1" });
+        var abandoned = records[load.ClientId(Requests)];
+        Assert.True(outcomes[^1].Status != StatusCode.OK, $"The request in flight on the killed gateway ended {outcomes[^1].Status} after {outcomes[^1].DeliveredTokens} tokens: {outcomes[^1].Streamed?.Done}");
+        Assert.Equal(("UNAVAILABLE", "gateway-1"), (abandoned.Status, abandoned.GatewayId));
     }
 
     private static async Task AssertRecordedAsync(LedgerLoad load, IReadOnlyList<Outcome> outcomes, Dictionary<string, UsageRecord> records)
@@ -133,6 +138,8 @@ public sealed class LedgerCompletenessTests
         Assert.Equal(done.NodeId, record.NodeId);
         Assert.Equal("length", record.FinishReason);
         Assert.Null(record.Message);
+        var fee = 0.01m + (record.PromptTokens * 0.001m) + (record.CompletionTokens * 0.002m);
+        Assert.Equal((fee, fee), (record.Fee, decimal.Parse(done.Fee, CultureInfo.InvariantCulture)));
     }
 
     private static void AssertRefused(Outcome outcome, UsageRecord record, StatusCode expected, string name)
@@ -141,6 +148,7 @@ public sealed class LedgerCompletenessTests
         Assert.Equal(name, record.Status);
         Assert.Equal((0, 0), (record.PromptTokens, record.CompletionTokens));
         Assert.Null(record.NodeId);
+        Assert.Equal(0m, record.Fee);
         Assert.False(string.IsNullOrEmpty(record.Message));
     }
 }

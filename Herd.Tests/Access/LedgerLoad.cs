@@ -78,6 +78,9 @@ internal sealed class LedgerLoad : IAsyncDisposable
                 ["Herd__Gateway__Queue__MaxWait"] = "00:00:20",
                 ["Herd__Gateway__Ledger__OutboxClaimAfter"] = "00:00:01",
                 ["Herd__Gateway__Ledger__AbandonedSweepInterval"] = "00:00:00.500",
+                ["Herd__Gateway__Fees__Models__herd-tiny__PerRequest"] = "0.01",
+                ["Herd__Gateway__Fees__Models__herd-tiny__PerPromptToken"] = "0.001",
+                ["Herd__Gateway__Fees__Models__herd-tiny__PerCompletionToken"] = "0.002",
                 ["Logging__LogLevel__Default"] = "Warning",
             },
             // The benchmark engine: many short sequences at once, and answers long enough to cancel.
@@ -123,6 +126,20 @@ internal sealed class LedgerLoad : IAsyncDisposable
             }
         }));
         return [.. _outcomes.OrderBy(outcome => outcome.Request)];
+    }
+
+    /// <summary>
+    /// Starts request <paramref name="request"/> on gateway <paramref name="gateway"/> as a long
+    /// answer, and returns once its first token arrived: the gateway has surely accepted it.
+    /// </summary>
+    /// <returns>The call, still streaming.</returns>
+    public async Task<Task<Outcome>> StartLongRequestAsync(int request, int gateway)
+    {
+        var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = SendOneAsync(request, Herd.Gateways[gateway].Completions, longAnswer: true, onDelta: () => firstToken.TrySetResult());
+        await Task.WhenAny(firstToken.Task, call);
+        Assert.True(firstToken.Task.IsCompleted, $"The long request ended before its first token: {(await call).Status}.");
+        return call;
     }
 
     public async Task WaitUntilFinishedAsync(int requests)
@@ -180,10 +197,11 @@ internal sealed class LedgerLoad : IAsyncDisposable
         return await context.Usage.Where(record => record.ClientRequestId!.StartsWith(prefix)).ToListAsync();
     }
 
-    private async Task<Outcome> SendOneAsync(int request, Completions.CompletionsClient client)
+    private async Task<Outcome> SendOneAsync(int request, Completions.CompletionsClient client, bool longAnswer = false, Action? onDelta = null)
     {
-        var kind = KindOf(request);
-        var completion = MeshClient.Request(string.Create(CultureInfo.InvariantCulture, $"request {request}"), maxTokens: kind == Kind.Cancelled ? 200 : 1 + (request % 4));
+        var kind = longAnswer ? Kind.Served : KindOf(request);
+        var maxTokens = longAnswer ? 1000 : kind == Kind.Cancelled ? 200 : 1 + (request % 4);
+        var completion = MeshClient.Request(string.Create(CultureInfo.InvariantCulture, $"request {request}"), maxTokens);
         completion.RequestId = ClientId(request);
         var key = request % 2 == 0 ? Secrets.KeepsHistory : Secrets.KeepsNoHistory;
         switch (kind)
@@ -211,6 +229,7 @@ internal sealed class LedgerLoad : IAsyncDisposable
                 delta =>
                 {
                     delivered += delta.TokenIds.Count;
+                    onDelta?.Invoke();
                     if (kind == Kind.Cancelled)
                     {
                         cancel.Cancel();
