@@ -116,6 +116,19 @@ public sealed partial class ApiKeyStore(
         return await context.ApiKeys.AnyAsync(key => key.Id == keyId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The key with this id, revoked and expired ones included; null when there is none.</summary>
+    public async Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeySecret.IsKeyId(keyId))
+        {
+            return null;
+        }
+
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await context.ApiKeys.AsNoTracking()
+            .SingleOrDefaultAsync(key => key.Id == keyId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every key, revoked and expired ones included, oldest first.</summary>
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
