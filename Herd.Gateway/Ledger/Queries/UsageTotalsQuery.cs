@@ -36,11 +36,14 @@ public static class UsageTotalsQuery
     /// <summary>Days are cut in UTC, whatever the database's time zone, so every reader sees the same days.</summary>
     private static async Task<List<UsageTotalRow>> SumByDayAsync(IQueryable<UsageRecord> inRange, CancellationToken cancellationToken)
     {
+        // The date's parts rather than the date: Npgsql reads a truncated timestamptz back as an instant, not a DateTime.
         var days = await inRange
-            .GroupBy(usage => usage.ReceivedAt.UtcDateTime.Date)
+            .GroupBy(usage => new { usage.ReceivedAt.UtcDateTime.Year, usage.ReceivedAt.UtcDateTime.Month, usage.ReceivedAt.UtcDateTime.Day })
             .Select(group => new
             {
-                Day = group.Key,
+                group.Key.Year,
+                group.Key.Month,
+                group.Key.Day,
                 Requests = group.LongCount(),
                 PromptTokens = group.Sum(usage => (long)usage.PromptTokens),
                 CompletionTokens = group.Sum(usage => (long)usage.CompletionTokens),
@@ -48,6 +51,10 @@ public static class UsageTotalsQuery
             })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. days.Select(day => new UsageTotalRow(
-            day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), day.Requests, day.PromptTokens, day.CompletionTokens, day.Fee))];
+            new DateOnly(day.Year, day.Month, day.Day).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            day.Requests,
+            day.PromptTokens,
+            day.CompletionTokens,
+            day.Fee))];
     }
 }
