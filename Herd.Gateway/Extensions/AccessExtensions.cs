@@ -7,8 +7,9 @@ using Herd.Gateway.Completions;
 namespace Herd.Gateway.Extensions;
 
 /// <summary>
-/// Wires access control: API keys checked on every client call, roles, and the ledger that holds
-/// the keys. With <see cref="AccessOptions.Enabled"/> off, none of it is registered.
+/// Wires access control: API keys checked on every client call, roles, the ledger that holds
+/// the keys, and the services that administer keys and report usage and history. With
+/// <see cref="AccessOptions.Enabled"/> off, none of it is registered.
 /// </summary>
 public static class AccessExtensions
 {
@@ -39,7 +40,20 @@ public static class AccessExtensions
         services.AddGrpc()
             .RequireKey<CompletionsService>()
             .RequireKey<CatalogService>();
+        builder.AddLedgerApi();
         return builder;
+    }
+
+    /// <summary>Maps the services that exist only with access control on (<see cref="LedgerApiExtensions.MapLedgerApi"/>); nothing when it is off.</summary>
+    public static WebApplication MapAccess(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (IsAccessEnabled(app.Configuration))
+        {
+            app.MapLedgerApi();
+        }
+
+        return app;
     }
 
     /// <summary>Puts a service behind the <see cref="AccessInterceptor"/>: its calls need a key whose role allows the method.</summary>

@@ -37,6 +37,7 @@ public static class GatewayExtensions
     {
         app.MapNodeLinks();
         app.MapMesh();
+        app.MapAccess();
         return app;
     }
 

@@ -29,7 +29,8 @@ public sealed partial class ApiKeyStore(
         string? createdBy = null,
         CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
+        var now = ToMicroseconds(time.GetUtcNow());
+        expiresAt = expiresAt is { } expiry ? ToMicroseconds(expiry) : null;
         Validate(name, role, expiresAt, budget, createdBy, now);
         var secret = ApiKeySecret.Generate();
         var (salt, hash, peppered) = hasher.Protect(secret);
@@ -42,7 +43,7 @@ public sealed partial class ApiKeyStore(
             SecretHash = hash,
             SecretPeppered = peppered,
             CreatedAt = now,
-            ExpiresAt = expiresAt?.ToUniversalTime(),
+            ExpiresAt = expiresAt,
             HistoryOptOut = historyOptOut,
             Budget = budget,
             CreatedBy = createdBy,
@@ -116,6 +117,19 @@ public sealed partial class ApiKeyStore(
         return await context.ApiKeys.AnyAsync(key => key.Id == keyId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The key with this id, revoked and expired ones included; null when there is none.</summary>
+    public async Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeySecret.IsKeyId(keyId))
+        {
+            return null;
+        }
+
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await context.ApiKeys.AsNoTracking()
+            .SingleOrDefaultAsync(key => key.Id == keyId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every key, revoked and expired ones included, oldest first.</summary>
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -159,6 +173,16 @@ public sealed partial class ApiKeyStore(
                 $"createdBy {Quoted(createdBy)} is not a key id ({ApiKeySecret.KeyIdLength} characters of a-z and 0-9); give the admin's key id, or none.",
                 nameof(createdBy));
         }
+    }
+
+    /// <summary>
+    /// The instant as PostgreSQL keeps it (to the microsecond, in UTC), so that the key returned
+    /// from <see cref="CreateAsync"/> is the key any later read returns.
+    /// </summary>
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset instant)
+    {
+        var utc = instant.ToUniversalTime();
+        return utc.AddTicks(-(utc.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
     /// <summary>The text in quotes when it is short enough to read in a message; its length otherwise.</summary>

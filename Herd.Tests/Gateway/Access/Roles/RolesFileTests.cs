@@ -208,7 +208,10 @@ public sealed class RolesFileTests
         Assert.True(user.AllowsMethod("/herd.v1.Completions/Complete"));
         Assert.True(user.AllowsMethod("/herd.v1.Catalog/ListModels"));
         Assert.True(user.AllowsMethod("/herd.v1.Account/GetUsage"));
+        Assert.True(user.AllowsMethod("/herd.v1.History/ListMine"));
+        Assert.True(user.AllowsMethod("/herd.v1.History/SubmitFeedback"));
         Assert.False(user.AllowsMethod("/herd.v1.Keys/Create"));
+        Assert.False(user.AllowsMethod("/herd.v1.UsageReports/GetTotals"));
         Assert.Equal(50, user.MaxPriority);
         Assert.NotEmpty(user.Limits);
     }
