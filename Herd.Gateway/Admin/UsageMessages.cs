@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herd.Contracts.V1;
 using Herd.Gateway.Ledger.Queries;
+using Herd.Gateway.Fees;
 
 namespace Herd.Gateway.Admin;
 
@@ -16,7 +17,7 @@ public static class UsageMessages
             Requests = row.Requests,
             PromptTokens = row.PromptTokens,
             CompletionTokens = row.CompletionTokens,
-            Fee = row.Fee.ToString(CultureInfo.InvariantCulture),
+            Fee = FeeText.Format(row.Fee),
         };
     }
 }

@@ -12,6 +12,7 @@ using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Herd.Gateway.Fees;
 
 namespace Herd.Gateway.Completions;
 
@@ -262,7 +263,7 @@ public sealed partial class CompletionRunner(
         NodeId = progress.Assigned?.NodeId ?? string.Empty,
         RequestId = progress.Request.RequestId,
         LedgerId = progress.Caller is null ? string.Empty : progress.JobId,
-        Fee = fee.ToString(CultureInfo.InvariantCulture),
+        Fee = FeeText.Format(fee),
     };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not withdraw job {JobId} after its client left; its lease will expire")]

@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server;
+using Herd.Gateway.Account;
 using Herd.Gateway.Admin;
 using Herd.Gateway.History;
 
@@ -6,8 +7,8 @@ namespace Herd.Gateway.Extensions;
 
 /// <summary>
 /// Wires the gRPC services that read and write the ledger for clients: key administration
-/// (<c>herd.v1.Keys</c>), usage reports (<c>herd.v1.UsageReports</c>) and a key's own history
-/// (<c>herd.v1.History</c>). Each is behind the key check, so the caller's role decides who may
+/// (<c>herd.v1.Keys</c>), usage reports (<c>herd.v1.UsageReports</c>), a key's own history
+/// (<c>herd.v1.History</c>) and its account: limits, rates and budget (<c>herd.v1.Account</c>). Each is behind the key check, so the caller's role decides who may
 /// call which; they exist only with access control on (<see cref="AccessExtensions.AddAccess"/>).
 /// </summary>
 public static class LedgerApiExtensions
@@ -19,6 +20,7 @@ public static class LedgerApiExtensions
         OnTheLedger<KeysService>(grpc);
         OnTheLedger<UsageReportsService>(grpc);
         OnTheLedger<HistoryService>(grpc);
+        OnTheLedger<AccountService>(grpc);
         return builder;
     }
 
@@ -28,6 +30,7 @@ public static class LedgerApiExtensions
         app.MapGrpcService<KeysService>();
         app.MapGrpcService<UsageReportsService>();
         app.MapGrpcService<HistoryService>();
+        app.MapGrpcService<AccountService>();
         return app;
     }
 

@@ -16,6 +16,9 @@ public sealed class PriceTable(IOptionsMonitor<FeeOptions> options)
     /// <summary>The name of the unit fees are counted in, such as "credits".</summary>
     public string Currency => options.CurrentValue.Currency;
 
+    /// <summary>The fee settings as they stand now: the listed models' prices, the default, the multiplier.</summary>
+    public FeeOptions Current => options.CurrentValue;
+
     /// <summary>The price of <paramref name="model"/>: its own entry, else the default price.</summary>
     public ModelPrice PriceOf(string model)
     {

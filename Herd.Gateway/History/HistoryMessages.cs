@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Herd.Contracts.V1;
 using Herd.Gateway.Ledger.Queries;
+using Herd.Gateway.Fees;
 
 namespace Herd.Gateway.History;
 
@@ -28,7 +29,7 @@ public static class HistoryMessages
             FinishReason = row.FinishReason ?? "",
             PromptTokens = row.PromptTokens,
             CompletionTokens = row.CompletionTokens,
-            Fee = row.Fee.ToString(CultureInfo.InvariantCulture),
+            Fee = FeeText.Format(row.Fee),
             ReceivedAt = Timestamp.FromDateTimeOffset(row.ReceivedAt),
             TextKept = row.Prompt is not null,
             Prompt = row.Prompt ?? "",

@@ -43,7 +43,7 @@ public sealed partial class HistoryService(
         {
             // The same answer whether another key made the request or nobody did: ids are not to be probed.
             throw new RpcException(new Status(StatusCode.NotFound,
-                $"The ledger holds no request '{request.RequestId}' of this key. Give the request_id that CompletionDone reported to this key; a request that ended a moment ago may not be recorded yet, so retry shortly."));
+                $"The ledger holds no request '{request.RequestId}' of this key. Give the ledger_id that CompletionDone reported to this key; a request that ended a moment ago may not be recorded yet, so retry shortly."));
         }
 
         LogFeedback(caller.KeyId, request.RequestId, request.Score);

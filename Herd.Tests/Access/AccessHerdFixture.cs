@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Herd.Gateway.Access.Keys;
 using Herd.Tests.Fixtures;
@@ -51,7 +52,17 @@ public sealed class AccessHerdFixture : IAsyncLifetime
             allow_methods: ["herd.v1.Completions/*"]
             limits:
               - { tokens: 100000, per: 1h }
+          budgeted:
+            allow_methods: ["herd.v1.Completions/*", "herd.v1.Account/*"]
+            max_priority: 20
+            limits:
+              - { requests: 5, per: 1h }
+              - { tokens: 100000, per: 1d }
+            budget: 3.5
         """;
+
+    /// <summary>What every request for the test model costs at priority 0, whatever its tokens.</summary>
+    public const decimal FeePerRequest = 1m;
 
     private TestHerd? _herd;
     private LedgerHost? _ledger;
@@ -74,6 +85,8 @@ public sealed class AccessHerdFixture : IAsyncLifetime
                 ["Herd__Gateway__Access__RolesFile"] = rolesFile,
                 ["Herd__Gateway__Access__KeyCacheTtl"] = "00:00:00.200",
                 ["Herd__Gateway__Queue__MaxWait"] = "00:00:02",
+                [$"Herd__Gateway__Fees__Models__{TestHerd.Model}__PerRequest"] = FeePerRequest.ToString(CultureInfo.InvariantCulture),
+                ["Herd__Gateway__Fees__Currency"] = "tokens-of-trust",
             },
             withAccess: true,
             nodeGroups: ["default", TeamGroup]);

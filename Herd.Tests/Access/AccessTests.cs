@@ -170,6 +170,50 @@ public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<Acces
         Assert.Equal(8, first.Done.Usage.CompletionTokens + second.Done.Usage.CompletionTokens);
     }
 
+    [Fact]
+    public async Task Account_ShowsLimitsRatesAndBudget_AsRequestsSpendThem_AndTheBudgetRefusesWhenSpent()
+    {
+        var key = await fixture.KeyAsync("budgeted");
+        var headers = AccessHerdFixture.Bearer(key);
+        var fresh = await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), headers);
+
+        var first = await Complete(gateway: 0, headers: headers);
+        var afterOne = await new Contracts.V1.Account.AccountClient(Herd.Gateways[1].Channel).GetAccountAsync(new GetAccountRequest(), headers);
+        // Priority 20 costs 1.2 times as much: 1 + 1.2 leaves 1.3 of 3.5, enough for one more at priority 0.
+        var dearer = await Complete(gateway: 1, priority: 20, headers: headers);
+        var third = await Complete(gateway: 0, headers: headers);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Complete(gateway: 1, headers: headers));
+        var spent = await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), headers);
+
+        Assert.Equal(("budgeted", 20, "tokens-of-trust"), (fresh.Role, fresh.MaxPriority, fresh.Currency));
+        Assert.Equal(("3.5", "0", "3.5"), (fresh.Budget, fresh.Spent, fresh.Remaining));
+        var rate = Assert.Single(fresh.Rates);
+        Assert.Equal((TestHerd.Model, "1", "0"), (rate.Model, rate.PerRequest, rate.PerPromptToken));
+        Assert.Equal("0.01", fresh.PriorityMultiplierPerLevel);
+        Assert.Equal([(5L, 0L), (100000L, 0L)], fresh.Limits.Select(limit => (limit.Amount, limit.Used)));
+
+        Assert.Equal(("1", "1"), (first.Done.Fee, afterOne.Spent));
+        Assert.Equal(("requests", 1L, 4L), (afterOne.Limits[0].Kind, afterOne.Limits[0].Used, afterOne.Limits[0].Remaining));
+        Assert.Equal(first.Done.Usage.PromptTokens + first.Done.Usage.CompletionTokens, afterOne.Limits[1].Used);
+
+        Assert.Equal(("1.2", "1"), (dearer.Done.Fee, third.Done.Fee));
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("budget", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(("3.2", "0.3"), (spent.Spent, spent.Remaining));
+        Assert.Equal(3, spent.Limits[0].Used);
+    }
+
+    [Fact]
+    public async Task Account_WithoutTheMethodInTheRole_IsPermissionDenied()
+    {
+        var key = await fixture.KeyAsync("user");
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), AccessHerdFixture.Bearer(key)));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
     private Task<StreamedCompletion> Complete(int gateway = 0, int maxTokens = 4, int priority = 0, Metadata? headers = null) =>
         StreamedCompletion.RunAsync(Client(gateway), MeshClient.Request("access", maxTokens, priority: priority), headers: headers);
 

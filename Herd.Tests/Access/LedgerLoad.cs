@@ -109,7 +109,8 @@ internal sealed class LedgerLoad : IAsyncDisposable
     };
 
     /// <summary>Sends <paramref name="count"/> requests, <paramref name="parallel"/> at a time, request i to gateway <paramref name="gatewayOf"/>(i).</summary>
-    public async Task<IReadOnlyList<Outcome>> SendAsync(int count, Func<int, int> gatewayOf, int parallel = 16)
+    /// <param name="slowGateway">A gateway whose served requests ask for answers of a second, so that it always has some in flight.</param>
+    public async Task<IReadOnlyList<Outcome>> SendAsync(int count, Func<int, int> gatewayOf, int parallel = 16, int? slowGateway = null)
     {
         using var slots = new SemaphoreSlim(parallel);
         await Task.WhenAll(Enumerable.Range(0, count).Select(async request =>
@@ -117,7 +118,8 @@ internal sealed class LedgerLoad : IAsyncDisposable
             await slots.WaitAsync();
             try
             {
-                _outcomes.Add(await SendOneAsync(request, Herd.Gateways[gatewayOf(request)].Completions));
+                var gateway = gatewayOf(request);
+                _outcomes.Add(await SendOneAsync(request, Herd.Gateways[gateway].Completions, slow: gateway == slowGateway));
             }
             finally
             {
@@ -126,20 +128,6 @@ internal sealed class LedgerLoad : IAsyncDisposable
             }
         }));
         return [.. _outcomes.OrderBy(outcome => outcome.Request)];
-    }
-
-    /// <summary>
-    /// Starts request <paramref name="request"/> on gateway <paramref name="gateway"/> as a long
-    /// answer, and returns once its first token arrived: the gateway has surely accepted it.
-    /// </summary>
-    /// <returns>The call, still streaming.</returns>
-    public async Task<Task<Outcome>> StartLongRequestAsync(int request, int gateway)
-    {
-        var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var call = SendOneAsync(request, Herd.Gateways[gateway].Completions, longAnswer: true, onDelta: () => firstToken.TrySetResult());
-        await Task.WhenAny(firstToken.Task, call);
-        Assert.True(firstToken.Task.IsCompleted, $"The long request ended before its first token: {(await call).Status}.");
-        return call;
     }
 
     public async Task WaitUntilFinishedAsync(int requests)
@@ -174,7 +162,33 @@ internal sealed class LedgerLoad : IAsyncDisposable
         }
     }
 
-    public async Task<Dictionary<string, HistoryEntry>> HistoryAsync(IEnumerable<string> requestIds)
+    /// <summary>The ids of the requests <paramref name="gatewayId"/> has opened in the outbox and not yet closed.</summary>
+    public async Task<IReadOnlyList<string>> OpenRequestsOfAsync(string gatewayId)
+    {
+        using var redis = await Herd.Redis.ConnectAsync();
+        var open = await redis.GetDatabase().HashGetAllAsync("herd:ledger:open");
+        return [.. open.Where(entry => ((string)entry.Value!).Contains($"\"GatewayId\":\"{gatewayId}\"", StringComparison.Ordinal)).Select(entry => (string)entry.Name!)];
+    }
+
+    /// <summary>The ledger's records of the requests with these ledger ids, once all have landed.</summary>
+    public async Task<Dictionary<string, UsageRecord>> RecordsByRequestIdAsync(IReadOnlyCollection<string> requestIds, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using var context = _ledger.CreateContext();
+            var records = await context.Usage.Where(record => requestIds.Contains(record.RequestId)).ToDictionaryAsync(record => record.RequestId);
+            if (records.Count == requestIds.Count || DateTime.UtcNow > deadline)
+            {
+                Assert.True(records.Count == requestIds.Count, $"{requestIds.Count - records.Count} of {requestIds.Count} requests open on the stopped gateway have no record within {timeout}.");
+                return records;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<Dictionary<string, Herd.Gateway.Ledger.HistoryEntry>> HistoryAsync(IEnumerable<string> requestIds)
     {
         var ids = requestIds.ToList();
         await using var context = _ledger.CreateContext();
@@ -197,10 +211,10 @@ internal sealed class LedgerLoad : IAsyncDisposable
         return await context.Usage.Where(record => record.ClientRequestId!.StartsWith(prefix)).ToListAsync();
     }
 
-    private async Task<Outcome> SendOneAsync(int request, Completions.CompletionsClient client, bool longAnswer = false, Action? onDelta = null)
+    private async Task<Outcome> SendOneAsync(int request, Completions.CompletionsClient client, bool slow)
     {
-        var kind = longAnswer ? Kind.Served : KindOf(request);
-        var maxTokens = longAnswer ? 1000 : kind == Kind.Cancelled ? 200 : 1 + (request % 4);
+        var kind = KindOf(request);
+        var maxTokens = kind == Kind.Cancelled ? 200 : (slow ? 100 : 1) + (request % 4);
         var completion = MeshClient.Request(string.Create(CultureInfo.InvariantCulture, $"request {request}"), maxTokens);
         completion.RequestId = ClientId(request);
         var key = request % 2 == 0 ? Secrets.KeepsHistory : Secrets.KeepsNoHistory;
@@ -229,7 +243,6 @@ internal sealed class LedgerLoad : IAsyncDisposable
                 delta =>
                 {
                     delivered += delta.TokenIds.Count;
-                    onDelta?.Invoke();
                     if (kind == Kind.Cancelled)
                     {
                         cancel.Cancel();
