@@ -1,7 +1,7 @@
 using System.Globalization;
 using Herd.Contracts.V1;
-using Herd.Gateway.Ledger.Queries;
 using Herd.Gateway.Fees;
+using Herd.Gateway.Ledger.Queries;
 
 namespace Herd.Gateway.Admin;
 

@@ -7,12 +7,12 @@ using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
 using Herd.Gateway.Catalog;
+using Herd.Gateway.Fees;
 using Herd.Gateway.Ledger.Outbox;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Herd.Gateway.Fees;
 
 namespace Herd.Gateway.Completions;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Herd.Contracts.V1;
-using Herd.Gateway.Ledger.Queries;
 using Herd.Gateway.Fees;
+using Herd.Gateway.Ledger.Queries;
 
 namespace Herd.Gateway.History;
 
