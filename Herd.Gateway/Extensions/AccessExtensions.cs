@@ -1,8 +1,10 @@
+using System.Text;
 using Grpc.AspNetCore.Server;
 using Herd.Gateway.Access;
 using Herd.Gateway.Access.Keys;
 using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Herd.Gateway.Extensions;
 
@@ -30,6 +32,9 @@ public static class AccessExtensions
             return builder;
         }
 
+        // Kestrel drops the whole connection over a header byte outside ASCII; read such bytes as
+        // Latin-1 instead, so that a mangled key header gets the key check's UNAUTHENTICATED.
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1);
         builder.AddRoles();
         builder.AddLedger();
         builder.AddUsageOutbox();

@@ -23,6 +23,9 @@ public sealed partial class LedgerMigrator(
     /// </summary>
     public Task Migrated => _migrated.Task;
 
+    // Any fixed number: the advisory lock's name in PostgreSQL. It spells "herdmigr" in ASCII.
+    private const long MigrationLock = 0x686572646D696772;
+
     /// <summary>
     /// Applies the pending migrations once, failing when PostgreSQL cannot be reached. Returns the
     /// migrations that were pending when it began (another gateway may have applied some meanwhile).
@@ -30,12 +33,44 @@ public sealed partial class LedgerMigrator(
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        // A database that does not exist yet has every migration pending; migrating creates it.
-        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
-        await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        var latest = context.Database.GetMigrations().LastOrDefault() ?? "(none)";
-        LogCurrent(latest, pending.Count);
-        return pending;
+        var locked = await LockAsync(context, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // A database that does not exist yet has every migration pending; migrating creates it.
+            var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
+            await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            var latest = context.Database.GetMigrations().LastOrDefault() ?? "(none)";
+            LogCurrent(latest, pending.Count);
+            return pending;
+        }
+        finally
+        {
+            if (locked)
+            {
+                await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLock})", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the ledger's migration lock for this connection. EF Core locks each migration's own
+    /// transaction only, so two gateways starting at once could each apply the same later
+    /// migration; the lock makes one wait for the other's whole run. A database that does not
+    /// exist yet cannot be locked: migrating creates it.
+    /// </summary>
+    private static async Task<bool> LockAsync(LedgerDbContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return false;
+        }
+
+        await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLock})", cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Applies the pending migrations, waiting out a PostgreSQL that cannot be reached yet.</summary>

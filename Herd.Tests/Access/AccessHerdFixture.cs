@@ -70,6 +70,8 @@ public sealed class AccessHerdFixture : IAsyncLifetime
 
     internal TestHerd Herd => _herd ?? throw new InvalidOperationException("The herd has not started.");
 
+    internal LedgerHost Ledger => _ledger ?? throw new InvalidOperationException("The herd has not started.");
+
     internal ApiKeyStore Keys => (_ledger ?? throw new InvalidOperationException("The herd has not started.")).Services.GetRequiredService<ApiKeyStore>();
 
     public async Task InitializeAsync()

@@ -148,7 +148,7 @@ internal sealed class TestHerd : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The herd did not list {nodes} nodes serving {Model} in time. Node output:\n{string.Join("\n---\n", Nodes.Select(node => node?.Output))}");
+                throw new TimeoutException($"The herd did not list {nodes} nodes serving {Model} in time. Node output:\n{string.Join("\n---\n", Nodes.Select(node => node?.Output))}\nGateway output:\n{string.Join("\n---\n", Gateways.Select(gateway => gateway.Process.Output))}");
             }
 
             await Task.Delay(100);
