@@ -50,8 +50,25 @@ public sealed class CompletionAdmission(UsageLimiter limiter, PriceTable? prices
         var nodeGroups = NodeGroupsOf(role);
         var promptBound = Math.Min(PromptTokenBound(request), contextLength);
         var completionBound = CompletionTokenBound(request, contextLength);
-        var budgetReservation = await ReserveBudgetAsync(caller, request, promptBound, completionBound).ConfigureAwait(false);
-        var admission = await limiter.AdmitAsync(caller.KeyId, role.Limits, Math.Min(contextLength, promptBound + completionBound)).ConfigureAwait(false);
+        // Budget and limits in the same round trip; whichever refuses, the other's charge is given back.
+        var reservingBudget = ReserveBudgetAsync(caller, request, promptBound, completionBound);
+        var admitting = limiter.AdmitAsync(caller.KeyId, role.Limits, Math.Min(contextLength, promptBound + completionBound));
+        BudgetReservation? budgetReservation;
+        try
+        {
+            budgetReservation = await reservingBudget.ConfigureAwait(false);
+        }
+        catch
+        {
+            if (await admitting.ConfigureAwait(false) is { Reservation: { } reserved })
+            {
+                await limiter.SettleAsync(reserved, 0).ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        var admission = await admitting.ConfigureAwait(false);
         if (!admission.IsAdmitted)
         {
             if (budgetReservation is not null)

@@ -29,6 +29,7 @@ public sealed partial class CompletionRunner(
     CompletionAdmission admission,
     IOptions<QueueOptions> queueOptions,
     TimeProvider time,
+    CompletionEnds ends,
     ILogger<CompletionRunner> logger,
     UsageOutbox? outbox = null)
 {
@@ -73,7 +74,8 @@ public sealed partial class CompletionRunner(
         finally
         {
             await events.DisposeAsync().ConfigureAwait(false);
-            await EndAsync(progress).ConfigureAwait(false);
+            // The client has its answer: counting and recording it need not make the call wait.
+            ends.Track(EndAsync(progress));
         }
     }
 

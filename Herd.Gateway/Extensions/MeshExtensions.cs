@@ -71,6 +71,7 @@ public static class MeshExtensions
             provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
             TimeProvider.System));
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CompletionEnds>();
         services.AddSingleton<CompletionRunner>();
         services.AddSingleton<ChatConversation.Factory>(provider =>
             (caller, requests, responses) => new ChatConversation(provider.GetRequiredService<CompletionRunner>(), caller, requests, responses));

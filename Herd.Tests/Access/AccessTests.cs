@@ -164,9 +164,12 @@ public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<Acces
 
         await using var redis = await Herd.Redis.ConnectAsync();
         var limiter = new UsageLimiter(redis, "herd:");
-        var status = await limiter.StatusAsync(KeyId(key), [new LimitRule(LimitKind.Tokens, 100000, TimeSpan.FromHours(1))]);
         var served = first.Done.Usage.PromptTokens + first.Done.Usage.CompletionTokens + second.Done.Usage.PromptTokens + second.Done.Usage.CompletionTokens;
-        Assert.Equal(served, status.Single().Used);
+        // Tokens are settled just after the answer, off the call's path.
+        var used = await EventuallyAsync(
+            async () => (await limiter.StatusAsync(KeyId(key), [new LimitRule(LimitKind.Tokens, 100000, TimeSpan.FromHours(1))])).Single().Used,
+            value => value == served);
+        Assert.Equal(served, used);
         Assert.Equal(8, first.Done.Usage.CompletionTokens + second.Done.Usage.CompletionTokens);
     }
 
@@ -178,12 +181,20 @@ public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<Acces
         var fresh = await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), headers);
 
         var first = await Complete(gateway: 0, headers: headers);
-        var afterOne = await new Contracts.V1.Account.AccountClient(Herd.Gateways[1].Channel).GetAccountAsync(new GetAccountRequest(), headers);
+        // The fee and tokens are settled just after the answer, off the call's path.
+        var afterOne = await EventuallyAsync(
+            async () => await new Contracts.V1.Account.AccountClient(Herd.Gateways[1].Channel).GetAccountAsync(new GetAccountRequest(), headers),
+            account => account.Spent == "1" && account.Limits[1].Used > 0);
         // Priority 20 costs 1.2 times as much: 1 + 1.2 leaves 1.3 of 3.5, enough for one more at priority 0.
         var dearer = await Complete(gateway: 1, priority: 20, headers: headers);
+        await EventuallyAsync(
+            async () => await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), headers),
+            account => account.Spent == "2.2");
         var third = await Complete(gateway: 0, headers: headers);
         var refused = await Assert.ThrowsAsync<RpcException>(() => Complete(gateway: 1, headers: headers));
-        var spent = await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), headers);
+        var spent = await EventuallyAsync(
+            async () => await new Contracts.V1.Account.AccountClient(Herd.Gateways[0].Channel).GetAccountAsync(new GetAccountRequest(), headers),
+            account => account.Spent == "3.2");
 
         Assert.Equal(("budgeted", 20, "tokens-of-trust"), (fresh.Role, fresh.MaxPriority, fresh.Currency));
         Assert.Equal(("3.5", "0", "3.5"), (fresh.Budget, fresh.Spent, fresh.Remaining));
@@ -200,7 +211,8 @@ public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<Acces
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("budget", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(("3.2", "0.3"), (spent.Spent, spent.Remaining));
-        Assert.Equal(3, spent.Limits[0].Used);
+        // The refused request counts too: budget and limits are checked in the same round trip.
+        Assert.Equal(4, spent.Limits[0].Used);
     }
 
     [Fact]
@@ -218,6 +230,22 @@ public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<Acces
         StreamedCompletion.RunAsync(Client(gateway), MeshClient.Request("access", maxTokens, priority: priority), headers: headers);
 
     private static string KeyId(string key) => key.Split('_')[1];
+
+    /// <summary>Reads until the value satisfies <paramref name="settled"/>, for state written just after a call returned; the last read after ten seconds.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> settled)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var value = await read();
+            if (settled(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(50);
+        }
+    }
 
     private static async Task<RpcException?> RefusalOf(Func<Task> call)
     {

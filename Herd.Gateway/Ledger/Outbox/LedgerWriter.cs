@@ -95,47 +95,64 @@ public sealed partial class LedgerWriter(
         }
     }
 
-    /// <summary>Writes a batch, acknowledging what committed; an outage part way acknowledges what landed before it and throws.</summary>
+    /// <summary>
+    /// Writes a batch in one transaction and acknowledges it. When the ledger refuses a record for
+    /// good, the batch is written again one record at a time, so that only that record goes to the
+    /// dead letters. An outage throws, and the batch stays pending for the next try.
+    /// </summary>
     private async Task WriteAsync(StreamEntry[] batch, CancellationToken stoppingToken)
     {
-        var written = new List<RedisValue>(batch.Length);
+        var done = new List<RedisValue>(batch.Length);
+        var records = new List<(RedisValue Id, OutboxEntry Record)>(batch.Length);
+        foreach (var entry in batch)
+        {
+            if (entry.IsNull || entry.Values.Length == 0)
+            {
+                // Deleted after it was read (acknowledged by another writer): nothing to write.
+                done.Add(entry.Id);
+                continue;
+            }
+
+            try
+            {
+                records.Add((entry.Id, UsageOutbox.ReadEntry(entry)));
+            }
+            catch (JsonException exception)
+            {
+                await DeadLetterAsync(entry, exception).ConfigureAwait(false);
+            }
+        }
+
+        await using var context = await contexts.CreateDbContextAsync(stoppingToken).ConfigureAwait(false);
         try
         {
-            await using var context = await contexts.CreateDbContextAsync(stoppingToken).ConfigureAwait(false);
-            foreach (var entry in batch)
-            {
-                if (entry.IsNull || entry.Values.Length == 0)
-                {
-                    // Deleted after it was read (acknowledged by another writer): nothing to write.
-                    written.Add(entry.Id);
-                    continue;
-                }
-
-                OutboxEntry record;
-                try
-                {
-                    record = UsageOutbox.ReadEntry(entry);
-                }
-                catch (JsonException exception)
-                {
-                    await DeadLetterAsync(entry, exception).ConfigureAwait(false);
-                    continue;
-                }
-
-                try
-                {
-                    await context.InsertUsageIfNewAsync(record.Usage, record.History, stoppingToken).ConfigureAwait(false);
-                    written.Add(entry.Id);
-                }
-                catch (PostgresException exception) when (IsRefusedForGood(exception))
-                {
-                    await DeadLetterAsync(entry, exception).ConfigureAwait(false);
-                }
-            }
+            await context.InsertUsageBatchAsync([.. records.Select(record => (record.Record.Usage, record.Record.History))], stoppingToken).ConfigureAwait(false);
+            done.AddRange(records.Select(record => record.Id));
+        }
+        catch (PostgresException exception) when (IsRefusedForGood(exception))
+        {
+            await WriteOneByOneAsync(context, batch, records, done, stoppingToken).ConfigureAwait(false);
         }
         finally
         {
-            await outbox.AcknowledgeAsync(written).ConfigureAwait(false);
+            await outbox.AcknowledgeAsync(done).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteOneByOneAsync(
+        LedgerDbContext context, StreamEntry[] batch, List<(RedisValue Id, OutboxEntry Record)> records, List<RedisValue> done, CancellationToken stoppingToken)
+    {
+        foreach (var (id, record) in records)
+        {
+            try
+            {
+                await context.InsertUsageIfNewAsync(record.Usage, record.History, stoppingToken).ConfigureAwait(false);
+                done.Add(id);
+            }
+            catch (PostgresException exception) when (IsRefusedForGood(exception))
+            {
+                await DeadLetterAsync(batch.First(entry => entry.Id == id), exception).ConfigureAwait(false);
+            }
         }
     }
 

@@ -30,8 +30,10 @@ public sealed class UsageInsertsTests(ServersFixture servers)
         Assert.Equal(10, Assert.Single(rows).CompletionTokens);
     }
 
-    [Fact]
-    public async Task Insert_EveryField_ReadsBackTheSame()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Insert_EveryField_ReadsBackTheSame(bool inABatch)
     {
         await using var ledger = await LedgerHost.CreateAsync(servers.Postgres);
         var usage = new UsageRecord
@@ -59,7 +61,14 @@ public sealed class UsageInsertsTests(ServersFixture servers)
 
         await using (var context = ledger.CreateContext())
         {
-            await context.InsertUsageIfNewAsync(usage);
+            if (inABatch)
+            {
+                await context.InsertUsageBatchAsync([(usage, null)]);
+            }
+            else
+            {
+                await context.InsertUsageIfNewAsync(usage);
+            }
         }
 
         await using var reader = ledger.CreateContext();
@@ -102,6 +111,40 @@ public sealed class UsageInsertsTests(ServersFixture servers)
         Assert.True(inserted);
         Assert.Single(await reader.Usage.ToListAsync());
         Assert.Empty(await reader.History.ToListAsync());
+    }
+
+    [Fact]
+    public async Task Batch_InsertsTheNewRecords_SkipsThoseThere_AndKeepsTextOnlyForKeysThatAllowIt()
+    {
+        await using var ledger = await LedgerHost.CreateAsync(servers.Postgres);
+        var keys = ledger.Services.GetRequiredService<ApiKeyStore>();
+        var keeping = await keys.CreateAsync("keeps", "analyst");
+        var optedOut = await keys.CreateAsync("private", "analyst", historyOptOut: true);
+        await using (var context = ledger.CreateContext())
+        {
+            await context.InsertUsageIfNewAsync(Usage("req-there", completionTokens: 1), History("req-there", "first text"));
+        }
+
+        int inserted;
+        await using (var context = ledger.CreateContext())
+        {
+            inserted = await context.InsertUsageBatchAsync(
+            [
+                (Usage("req-there", completionTokens: 99), History("req-there", "second text")),
+                (Usage("req-kept", keyId: keeping.Key.Id), History("req-kept", "keep me")),
+                (Usage("req-private", keyId: optedOut.Key.Id), History("req-private", "do not keep me")),
+                (Usage("req-keyless"), null),
+            ]);
+        }
+
+        await using var reader = ledger.CreateContext();
+        var usage = await reader.Usage.ToDictionaryAsync(record => record.RequestId);
+        var history = await reader.History.ToDictionaryAsync(entry => entry.RequestId);
+        Assert.Equal(3, inserted);
+        Assert.Equal(["req-kept", "req-keyless", "req-private", "req-there"], usage.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(1, usage["req-there"].CompletionTokens);
+        Assert.Equal(["req-kept", "req-there"], history.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("keep me", "first text"), (history["req-kept"].Prompt, history["req-there"].Prompt));
     }
 
     [Fact]

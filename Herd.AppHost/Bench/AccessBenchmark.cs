@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Herd.AppHost.Hosting;
+using Herd.Contracts.V1;
+
+namespace Herd.AppHost.Bench;
+
+/// <summary>
+/// <c>bench-access</c>: what keys, limits, fees and the ledger cost on the request path. Two
+/// gateways share Redis and one node: one with access control on (a key whose role has limits
+/// and a budget, fees configured, every request recorded through the outbox into PostgreSQL),
+/// one with it off. The same one-token requests go through each in alternating rounds, at 1 and
+/// 16 concurrent streams, and the table sets requests/s and median latency side by side.
+/// </summary>
+internal static class AccessBenchmark
+{
+    public const string Command = "bench-access";
+    public const string Model = "herd-tiny";
+
+    /// <summary>The benchmark engine's rate: a one-token answer is due 1 ms after the node takes it.</summary>
+    public const double TokensPerSecond = 1000;
+    public const int MaxSequences = 64;
+    public const string Role = "bench";
+
+    /// <summary>Concurrency, rounds per side, requests per round.</summary>
+    private static readonly (int Streams, int Rounds, int Requests)[] Loads = [(1, 10, 100), (16, 8, 400)];
+
+    /// <summary>Requests per side of the latency comparison, sent one at a time and alternating sides.</summary>
+    private const int AlternatingPairs = 2000;
+
+    /// <summary>A roles file whose bench role is held to limits and a budget that the run never reaches, so that each is checked and counted.</summary>
+    public static string WriteRolesFile(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "roles.yaml");
+        File.WriteAllText(path, $$"""
+            roles:
+              {{Role}}:
+                allow_methods: ["herd.v1.Completions/*", "herd.v1.Catalog/*"]
+                limits:
+                  - { requests: 100000000, per: 1h }
+                  - { requests: 1000000000, per: 1d }
+                  - { tokens: 100000000000, per: 1h }
+                budget: 1000000000
+            """);
+        return path;
+    }
+
+    /// <summary>The fee settings the gateway with access control gets, so that every request is priced.</summary>
+    public static IReadOnlyDictionary<string, string> FeeSettings { get; } = new Dictionary<string, string>
+    {
+        [$"Herd__Gateway__Fees__Models__{Model}__PerRequest"] = "0.001",
+        [$"Herd__Gateway__Fees__Models__{Model}__PerPromptToken"] = "0.00001",
+        [$"Herd__Gateway__Fees__Models__{Model}__PerCompletionToken"] = "0.00002",
+    };
+
+    public static async Task<int> RunAsync(ProjectResource guarded, ProjectResource open, string keyFile, TextWriter output)
+    {
+        using var guardedChannel = GrpcChannel.ForAddress(GrpcUrl(guarded));
+        using var openChannel = GrpcChannel.ForAddress(GrpcUrl(open));
+        var key = await ReadKeyAsync(keyFile);
+        var headers = new Metadata { { "authorization", "Bearer " + key } };
+        await WaitForNodeAsync(new Catalog.CatalogClient(guardedChannel), headers);
+        await WaitForNodeAsync(new Catalog.CatalogClient(openChannel), []);
+        var on = new Completions.CompletionsClient(guardedChannel);
+        var off = new Completions.CompletionsClient(openChannel);
+        await RoundAsync(off, [], 4, 100);
+        await RoundAsync(on, headers, 4, 100);
+
+        var (offEach, onEach) = await AlternatingAsync(off, on, headers, AlternatingPairs);
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Latency, one request at a time, off and on alternating request by request ({AlternatingPairs} each): median off {Median(offEach):F3} ms, on {Median(onEach):F3} ms, added {Median(onEach) - Median(offEach):F3} ms; 90th percentile off {Percentile(offEach, 0.9):F3} ms, on {Percentile(onEach, 0.9):F3} ms"));
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Access benchmark: one-token requests, benchmark engine at {TokensPerSecond} tokens/s; off and on in alternating rounds on one node; requests/s: median of the rounds; latency: median over every request, from the call to its end"));
+        output.WriteLine();
+        output.WriteLine("| streams | rounds × requests | off requests/s | on requests/s | on / off | off latency (median) | on latency (median) | added (median) |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (streams, rounds, requests) in Loads)
+        {
+            var offRounds = new List<Round>();
+            var onRounds = new List<Round>();
+            for (var round = 0; round < rounds; round++)
+            {
+                offRounds.Add(await RoundAsync(off, [], streams, requests));
+                onRounds.Add(await RoundAsync(on, headers, streams, requests));
+            }
+
+            var (offRate, onRate) = (Median(offRounds.Select(r => r.RequestsPerSecond)), Median(onRounds.Select(r => r.RequestsPerSecond)));
+            var (offLatency, onLatency) = (Median(offRounds.SelectMany(r => r.LatenciesMs)), Median(onRounds.SelectMany(r => r.LatenciesMs)));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {streams} | {rounds} × {requests} | {offRate:F0} | {onRate:F0} | {onRate / offRate:P1} | {offLatency:F2} ms | {onLatency:F2} ms | {onLatency - offLatency:F2} ms |"));
+            output.Flush();
+        }
+
+        return 0;
+    }
+
+    private static string GrpcUrl(ProjectResource gateway) => gateway.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url;
+
+    /// <summary>
+    /// One request at a time, off then on then off...: both sides see the machine in the same
+    /// state (the same background work, the same noise), so the difference is the request path's.
+    /// </summary>
+    private static async Task<(List<double> Off, List<double> On)> AlternatingAsync(
+        Completions.CompletionsClient off, Completions.CompletionsClient on, Metadata headers, int pairs)
+    {
+        var (offTimes, onTimes) = (new List<double>(pairs), new List<double>(pairs));
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            offTimes.Add((await RoundAsync(off, [], 1, 1)).LatenciesMs[0]);
+            onTimes.Add((await RoundAsync(on, headers, 1, 1)).LatenciesMs[0]);
+        }
+
+        return (offTimes, onTimes);
+    }
+
+    private static double Percentile(IEnumerable<double> values, double fraction)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[(int)(fraction * (sorted.Count - 1))];
+    }
+
+    private static async Task<Round> RoundAsync(Completions.CompletionsClient client, Metadata headers, int streams, int requests)
+    {
+        var latencies = new double[requests];
+        var next = -1;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < requests)
+            {
+                var request = new CompletionRequest
+                {
+                    Model = Model,
+                    Prompt = "The herd checks keys",
+                    Sampling = new SamplingParams { Temperature = 0, MaxTokens = 1 },
+                };
+                var begun = Stopwatch.GetTimestamp();
+                using var call = client.Complete(request, headers);
+                await foreach (var unused in call.ResponseStream.ReadAllAsync())
+                {
+                    // Only the end counts.
+                }
+
+                latencies[index] = Stopwatch.GetElapsedTime(begun).TotalMilliseconds;
+            }
+        }));
+        return new Round(requests / Stopwatch.GetElapsedTime(started).TotalSeconds, latencies);
+    }
+
+    private static async Task<string> ReadKeyAsync(string keyFile)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!File.Exists(keyFile) || (await File.ReadAllTextAsync(keyFile)).Trim().Length == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The gateway wrote no key to {keyFile} within 2 minutes.");
+            }
+
+            await Task.Delay(200);
+        }
+
+        return (await File.ReadAllTextAsync(keyFile)).Trim();
+    }
+
+    private static async Task WaitForNodeAsync(Catalog.CatalogClient catalog, Metadata headers)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await catalog.ListModelsAsync(new ListModelsRequest(), headers)).Models.All(model => model.Nodes == 0))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("No node linked to the gateway within 2 minutes.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private sealed record Round(double RequestsPerSecond, IReadOnlyList<double> LatenciesMs);
+}
