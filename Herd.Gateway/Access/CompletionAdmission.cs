@@ -18,21 +18,31 @@ namespace Herd.Gateway.Access;
 /// </summary>
 /// <param name="prices">Null where fees are not wired (access control off): nothing costs anything.</param>
 /// <param name="budgets">Null where fees are not wired: no budget is kept.</param>
-public sealed class CompletionAdmission(UsageLimiter limiter, PriceTable? prices = null, BudgetKeeper? budgets = null)
+/// <param name="keyPrefix">The herd's Redis key prefix, under which admission tickets live.</param>
+public sealed class CompletionAdmission(UsageLimiter limiter, string keyPrefix, PriceTable? prices = null, BudgetKeeper? budgets = null)
 {
+    private readonly string _ticketPrefix = keyPrefix + "ticket:";
+
     // Room for a chat template's markers around each message and the whole conversation.
     private const int TemplateTokensPerMessage = 16;
     private const int TemplateTokensPerPrompt = 16;
 
+    /// <summary>
+    /// Checks the request against the caller's role at once, and sends the budget and limit checks
+    /// to Redis without waiting for them: a job enqueued right after, in the same round trip, with
+    /// <see cref="PendingAdmission.Tickets"/> is queued only if both admitted it.
+    /// </summary>
     /// <param name="caller">Null when access control is off: everything is allowed and nothing counted.</param>
     /// <param name="contextLength">The longest context a node serves the model with: no request uses more tokens.</param>
-    /// <exception cref="RpcException">PERMISSION_DENIED outside the role, RESOURCE_EXHAUSTED over a limit.</exception>
-    public async Task<AdmittedCompletion> AdmitAsync(Caller? caller, CompletionRequest request, int contextLength)
+    /// <param name="jobId">The job the admission is for, which names its tickets.</param>
+    /// <exception cref="RpcException">PERMISSION_DENIED outside the role; the pending result fails with RESOURCE_EXHAUSTED over a limit or the budget.</exception>
+    public PendingAdmission Begin(Caller? caller, CompletionRequest request, int contextLength, string jobId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
         if (caller is null)
         {
-            return AdmittedCompletion.Unchecked;
+            return new PendingAdmission([], [], Task.FromResult(AdmittedCompletion.Unchecked));
         }
 
         var role = caller.Role;
@@ -48,11 +58,23 @@ public sealed class CompletionAdmission(UsageLimiter limiter, PriceTable? prices
         }
 
         var nodeGroups = NodeGroupsOf(role);
+        var budgetTicket = caller.Budget is not null && prices is not null && budgets is not null ? _ticketPrefix + jobId + ":budget" : null;
+        var limitsTicket = role.Limits.Count > 0 ? _ticketPrefix + jobId + ":limits" : null;
+        string[] tickets = [.. new[] { budgetTicket, limitsTicket }.OfType<string>()];
+        return new PendingAdmission(nodeGroups, tickets, AdmitAsync(caller, request, contextLength, nodeGroups, budgetTicket, limitsTicket));
+    }
+
+    /// <summary>
+    /// The budget and limit checks. Both scripts are sent before the first wait; whichever
+    /// refuses, the other's charge is given back.
+    /// </summary>
+    private async Task<AdmittedCompletion> AdmitAsync(
+        Caller caller, CompletionRequest request, int contextLength, IReadOnlyList<string> nodeGroups, string? budgetTicket, string? limitsTicket)
+    {
         var promptBound = Math.Min(PromptTokenBound(request), contextLength);
         var completionBound = CompletionTokenBound(request, contextLength);
-        // Budget and limits in the same round trip; whichever refuses, the other's charge is given back.
-        var reservingBudget = ReserveBudgetAsync(caller, request, promptBound, completionBound);
-        var admitting = limiter.AdmitAsync(caller.KeyId, role.Limits, Math.Min(contextLength, promptBound + completionBound));
+        var reservingBudget = ReserveBudgetAsync(caller, request, promptBound, completionBound, budgetTicket);
+        var admitting = limiter.AdmitAsync(caller.KeyId, caller.Role.Limits, Math.Min(contextLength, promptBound + completionBound), limitsTicket);
         BudgetReservation? budgetReservation;
         try
         {
@@ -112,7 +134,7 @@ public sealed class CompletionAdmission(UsageLimiter limiter, PriceTable? prices
     }
 
     /// <summary>Holds the most the request may cost against the key's budget, if it has one.</summary>
-    private async Task<BudgetReservation?> ReserveBudgetAsync(Caller caller, CompletionRequest request, long promptBound, long completionBound)
+    private async Task<BudgetReservation?> ReserveBudgetAsync(Caller caller, CompletionRequest request, long promptBound, long completionBound, string? ticket)
     {
         if (prices is null || budgets is null || caller.Budget is not { } budget)
         {
@@ -123,7 +145,7 @@ public sealed class CompletionAdmission(UsageLimiter limiter, PriceTable? prices
         BudgetAdmission admission;
         try
         {
-            admission = await budgets.ReserveAsync(caller.KeyId, budget, maxFee).ConfigureAwait(false);
+            admission = await budgets.ReserveAsync(caller.KeyId, budget, maxFee, ticket: ticket).ConfigureAwait(false);
         }
         catch (LedgerUnreachableException exception)
         {

@@ -84,14 +84,33 @@ public sealed partial class CompletionRunner(
         var request = progress.Request;
         CompletionRequestValidator.Validate(request);
         var contextLength = await catalog.RequireServedAsync(request.Model).ConfigureAwait(false);
-        progress.Admitted = await admission.AdmitAsync(progress.Caller, request, contextLength).ConfigureAwait(false);
 
         var started = progress.Received;
         var jobId = progress.JobId;
         using var mailbox = mailboxes.Open(jobId);
-        // Opened before the job can run, in the same round trip: a record exists for every job a node may serve.
+        // One round trip: the admission's scripts, the outbox's open record (so one exists for
+        // every job a node may serve) and the job, which Redis queues only if admitted.
+        var pending = admission.Begin(progress.Caller, request, contextLength, jobId);
         var opening = OpenAsync(progress);
-        await EnqueueAsync(request, jobId, progress.Admitted.NodeGroups).ConfigureAwait(false);
+        var enqueueing = EnqueueAsync(request, jobId, pending);
+        try
+        {
+            progress.Admitted = await pending.Result.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Refused: the job was not queued; an outbox failure shows in the open record's absence.
+            await Task.WhenAll(enqueueing, opening).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        var enqueued = await enqueueing.ConfigureAwait(false);
+        if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
+        {
+            // Admitted after the job was sent (a budget read from the ledger first): send it again.
+            enqueued = await EnqueueAsync(request, jobId, pending).ConfigureAwait(false);
+        }
+
+        ThrowIfNotQueued(enqueued, request.Model);
         await opening.ConfigureAwait(false);
 
         try
@@ -182,7 +201,7 @@ public sealed partial class CompletionRunner(
             ? admission.FeeOf(admitted, progress.Assigned is not null, progress.ChargedPromptTokens, progress.ChargedCompletionTokens)
             : 0m;
 
-    private async Task EnqueueAsync(CompletionRequest request, string jobId, IReadOnlyList<string> nodeGroups)
+    private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, string jobId, PendingAdmission admitted)
     {
         var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams() };
         if (request.InputCase == CompletionRequest.InputOneofCase.Chat)
@@ -194,14 +213,28 @@ public sealed partial class CompletionRunner(
             assign.Prompt = request.Prompt;
         }
 
-        var result = await queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray()) { NodeGroups = nodeGroups }).ConfigureAwait(false);
-        if (result.Outcome == EnqueueOutcome.QueueFull)
+        return queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray())
         {
-            var retryAfter = result.RetryAfter;
-            throw new RpcException(
-                new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
-                    $"The queue for model '{request.Model}' is full ({result.Depth} jobs waiting); retry in {retryAfter.TotalSeconds:0.#} s.")),
-                new Metadata { { RetryAfterKey, ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
+            NodeGroups = admitted.NodeGroups,
+            AdmissionTickets = admitted.Tickets,
+        });
+    }
+
+    private static void ThrowIfNotQueued(EnqueueResult result, string model)
+    {
+        switch (result.Outcome)
+        {
+            case EnqueueOutcome.QueueFull:
+                var retryAfter = result.RetryAfter;
+                throw new RpcException(
+                    new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
+                        $"The queue for model '{model}' is full ({result.Depth} jobs waiting); retry in {retryAfter.TotalSeconds:0.#} s.")),
+                    new Metadata { { RetryAfterKey, ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
+            case EnqueueOutcome.Unadmitted:
+                // The admission's tickets expire after a minute: only a request stalled that long gets here.
+                throw new RpcException(new Status(StatusCode.Unavailable, "The request's admission expired before its job was queued; retry it."));
+            default:
+                return;
         }
     }
 

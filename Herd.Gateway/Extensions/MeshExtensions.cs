@@ -2,6 +2,7 @@ using Herd.Gateway.Access;
 using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Dispatch;
+using Herd.Gateway.Fees;
 using Herd.Gateway.Limits;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
@@ -78,7 +79,11 @@ public static class MeshExtensions
         services.AddSingleton(provider => new UsageLimiter(
             provider.GetRequiredService<IConnectionMultiplexer>(),
             provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix));
-        services.AddSingleton<CompletionAdmission>();
+        services.AddSingleton(provider => new CompletionAdmission(
+            provider.GetRequiredService<UsageLimiter>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            provider.GetService<PriceTable>(),
+            provider.GetService<BudgetKeeper>()));
         services.AddSingleton<JobServer>();
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<Dispatcher>();

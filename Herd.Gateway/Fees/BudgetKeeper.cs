@@ -36,7 +36,8 @@ public sealed partial class BudgetKeeper(
     /// <param name="budget">What the key may spend in its lifetime: its own budget, else its role's.</param>
     /// <param name="maxFee">The most the request may cost: its prompt bound plus max_tokens, priced.</param>
     /// <exception cref="LedgerUnreachableException">The counter had to be seeded and the ledger could not be read.</exception>
-    public async Task<BudgetAdmission> ReserveAsync(string keyId, decimal budget, decimal maxFee, CancellationToken ct = default)
+    /// <param name="ticket">A Redis key the reservation sets (for a minute) when it admits, for a job enqueued in the same round trip to require; null for none.</param>
+    public async Task<BudgetAdmission> ReserveAsync(string keyId, decimal budget, decimal maxFee, string? ticket = null, CancellationToken ct = default)
     {
         ThrowIfNotKeyId(keyId);
         ThrowIfNegative(budget, nameof(budget));
@@ -51,11 +52,11 @@ public sealed partial class BudgetKeeper(
 
         var counter = Counter(keyId);
         var limit = budgetNanos - maxFeeNanos;
-        var reply = await RunReserveAsync(counter, limit, maxFeeNanos, seed: null).ConfigureAwait(false);
+        var reply = await RunReserveAsync(counter, limit, maxFeeNanos, seed: null, ticket).ConfigureAwait(false);
         if ((string?)reply[0] == "unseeded")
         {
             var seed = await SeedAsync(keyId, ct).ConfigureAwait(false);
-            reply = await RunReserveAsync(counter, limit, maxFeeNanos, seed).ConfigureAwait(false);
+            reply = await RunReserveAsync(counter, limit, maxFeeNanos, seed, ticket).ConfigureAwait(false);
         }
 
         return (string?)reply[0] switch
@@ -105,10 +106,10 @@ public sealed partial class BudgetKeeper(
         return Amount(await _database.StringGetAsync(counter).ConfigureAwait(false));
     }
 
-    private async Task<RedisResult[]> RunReserveAsync(RedisKey counter, long limit, long maxFee, long? seed)
+    private async Task<RedisResult[]> RunReserveAsync(RedisKey counter, long limit, long maxFee, long? seed, string? ticket)
     {
         RedisValue seedText = seed is { } value ? value : string.Empty;
-        var result = await _database.ScriptEvaluateAsync(BudgetScripts.Reserve, [counter], [limit, maxFee, seedText]).ConfigureAwait(false);
+        var result = await _database.ScriptEvaluateAsync(BudgetScripts.Reserve, [counter], [limit, maxFee, seedText, ticket ?? string.Empty]).ConfigureAwait(false);
         return (RedisResult[])result!;
     }
 

@@ -10,7 +10,8 @@ internal static class BudgetScripts
 {
     /// <summary>
     /// KEYS: the key's spend counter. ARGV: limit (budget less the request's max fee, 0 or more),
-    /// max fee, seed (the ledger's total for the key, or '' when not read yet). Returns
+    /// max fee, seed (the ledger's total for the key, or '' when not read yet), admission ticket
+    /// key to set when admitted (or ''). Returns
     /// {'admitted', spent before} or {'refused', spent}; {'unseeded'} when the counter does not
     /// exist and no seed was given, having changed nothing.
     /// </summary>
@@ -38,6 +39,9 @@ internal static class BudgetScripts
           return {'refused', spent}
         end
         redis.call('INCRBY', KEYS[1], ARGV[2])
+        if ARGV[4] and ARGV[4] ~= '' then
+          redis.call('SET', ARGV[4], '1', 'PX', 60000)
+        end
         return {'admitted', spent}
         """;
 

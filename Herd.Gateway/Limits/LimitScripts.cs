@@ -23,7 +23,7 @@ internal static class LimitScripts
 
     /// <summary>
     /// KEYS: one counter per rule, without the window index. ARGV: per rule, window_ms, amount,
-    /// charge, grace_ms. Returns {'admitted', now, {window index per rule}} or
+    /// charge, grace_ms; then an admission ticket key to set when admitted, or empty. Returns {'admitted', now, {window index per rule}} or
     /// {'refused', now, {{rule number, used, resets}...}} for every rule that does not fit.
     /// </summary>
     public const string Admit = Common + """
@@ -55,6 +55,10 @@ internal static class LimitScripts
             redis.call('PEXPIREAT', c[1], int(c[3]))
           end
           indices[i] = c[4]
+        end
+        local ticket = ARGV[4 * #KEYS + 1]
+        if ticket and ticket ~= '' then
+          redis.call('SET', ticket, '1', 'PX', 60000)
         end
         return {'admitted', int(now), indices}
         """;

@@ -37,7 +37,12 @@ public sealed class UsageLimiter
     /// </summary>
     /// <param name="subject">The API key's id; any text.</param>
     /// <param name="tokensToReserve">The prompt's tokens plus the most the completion may produce.</param>
-    public async Task<Admission> AdmitAsync(string subject, IReadOnlyList<LimitRule> rules, long tokensToReserve)
+    /// <param name="ticket">
+    /// A Redis key the admission sets (for a minute) when it admits, which a job enqueued in the
+    /// same round trip requires (<see cref="Queue.QueuedJob.AdmissionTickets"/>); not set when
+    /// there are no rules, as then no script runs.
+    /// </param>
+    public async Task<Admission> AdmitAsync(string subject, IReadOnlyList<LimitRule> rules, long tokensToReserve, string? ticket = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
         LimitRuleValidation.ThrowIfInvalid(rules, nameof(rules));
@@ -53,7 +58,7 @@ public sealed class UsageLimiter
             rule.Amount,
             Charge(rule, tokensToReserve),
             (long)Min(rule.Window, LongestExpiryGrace).TotalMilliseconds,
-        }).ToArray();
+        }).Append(ticket ?? string.Empty).ToArray();
         var result = await _database.ScriptEvaluateAsync(LimitScripts.Admit, Counters(subject, rules), arguments).ConfigureAwait(false);
 
         var reply = (RedisResult[])result!;

@@ -8,5 +8,7 @@ public sealed record EnqueueResult(EnqueueOutcome Outcome, long Position, long D
 {
     public static EnqueueResult Enqueued(long position, long depth) => new(EnqueueOutcome.Enqueued, position, depth, TimeSpan.Zero);
 
+    public static readonly EnqueueResult Unadmitted = new(EnqueueOutcome.Unadmitted, 0, 0, TimeSpan.Zero);
+
     public static EnqueueResult QueueFull(long depth, TimeSpan retryAfter) => new(EnqueueOutcome.QueueFull, 0, depth, retryAfter);
 }

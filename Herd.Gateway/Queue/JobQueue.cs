@@ -59,12 +59,14 @@ public sealed class JobQueue
             [
                 job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
                 _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups,
+                .. job.AdmissionTickets.Select(ticket => (RedisValue)ticket),
             ]);
         var reply = (RedisResult[])result!;
         return (string?)reply[0] switch
         {
             "enqueued" => EnqueueResult.Enqueued(position: (long)reply[1], depth: (long)reply[2]),
             "full" => EnqueueResult.QueueFull(depth: (long)reply[1], _options.QueueFullRetryAfter),
+            "unadmitted" => EnqueueResult.Unadmitted,
             "duplicate" => throw new InvalidOperationException(
                 $"Job {job.JobId} is in the queue already; give every job an id of its own."),
             var other => throw UnexpectedReply(nameof(EnqueueAsync), other),

@@ -51,10 +51,22 @@ internal static class QueueScripts
 
         """;
 
-    /// <summary>KEYS: job, queue, clock. ARGV: id, model, priority, owner, payload, aging_us, max_depth, channel, prefix, node group patterns.</summary>
+    /// <summary>
+    /// KEYS: job, queue, clock. ARGV: id, model, priority, owner, payload, aging_us, max_depth,
+    /// channel, prefix, node group patterns, then the admission tickets the job needs: all must
+    /// exist, and are used up, or nothing is queued ({'unadmitted'}).
+    /// </summary>
     public const string Enqueue = Common + """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           return {'duplicate'}
+        end
+        for i = 11, #ARGV do
+          if redis.call('EXISTS', ARGV[i]) == 0 then
+            return {'unadmitted'}
+          end
+        end
+        for i = 11, #ARGV do
+          redis.call('DEL', ARGV[i])
         end
         local depth = depth_of(ARGV[9], ARGV[2])
         if depth >= tonumber(ARGV[7]) then

@@ -11,6 +11,12 @@ public sealed record QueuedJob(string JobId, string Model, int Priority, string 
     /// <summary>The node groups that may serve the job, as patterns (<c>*</c> any run of characters); any group when empty.</summary>
     public IReadOnlyList<string> NodeGroups { get; init; } = [];
 
+    /// <summary>
+    /// Redis keys that admission scripts set when they admit the job's request, sent just before
+    /// the job in the same round trip: the job is queued only if every one exists, and uses them up.
+    /// </summary>
+    public IReadOnlyList<string> AdmissionTickets { get; init; } = [];
+
     // Bounded so that priority x aging stays far inside the exact integer range of a Redis score.
     public const int MinPriority = -1000;
 

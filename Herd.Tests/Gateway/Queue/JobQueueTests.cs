@@ -132,6 +132,27 @@ public sealed partial class JobQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enqueue_WithAdmissionTickets_QueuesOnlyWhenEveryTicketExists_AndUsesThemUp()
+    {
+        var queue = await CreateQueueAsync();
+        var database = Connection.GetDatabase();
+        await database.StringSetAsync("t:limits", "1");
+        var ticketed = Job("job-1") with { AdmissionTickets = ["t:limits", "t:budget"] };
+
+        var missingOne = await queue.EnqueueAsync(ticketed);
+        var limitsKept = await database.KeyExistsAsync("t:limits");
+        await database.StringSetAsync("t:budget", "1");
+        var bothThere = await queue.EnqueueAsync(ticketed);
+
+        Assert.Equal(EnqueueOutcome.Unadmitted, missingOne.Outcome);
+        Assert.True(limitsKept, "a refused enqueue used up a ticket");
+        Assert.Equal(EnqueueOutcome.Enqueued, bothThere.Outcome);
+        Assert.False(await database.KeyExistsAsync("t:limits"));
+        Assert.False(await database.KeyExistsAsync("t:budget"));
+        Assert.Equal(1, await queue.DepthAsync("m"));
+    }
+
+    [Fact]
     public async Task Enqueue_SameJobIdTwice_Throws()
     {
         var queue = await CreateQueueAsync();
