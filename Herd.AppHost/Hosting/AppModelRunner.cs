@@ -63,9 +63,7 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
     {
         foreach (var endpoint in model.Resources.SelectMany(resource => resource.Endpoints))
         {
-            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            endpoint.Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            endpoint.Port = FreePorts.Next();
         }
     }
 

@@ -25,10 +25,12 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         ArgumentNullException.ThrowIfNull(options);
         return options
             .UseNpgsql(connectionString)
-            // Every statement at Information would drown the gateway's log, and a connection error
-            // reaches the caller, which says what it was doing; Debug shows both on demand.
+            // Every statement at Information would drown the gateway's log, and a failed command or
+            // connection reaches the caller, which says what it was doing (the migrator's first look
+            // at a new database fails by design); Debug shows them on demand.
             .ConfigureWarnings(warnings => warnings.Log(
                 (RelationalEventId.CommandExecuted, LogLevel.Debug),
+                (RelationalEventId.CommandError, LogLevel.Debug),
                 (RelationalEventId.ConnectionError, LogLevel.Debug)));
     }
 
