@@ -8,7 +8,8 @@ namespace Herd.AppHost.Hosting;
 
 /// <summary>
 /// Starts the app model's resources in order, each once its predecessor answers <c>/alive</c>,
-/// and stops them in reverse order when the app host stops.
+/// restarts one that exits while the herd runs (waiting longer after each crash in a row), and
+/// stops them in reverse order when the app host stops.
 /// </summary>
 internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRunner> logger) : IHostedService, IAsyncDisposable
 {
@@ -19,7 +20,16 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
     internal static readonly string Configuration =
         typeof(AppModelRunner).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
+    private static readonly TimeSpan WatchPeriod = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan FirstRestartDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRestartDelay = TimeSpan.FromSeconds(30);
+
+    // A resource that has run this long since its last start is well again: its next crash restarts at once.
+    private static readonly TimeSpan HealthyAfter = TimeSpan.FromMinutes(1);
+
     private readonly List<ProjectProcess> _running = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _supervision = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,10 +52,13 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
 
         var table = new ResourceTable(_running);
         LogHerdUp(table);
+        _supervision = SuperviseAsync(_stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
+        await _supervision;
         for (var i = _running.Count - 1; i >= 0; i--)
         {
             var process = _running[i];
@@ -57,7 +70,55 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
         _running.Clear();
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _stopping.Dispose();
+    }
+
+    /// <summary>Restarts each resource that exits while the herd runs, after a delay that doubles with each crash in a row.</summary>
+    private async Task SuperviseAsync(CancellationToken stopping)
+    {
+        var crashes = new int[_running.Count];
+        var started = Enumerable.Repeat(DateTime.UtcNow, _running.Count).ToArray();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(WatchPeriod, stopping);
+                for (var i = 0; i < _running.Count; i++)
+                {
+                    var process = _running[i];
+                    if (!process.HasExited)
+                    {
+                        continue;
+                    }
+
+                    crashes[i] = DateTime.UtcNow - started[i] > HealthyAfter ? 1 : crashes[i] + 1;
+                    var delay = RestartDelay(crashes[i]);
+                    LogExited(process.Resource.Name, process.ExitCode, delay);
+                    await Task.Delay(delay, stopping);
+                    var resource = process.Resource;
+                    var assembly = resource.Executable is null ? BuiltAssembly(resource) : null;
+                    await process.DisposeAsync();
+                    var restarted = ProjectProcess.Start(resource, assembly, EnvironmentFor(resource), Console.Out);
+                    _running[i] = restarted;
+                    started[i] = DateTime.UtcNow;
+                    LogRestarted(resource.Name, restarted.Id);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The herd is stopping: StopAsync takes over.
+        }
+    }
+
+    private static TimeSpan RestartDelay(int crashesInARow)
+    {
+        var delay = FirstRestartDelay * Math.Pow(2, Math.Min(crashesInARow - 1, 10));
+        return delay < LongestRestartDelay ? delay : LongestRestartDelay;
+    }
 
     private void AssignPorts()
     {
@@ -198,4 +259,10 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped {Resource}")]
     private partial void LogStopped(string resource);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Resource} exited with code {ExitCode}; restarting it in {Delay}")]
+    private partial void LogExited(string resource, int exitCode, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restarted {Resource} (process {ProcessId})")]
+    private partial void LogRestarted(string resource, int processId);
 }

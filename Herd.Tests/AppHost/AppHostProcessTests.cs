@@ -48,7 +48,29 @@ public sealed partial class AppHostProcessTests : IDisposable
         Assert.False(IsRunning(rows["ledger"]), "the ledger's PostgreSQL outlived the app host");
     }
 
+    [Fact]
+    public async Task AppHost_RestartsAKilledNode_WhichLinksAgain_AndStopsItOnSigint()
+    {
+        await using var appHost = HerdService.Start("Herd.AppHost", [], new Dictionary<string, string> { ["HERD_MODEL_CACHE"] = _modelCache });
+        await appHost.WaitForOutputAsync(output => ResourceRow().Count(output) == 4, HerdService.StartTimeout);
+        await appHost.WaitForOutputAsync(output => LinkedCount(output) == 1, HerdService.StartTimeout);
+        var node = ResourceRow().Matches(appHost.Output).Single(row => row.Groups["name"].Value == "node");
+
+        Posix.Signal(int.Parse(node.Groups["pid"].Value, CultureInfo.InvariantCulture), Posix.SigKill);
+        await appHost.WaitForOutputAsync(output => RestartedNode().IsMatch(output) && LinkedCount(output) == 2, HerdService.StartTimeout);
+        var restartedPid = int.Parse(RestartedNode().Match(appHost.Output).Groups["pid"].Value, CultureInfo.InvariantCulture);
+        var restartedWhileRunning = Directory.Exists($"/proc/{restartedPid}");
+        var exitCode = await appHost.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(60));
+
+        Assert.Contains("node exited with code", appHost.Output, StringComparison.Ordinal);
+        Assert.True(restartedWhileRunning, "the restarted node was not running");
+        Assert.Equal(0, exitCode);
+        Assert.False(Directory.Exists($"/proc/{restartedPid}"), "the restarted node outlived the app host");
+    }
+
     public void Dispose() => Directory.Delete(_modelCache, recursive: true);
+
+    private static int LinkedCount(string output) => Regex.Count(output, "Linked to gateway");
 
     /// <summary>The admin key the gateway writes to <c>.herd/admin.key</c> on the herd's first start.</summary>
     private static async Task<string> BootstrapKeyAsync(TimeSpan timeout)
@@ -79,6 +101,9 @@ public sealed partial class AppHostProcessTests : IDisposable
 
     private static bool IsRunning(Match row) =>
         Directory.Exists($"/proc/{int.Parse(row.Groups["pid"].Value, CultureInfo.InvariantCulture)}");
+
+    [GeneratedRegex(@"Restarted node \(process (?<pid>\d+)\)")]
+    private static partial Regex RestartedNode();
 
     /// <summary>A row of the resource table the app host prints once the herd is up.</summary>
     [GeneratedRegex(@"^\s*(?<name>redis|ledger|gateway|node)\s+Running\s+(?<pid>\d+)\s+(?<endpoints>.+)$", RegexOptions.Multiline)]
