@@ -1,8 +1,15 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Herd.AppHost.Bench;
+using Herd.AppHost.Cli;
 using Herd.AppHost.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+
+if (args is [CompleteCommand.Name, .. var completeArgs])
+{
+    return await CompleteCommand.RunAsync(completeArgs, Console.Out, Console.Error);
+}
 
 // "bench-gateway" and "bench-access" run the same herd with the node on its benchmark engine and
 // measure the gateway, and what access control adds to it.
@@ -14,6 +21,7 @@ var nodeSecret = builder.Configuration["HERD_NODE_SECRET"] is { Length: > 0 } co
     ? configured
     : Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
+var adminKeyFile = AppModelExtensions.StatePath("admin.key");
 var redis = builder.AddRedis("redis");
 var ledger = builder.AddPostgres("ledger");
 
@@ -24,7 +32,7 @@ var gateway = builder.AddProject("gateway", "Herd.Gateway")
     .WithReference(ledger)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
     // The herd's first admin key, made on the first start: it creates the other keys.
-    .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", AppModelExtensions.StatePath("admin.key"));
+    .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", adminKeyFile);
 
 var node = builder.AddProject("node", "Herd.Node")
     .WithEndpoint("Http", "Http1")
@@ -33,7 +41,11 @@ var node = builder.AddProject("node", "Herd.Node")
 
 if (benchmark is null)
 {
-    builder.Build().Run();
+    using var app = builder.Build();
+    await app.StartAsync();
+    var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+    await TryItBanner.PrintAsync(gateway.Resource, adminKeyFile, Console.Out, lifetime.ApplicationStopping);
+    await app.WaitForShutdownAsync();
     return 0;
 }
 

@@ -30,6 +30,10 @@ public sealed partial class AppHostProcessTests : IDisposable
         var ledgerUser = await LedgerUserAsync(ledgerPort, await File.ReadAllTextAsync(Path.Combine(HerdService.RepositoryRoot(), ".herd", "ledger", "password")));
         var withoutPassword = await Assert.ThrowsAsync<PostgresException>(() => LedgerUserAsync(ledgerPort, "not-the-password"));
         var adminKey = await BootstrapKeyAsync(TimeSpan.FromSeconds(60));
+        await appHost.WaitForOutputAsync(output => output.Contains("Try it:", StringComparison.Ordinal), HerdService.StartTimeout);
+        var tryIt = TryItCommand().Match(appHost.Output);
+        await using var complete = HerdService.Start("Herd.AppHost", ["complete", "--gateway", tryIt.Groups["gateway"].Value, "--key", tryIt.Groups["key"].Value, "--prompt", "Hello, herd", "--max-tokens", "4"]);
+        var completeExit = await complete.WaitForExitAsync(TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress(gatewayGrpc);
         var catalog = new Catalog.CatalogClient(channel);
         var models = await catalog.ListModelsAsync(new ListModelsRequest(), new Metadata { { "authorization", "Bearer " + adminKey } });
@@ -40,6 +44,10 @@ public sealed partial class AppHostProcessTests : IDisposable
         Assert.Equal("herd", ledgerUser);
         Assert.Equal(PostgresErrorCodes.InvalidPassword, withoutPassword.SqlState);
         Assert.Contains(models.Models, model => model.Name == "herd-tiny");
+        Assert.Equal((gatewayGrpc, adminKey), (tryIt.Groups["gateway"].Value, tryIt.Groups["key"].Value));
+        Assert.True(completeExit == 0, complete.Output);
+        Assert.Contains("[length: ", complete.Output, StringComparison.Ordinal);
+        Assert.Contains(" + 4 completion tokens on ", complete.Output, StringComparison.Ordinal);
         Assert.Equal(StatusCode.Unauthenticated, withoutKey.StatusCode);
         Assert.Equal(0, exitCode);
         Assert.False(IsRunning(rows["gateway"]), "the gateway outlived the app host");
@@ -101,6 +109,10 @@ public sealed partial class AppHostProcessTests : IDisposable
 
     private static bool IsRunning(Match row) =>
         Directory.Exists($"/proc/{int.Parse(row.Groups["pid"].Value, CultureInfo.InvariantCulture)}");
+
+    /// <summary>The command line the app host prints to try the herd.</summary>
+    [GeneratedRegex(@"complete --gateway (?<gateway>\S+) --key (?<key>\S+) --prompt")]
+    private static partial Regex TryItCommand();
 
     [GeneratedRegex(@"Restarted node \(process (?<pid>\d+)\)")]
     private static partial Regex RestartedNode();
