@@ -22,6 +22,10 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
     private readonly SemaphoreSlim _writing = new(1, 1);
     private string _model = string.Empty;
 
+    // Set once the answer's last event (done or failed) is written: the client may send its next
+    // turn at once, while the answer's task still finishes its bookkeeping.
+    private volatile bool _answerEnded;
+
     public void Dispose() => _writing.Dispose();
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -47,7 +51,7 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
                     continue;
                 }
 
-                if (answer is { IsCompleted: false })
+                if (answer is { IsCompleted: false } && !_answerEnded)
                 {
                     await FailAsync(StatusCode.FailedPrecondition, "An answer is still streaming; send a cancel first or wait for it to finish.", message.Turn.RequestId, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -60,6 +64,7 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
 
                 answering?.Dispose();
                 answering = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _answerEnded = false;
                 answer = AnswerAsync(message.Turn, answering.Token, cancellationToken);
             }
 
@@ -135,6 +140,7 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
                 else
                 {
                     await WriteAsync(new ChatServerEvent { Done = completionEvent.Done }, callCancelled).ConfigureAwait(false);
+                    _answerEnded = true;
                 }
             }
         }
@@ -149,10 +155,12 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
                     RequestId = turn.RequestId,
                 },
             }, callCancelled).ConfigureAwait(false);
+            _answerEnded = true;
         }
         catch (RpcException exception) when (!callCancelled.IsCancellationRequested)
         {
             await FailAsync(exception.StatusCode, exception.Status.Detail, turn.RequestId, callCancelled).ConfigureAwait(false);
+            _answerEnded = true;
             return;
         }
 
