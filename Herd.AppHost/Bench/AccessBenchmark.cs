@@ -60,10 +60,11 @@ internal static class AccessBenchmark
     {
         using var guardedChannel = GrpcChannel.ForAddress(GrpcUrl(guarded));
         using var openChannel = GrpcChannel.ForAddress(GrpcUrl(open));
-        var key = await ReadKeyAsync(keyFile);
+        var key = await BootstrapKeyFile.ReadAsync(keyFile, TimeSpan.FromMinutes(2))
+            ?? throw new TimeoutException($"The gateway wrote no key to {keyFile} within 2 minutes.");
         var headers = new Metadata { { "authorization", "Bearer " + key } };
-        await WaitForNodeAsync(new Catalog.CatalogClient(guardedChannel), headers);
-        await WaitForNodeAsync(new Catalog.CatalogClient(openChannel), []);
+        await BenchClient.WaitForNodeAsync(new Catalog.CatalogClient(guardedChannel), headers);
+        await BenchClient.WaitForNodeAsync(new Catalog.CatalogClient(openChannel));
         var on = new Completions.CompletionsClient(guardedChannel);
         var off = new Completions.CompletionsClient(openChannel);
         await RoundAsync(off, [], 4, 100);
@@ -72,7 +73,7 @@ internal static class AccessBenchmark
         var (offEach, onEach) = await AlternatingAsync(off, on, headers, AlternatingPairs);
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Latency, one request at a time, off and on alternating request by request ({AlternatingPairs} each): median off {Median(offEach):F3} ms, on {Median(onEach):F3} ms, added {Median(onEach) - Median(offEach):F3} ms; 90th percentile off {Percentile(offEach, 0.9):F3} ms, on {Percentile(onEach, 0.9):F3} ms"));
+            $"Latency, one request at a time, off and on alternating request by request ({AlternatingPairs} each): median off {BenchClient.Median(offEach):F3} ms, on {BenchClient.Median(onEach):F3} ms, added {BenchClient.Median(onEach) - BenchClient.Median(offEach):F3} ms; 90th percentile off {BenchClient.Percentile(offEach, 0.9):F3} ms, on {BenchClient.Percentile(onEach, 0.9):F3} ms"));
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Access benchmark: one-token requests, benchmark engine at {TokensPerSecond} tokens/s; off and on in alternating rounds on one node; requests/s: median of the rounds; latency: median over every request, from the call to its end"));
@@ -89,8 +90,8 @@ internal static class AccessBenchmark
                 onRounds.Add(await RoundAsync(on, headers, streams, requests));
             }
 
-            var (offRate, onRate) = (Median(offRounds.Select(r => r.RequestsPerSecond)), Median(onRounds.Select(r => r.RequestsPerSecond)));
-            var (offLatency, onLatency) = (Median(offRounds.SelectMany(r => r.LatenciesMs)), Median(onRounds.SelectMany(r => r.LatenciesMs)));
+            var (offRate, onRate) = (BenchClient.Median(offRounds.Select(r => r.RequestsPerSecond)), BenchClient.Median(onRounds.Select(r => r.RequestsPerSecond)));
+            var (offLatency, onLatency) = (BenchClient.Median(offRounds.SelectMany(r => r.LatenciesMs)), BenchClient.Median(onRounds.SelectMany(r => r.LatenciesMs)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {streams} | {rounds} × {requests} | {offRate:F0} | {onRate:F0} | {onRate / offRate:P1} | {offLatency:F2} ms | {onLatency:F2} ms | {onLatency - offLatency:F2} ms |"));
             output.Flush();
@@ -118,11 +119,6 @@ internal static class AccessBenchmark
         return (offTimes, onTimes);
     }
 
-    private static double Percentile(IEnumerable<double> values, double fraction)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[(int)(fraction * (sorted.Count - 1))];
-    }
 
     private static async Task<Round> RoundAsync(Completions.CompletionsClient client, Metadata headers, int streams, int requests)
     {
@@ -153,41 +149,8 @@ internal static class AccessBenchmark
         return new Round(requests / Stopwatch.GetElapsedTime(started).TotalSeconds, latencies);
     }
 
-    private static async Task<string> ReadKeyAsync(string keyFile)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!File.Exists(keyFile) || (await File.ReadAllTextAsync(keyFile)).Trim().Length == 0)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The gateway wrote no key to {keyFile} within 2 minutes.");
-            }
 
-            await Task.Delay(200);
-        }
 
-        return (await File.ReadAllTextAsync(keyFile)).Trim();
-    }
-
-    private static async Task WaitForNodeAsync(Catalog.CatalogClient catalog, Metadata headers)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while ((await catalog.ListModelsAsync(new ListModelsRequest(), headers)).Models.All(model => model.Nodes == 0))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("No node linked to the gateway within 2 minutes.");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 
     private sealed record Round(double RequestsPerSecond, IReadOnlyList<double> LatenciesMs);
 }

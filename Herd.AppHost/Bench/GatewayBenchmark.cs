@@ -27,7 +27,7 @@ internal static class GatewayBenchmark
     {
         var grpc = gateway.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url;
         using var channel = GrpcChannel.ForAddress(grpc);
-        await WaitForNodeAsync(new Catalog.CatalogClient(channel));
+        await BenchClient.WaitForNodeAsync(new Catalog.CatalogClient(channel));
         var client = new Completions.CompletionsClient(channel);
         await ThroughGatewayAsync(client, 4);
         var roundTrip = await RoundTripAsync(new Health.HealthClient(channel));
@@ -86,20 +86,15 @@ internal static class GatewayBenchmark
                 }
             }
 
-            return Median(times);
+            return BenchClient.Median(times);
         }
 
         return (await MedianAsync(TimeSpan.Zero), await MedianAsync(IdleBetweenRoundTrips));
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 
     private static Measure Summarize(List<Measure> rounds) => new(
-        Median(rounds.Select(round => round.TokensPerSecond)),
+        BenchClient.Median(rounds.Select(round => round.TokensPerSecond)),
         [.. rounds.SelectMany(round => round.TimeToFirstTokensMs)],
         [.. rounds.SelectMany(round => round.QueueWaitsMs)]);
 
@@ -177,25 +172,12 @@ internal static class GatewayBenchmark
             []);
     }
 
-    private static async Task WaitForNodeAsync(Catalog.CatalogClient catalog)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while ((await catalog.ListModelsAsync(new ListModelsRequest())).Models.All(model => model.Nodes == 0))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("No node linked to the gateway within 2 minutes.");
-            }
-
-            await Task.Delay(200);
-        }
-    }
 
     /// <param name="QueueWaitsMs">the gateway's own figure for each stream, from enqueue to a node taking the job</param>
     private sealed record Measure(double TokensPerSecond, IReadOnlyList<double> TimeToFirstTokensMs, IReadOnlyList<double> QueueWaitsMs)
     {
-        public double TimeToFirstTokenMs => Median(TimeToFirstTokensMs);
+        public double TimeToFirstTokenMs => BenchClient.Median(TimeToFirstTokensMs);
 
-        public double QueueWaitMs => QueueWaitsMs.Count == 0 ? 0 : Median(QueueWaitsMs);
+        public double QueueWaitMs => QueueWaitsMs.Count == 0 ? 0 : BenchClient.Median(QueueWaitsMs);
     }
 }

@@ -22,17 +22,10 @@ internal static class TryItBanner
 
     private static async Task WaitAndPrintAsync(ProjectResource gateway, string keyFile, TextWriter output, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + KeyWait;
-        string key;
-        while (!File.Exists(keyFile) || (key = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim()).Length == 0)
+        if (await BootstrapKeyFile.ReadAsync(keyFile, KeyWait, cancellationToken) is not { } key)
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                await output.WriteLineAsync($"The gateway wrote no API key to {keyFile} within {KeyWait.TotalSeconds:0} s; its log above says why.");
-                return;
-            }
-
-            await Task.Delay(200, cancellationToken);
+            await output.WriteLineAsync($"The gateway wrote no API key to {keyFile} within {KeyWait.TotalSeconds:0} s; its log above says why.");
+            return;
         }
 
         var grpc = gateway.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url;

@@ -25,9 +25,6 @@ internal sealed class CompletionProgress(CompletionRequest request, Caller? call
 
     public AdmittedCompletion? Admitted { get; set; }
 
-    /// <summary>True once the request's record was opened in the outbox.</summary>
-    public bool Opened { get; set; }
-
     /// <summary>Tokens sent to the client so far.</summary>
     public int DeliveredTokens { get; private set; }
 

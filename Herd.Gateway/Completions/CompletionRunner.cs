@@ -97,10 +97,12 @@ public sealed partial class CompletionRunner(
         {
             progress.Admitted = await pending.Result.ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            // Refused: the job was not queued; an outbox failure shows in the open record's absence.
+            // Refused: Redis did not queue the job (its tickets are missing). Let the calls sent with
+            // the admission finish, so that no failure of theirs goes unobserved, and report the refusal.
             await Task.WhenAll(enqueueing, opening).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
         }
 
         var enqueued = await enqueueing.ConfigureAwait(false);
@@ -153,16 +155,8 @@ public sealed partial class CompletionRunner(
         }
     }
 
-    private Task OpenAsync(CompletionProgress progress)
-    {
-        if (outbox is null || progress.Caller is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        progress.Opened = true;
-        return outbox.OpenAsync(UsageEntries.Open(progress, relay.GatewayId));
-    }
+    private Task OpenAsync(CompletionProgress progress) =>
+        outbox is null || progress.Caller is null ? Task.CompletedTask : outbox.OpenAsync(UsageEntries.Open(progress, relay.GatewayId));
 
     /// <summary>
     /// Counts what the request used against its key's limits and sends its record to the ledger,

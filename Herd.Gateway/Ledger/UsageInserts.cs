@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -14,20 +13,13 @@ public static class UsageInserts
 {
     /// <summary>
     /// Inserts <paramref name="usage"/>, and <paramref name="history"/> with it unless the key has
-    /// opted out of history, in one transaction; the first delivery of a request id wins and
+    /// opted out of history, in one statement; the first delivery of a request id wins and
     /// later ones change nothing.
     /// </summary>
     /// <returns>True when the record is new; false when the request id was recorded already.</returns>
     public static async Task<bool> InsertUsageIfNewAsync(
-        this LedgerDbContext context, UsageRecord usage, HistoryEntry? history = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ThrowIfMismatched(usage, history);
-        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var inserted = await InsertAsync(context.Database, usage, history, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return inserted;
-    }
+        this LedgerDbContext context, UsageRecord usage, HistoryEntry? history = null, CancellationToken cancellationToken = default) =>
+        await context.InsertUsageBatchAsync([(usage, history)], cancellationToken).ConfigureAwait(false) == 1;
 
     /// <summary>
     /// Inserts several records, each with its history entry if it has one, in one statement: one
@@ -88,7 +80,7 @@ public static class UsageInserts
     }
 
     // One statement: the records, then the history of those that were new and whose key keeps it.
-    // Keep the column lists in step with UsageRecord and HistoryEntry, as in InsertAsync.
+    // Keep the column lists in step with UsageRecord and HistoryEntry (the round-trip test reads every property back).
     private const string BatchInsert = """
         WITH new AS (
             INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
@@ -121,35 +113,5 @@ public static class UsageInserts
                 $"The history entry is for request {history.RequestId}, the usage record for {usage.RequestId}; give both the same request id.",
                 nameof(history));
         }
-    }
-
-    /// <summary>The record and its history entry, inside the caller's transaction.</summary>
-    private static async Task<bool> InsertAsync(DatabaseFacade database, UsageRecord usage, HistoryEntry? history, CancellationToken cancellationToken)
-    {
-        // Keep the column lists in step with UsageRecord and HistoryEntry (the round-trip test reads every property back).
-        var inserted = await database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
-                queue_wait, time_to_first_token, total_time, finish_reason, status, message, fee, received_at, ended_at)
-            VALUES ({usage.RequestId}, {usage.ClientRequestId}, {usage.GatewayId}, {usage.KeyId}, {usage.Role}, {usage.Model}, {usage.NodeId},
-                {usage.PromptTokens}, {usage.CompletionTokens}, {usage.QueueWait}, {usage.TimeToFirstToken}, {usage.TotalTime},
-                {usage.FinishReason}, {usage.Status}, {usage.Message}, {usage.Fee}, {usage.ReceivedAt.ToUniversalTime()}, {usage.EndedAt.ToUniversalTime()})
-            ON CONFLICT (request_id) DO NOTHING
-            """,
-            cancellationToken).ConfigureAwait(false) == 1;
-        if (inserted && history is not null)
-        {
-            // The key's choice is read here too, so that no text is kept against it even if a writer forgot.
-            await database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO history_entries (request_id, prompt, completion)
-                SELECT {history.RequestId}, {history.Prompt}, {history.Completion}
-                WHERE NOT EXISTS (SELECT 1 FROM api_keys WHERE id = {usage.KeyId} AND history_opt_out)
-                ON CONFLICT (request_id) DO NOTHING
-                """,
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        return inserted;
     }
 }

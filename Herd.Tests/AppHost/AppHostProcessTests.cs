@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Herd.AppHost.Hosting;
 using Herd.Contracts.V1;
 using Herd.Tests.Fixtures;
 using Npgsql;
@@ -84,17 +85,7 @@ public sealed partial class AppHostProcessTests : IDisposable
     private static async Task<string> BootstrapKeyAsync(TimeSpan timeout)
     {
         var path = Path.Combine(HerdService.RepositoryRoot(), ".herd", "admin.key");
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (File.Exists(path) && (await File.ReadAllTextAsync(path)).Trim() is { Length: > 0 } key)
-            {
-                return key;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"The gateway wrote no admin key to {path} within {timeout}.");
-            await Task.Delay(100);
-        }
+        return await BootstrapKeyFile.ReadAsync(path, timeout) ?? throw new TimeoutException($"The gateway wrote no admin key to {path} within {timeout}.");
     }
 
     /// <summary>Connects to the app host's PostgreSQL as its superuser and asks who it is.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Herd.AppHost.Hosting;
 using Herd.Contracts.V1;
 
 namespace Herd.Tests.Fixtures;
@@ -182,23 +183,10 @@ internal sealed class TestHerd : IAsyncDisposable
     /// <summary>The key one of the gateways wrote: the file appears empty and the key follows, with a newline.</summary>
     private static async Task<string> ReadBootstrapKeyAsync(string path)
     {
-        var deadline = DateTime.UtcNow + HerdService.StartTimeout;
-        while (true)
-        {
-            var text = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
-            if (text.EndsWith('\n'))
-            {
-                File.Delete(path);
-                return text.Trim();
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No gateway wrote its bootstrap key to {path} in time.");
-            }
-
-            await Task.Delay(50);
-        }
+        var key = await BootstrapKeyFile.ReadAsync(path, HerdService.StartTimeout)
+            ?? throw new TimeoutException($"No gateway wrote its bootstrap key to {path} in time.");
+        File.Delete(path);
+        return key;
     }
 
     // One model cache per test run: nodes generate herd-tiny into it once.

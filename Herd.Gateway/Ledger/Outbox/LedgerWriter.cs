@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -85,7 +84,7 @@ public sealed partial class LedgerWriter(
                 Failed(exception, "Redis");
                 delay = Longer(delay, settings.OutboxMaxRetryDelay);
             }
-            catch (Exception exception) when (IsLedgerOutage(exception) && !stoppingToken.IsCancellationRequested)
+            catch (Exception exception) when (LedgerFailures.IsUnreachable(exception) && !stoppingToken.IsCancellationRequested)
             {
                 Failed(exception, "PostgreSQL");
                 delay = Longer(delay, settings.OutboxMaxRetryDelay);
@@ -165,9 +164,6 @@ public sealed partial class LedgerWriter(
     /// <summary>Bad data (class 22) or a broken constraint (class 23): trying again cannot help.</summary>
     private static bool IsRefusedForGood(PostgresException exception) =>
         exception.SqlState.StartsWith("22", StringComparison.Ordinal) || exception.SqlState.StartsWith("23", StringComparison.Ordinal);
-
-    private static bool IsLedgerOutage(Exception exception) =>
-        exception is DbException or TimeoutException or InvalidOperationException { InnerException: DbException };
 
     private static TimeSpan Longer(TimeSpan delay, TimeSpan longest) => delay * 2 < longest ? delay * 2 : longest;
 
