@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Herd.AppHost.Bench;
+using Herd.AppHost;
 using Herd.AppHost.Cli;
+using Herd.AppHost.Publishing;
 using Herd.AppHost.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -14,30 +16,69 @@ if (args is [CompleteCommand.Name, .. var completeArgs])
 // "bench-gateway" and "bench-access" run the same herd with the node on its benchmark engine and
 // measure the gateway, and what access control adds to it.
 var benchmark = args is [GatewayBenchmark.Command or AccessBenchmark.Command, ..] ? args[0] : null;
-var builder = Host.CreateApplicationBuilder(benchmark is null ? args : args[1..]);
+var hostArgs = benchmark is null ? args : args[1..];
+var builder = Host.CreateApplicationBuilder(hostArgs);
+builder.Configuration.AddCommandLine(hostArgs, AppHostOptions.Switches);
+var options = AppHostOptions.Read(builder.Configuration, out var optionErrors);
+if (optionErrors.Count > 0)
+{
+    foreach (var error in optionErrors)
+    {
+        await Console.Error.WriteLineAsync(error);
+    }
+
+    return 2;
+}
 
 // The secret nodes present to the gateway: the operator's HERD_NODE_SECRET, or one made up for this run.
-var nodeSecret = builder.Configuration["HERD_NODE_SECRET"] is { Length: > 0 } configured
-    ? configured
-    : Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+var nodeSecret = builder.AddParameter("node-secret", "HERD_NODE_SECRET", secret: true);
+
+// Connection strings in the configuration (ConnectionStrings__redis, ConnectionStrings__ledger)
+// point the herd at servers that run elsewhere; otherwise it runs its own.
+var redis = builder.Configuration.GetConnectionString("redis") is { Length: > 0 }
+    ? builder.AddConnectionString("redis")
+    : builder.AddRedis("redis");
+var ledger = builder.Configuration.GetConnectionString("ledger") is { Length: > 0 }
+    ? builder.AddConnectionString("ledger")
+    : builder.AddPostgres("postgres").AddDatabase("ledger", databaseName: "herd");
 
 var adminKeyFile = AppModelExtensions.StatePath("admin.key");
-var redis = builder.AddRedis("redis");
-var ledger = builder.AddPostgres("ledger");
-
 var gateway = builder.AddProject("gateway", "Herd.Gateway")
-    .WithEndpoint("Grpc", "Http2")
-    .WithEndpoint("Http", "Http1")
+    .WithReplicas(options.Gateways)
+    .WithEndpoint("Grpc", "Http2", targetPort: 8080)
+    .WithEndpoint("Http", "Http1", targetPort: 8081)
     .WithReference(redis)
     .WithReference(ledger)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
     // The herd's first admin key, made on the first start: it creates the other keys.
-    .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", adminKeyFile);
+    .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", _ => adminKeyFile);
 
 var node = builder.AddProject("node", "Herd.Node")
-    .WithEndpoint("Http", "Http1")
+    .WithReplicas(options.Nodes)
+    .WithEndpoint("Http", "Http1", targetPort: 8081)
     .WithReference(gateway)
-    .WithEnvironment("HERD_NODE_SECRET", nodeSecret);
+    .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
+    .WithEnvironment("Herd__Node__Model", options.ModelIsFolder ? new EnvironmentValue.MountedFolder(options.Model, "/models") : options.Model)
+    .WithEnvironment("Herd__Node__Group", options.Group)
+    .WithEnvironment("Herd__Node__Device", options.Device);
+node.WithEnvironment("Herd__Node__NodeId", replica => node.Resource.ReplicaName(replica));
+if (options.Capacity > 0)
+{
+    node.WithEnvironment("Herd__Node__Engine__MaxSequences", options.Capacity.ToString(CultureInfo.InvariantCulture));
+}
+
+builder.AppModel().OtlpEndpoint = options.OtlpEndpoint;
+if (options.Publisher is { } publisher)
+{
+    var outputPath = Path.GetFullPath(options.OutputPath!);
+    if (publisher == ManifestPublisher.Name)
+    {
+        await ManifestPublisher.WriteAsync(builder.AppModel(), outputPath);
+    }
+
+    await Console.Out.WriteLineAsync($"Published the {publisher} to {outputPath}");
+    return 0;
+}
 
 if (benchmark is null)
 {
@@ -65,8 +106,8 @@ else
     // A second gateway without access control, on queues of its own, beside the first: the node
     // links to both, so the two paths differ only in what access control does.
     var open = builder.AddProject("gateway-open", "Herd.Gateway")
-        .WithEndpoint("Grpc", "Http2")
-        .WithEndpoint("Http", "Http1")
+        .WithEndpoint("Grpc", "Http2", targetPort: 8080)
+        .WithEndpoint("Http", "Http1", targetPort: 8081)
         .WithReference(redis)
         .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
         .WithEnvironment("Herd__Gateway__Access__Enabled", "false")
@@ -81,8 +122,8 @@ else
     }
 
     node.WithReference(open)
-        .WithEnvironment("Herd__Node__Gateways__0", () => gateway.Resource.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url)
-        .WithEnvironment("Herd__Node__Gateways__1", () => open.Resource.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url)
+        .WithEnvironment("Herd__Node__Gateways__0", _ => gateway.Resource.Endpoint("Grpc").Url)
+        .WithEnvironment("Herd__Node__Gateways__1", _ => open.Resource.Endpoint("Grpc").Url)
         .WithEnvironment("Herd__Node__Engine__SyntheticTokensPerSecond", AccessBenchmark.TokensPerSecond.ToString(CultureInfo.InvariantCulture))
         .WithEnvironment("Herd__Node__Engine__MaxSequences", AccessBenchmark.MaxSequences.ToString(CultureInfo.InvariantCulture));
     services.Add(open);

@@ -56,7 +56,7 @@ internal static class AccessBenchmark
         [$"Herd__Gateway__Fees__Models__{Model}__PerCompletionToken"] = "0.00002",
     };
 
-    public static async Task<int> RunAsync(ProjectResource guarded, ProjectResource open, string keyFile, TextWriter output)
+    public static async Task<int> RunAsync(HerdResource guarded, HerdResource open, string keyFile, TextWriter output)
     {
         using var guardedChannel = GrpcChannel.ForAddress(GrpcUrl(guarded));
         using var openChannel = GrpcChannel.ForAddress(GrpcUrl(open));
@@ -100,7 +100,7 @@ internal static class AccessBenchmark
         return 0;
     }
 
-    private static string GrpcUrl(ProjectResource gateway) => gateway.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url;
+    private static string GrpcUrl(HerdResource gateway) => gateway.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url;
 
     /// <summary>
     /// One request at a time, off then on then off...: both sides see the machine in the same

@@ -23,7 +23,7 @@ internal static class GatewayBenchmark
     /// <summary>Concurrency and rounds: a round at one stream gives one time to first token, so it runs more.</summary>
     private static readonly (int Streams, int Rounds)[] Loads = [(1, 15), (16, 3), (64, 3)];
 
-    public static async Task<int> RunAsync(ProjectResource gateway, ProjectResource node, TextWriter output)
+    public static async Task<int> RunAsync(HerdResource gateway, HerdResource node, TextWriter output)
     {
         var grpc = gateway.Endpoints.Single(endpoint => endpoint.Name == "Grpc").Url;
         using var channel = GrpcChannel.ForAddress(grpc);
@@ -140,7 +140,7 @@ internal static class GatewayBenchmark
             [.. runs.Select(run => run.QueueWait.TotalMilliseconds)]);
     }
 
-    private static async Task<Measure> DirectAsync(ProjectResource node, int streams)
+    private static async Task<Measure> DirectAsync(HerdResource node, int streams)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {

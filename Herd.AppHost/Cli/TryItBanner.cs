@@ -8,7 +8,7 @@ internal static class TryItBanner
     private static readonly TimeSpan KeyWait = TimeSpan.FromSeconds(60);
 
     /// <summary>Waits for the gateway to write its first admin key, then prints it with a command line that streams a completion.</summary>
-    public static async Task PrintAsync(ProjectResource gateway, string keyFile, TextWriter output, CancellationToken cancellationToken)
+    public static async Task PrintAsync(HerdResource gateway, string keyFile, TextWriter output, CancellationToken cancellationToken)
     {
         try
         {
@@ -20,7 +20,7 @@ internal static class TryItBanner
         }
     }
 
-    private static async Task WaitAndPrintAsync(ProjectResource gateway, string keyFile, TextWriter output, CancellationToken cancellationToken)
+    private static async Task WaitAndPrintAsync(HerdResource gateway, string keyFile, TextWriter output, CancellationToken cancellationToken)
     {
         if (await BootstrapKeyFile.ReadAsync(keyFile, KeyWait, cancellationToken) is not { } key)
         {

@@ -1,19 +1,21 @@
 using System.Globalization;
 using System.Reflection;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Herd.AppHost.Hosting;
 
-/// <summary>Declares the herd's resources on the host builder.</summary>
+/// <summary>Declares the herd's resources on the host builder, with the names and shapes of Aspire's hosting API.</summary>
 public static class AppModelExtensions
 {
     private static readonly string[] RedisLocations = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"];
 
     /// <summary>Adds a project of this repository, named as in the app host's project references.</summary>
     public static ResourceBuilder AddProject(this IHostApplicationBuilder builder, string name, string projectName) =>
-        Add(builder, new ProjectResource(name, RecordedProjectPath(projectName)));
+        builder.AppModel().Add(new HerdResource(name, ResourceKind.Project) { ProjectPath = RecordedProjectPath(projectName) });
 
     /// <summary>
     /// Adds a private <c>redis-server</c> from the machine, with append-only persistence and its
@@ -21,64 +23,93 @@ public static class AppModelExtensions
     /// </summary>
     public static ResourceBuilder AddRedis(this IHostApplicationBuilder builder, string name)
     {
-        var executable = RedisLocations.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("redis-server is not installed: run ./run.sh, which installs it, or apt-get install redis-server.");
         var dataDirectory = StatePath(name);
-        var endpoint = new ResourceEndpoint("Tcp", "Tcp");
-        var resource = new ProjectResource(name, string.Empty)
+        var endpoint = new ResourceEndpoint("Tcp", "Tcp", 6379);
+        var resource = new HerdResource(name, ResourceKind.Redis)
         {
-            Executable = executable,
-            Arguments = () =>
+            CommandLine = () =>
             {
+                var executable = RedisLocations.FirstOrDefault(File.Exists)
+                    ?? throw new InvalidOperationException("redis-server is not installed: run ./run.sh, which installs it, or apt-get install redis-server.");
                 Directory.CreateDirectory(dataDirectory);
-                return ["--port", endpoint.Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDirectory, "--appendonly", "yes", "--save", ""];
+                return (executable, ["--port", endpoint.Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dataDirectory, "--appendonly", "yes", "--save", ""]);
             },
             ConnectionString = () => $"127.0.0.1:{endpoint.Port}",
         };
         resource.Endpoints.Add(endpoint);
-        return Add(builder, resource);
+        return builder.AppModel().Add(resource);
     }
 
     /// <summary>
     /// Adds a private PostgreSQL server from the machine, listening on loopback only, with its files
     /// under <c>.herd/&lt;name&gt;</c> of the working copy (data initialised on first start, with a
-    /// made-up superuser password kept beside it). A referencing project gets
-    /// <c>ConnectionStrings__&lt;name&gt;</c> for the database <c>herd</c>.
+    /// made-up superuser password kept beside it). Add databases to it with <see cref="ResourceBuilder.AddDatabase"/>.
     /// </summary>
     public static ResourceBuilder AddPostgres(this IHostApplicationBuilder builder, string name)
     {
-        var instance = new PostgresInstance(StatePath(name));
-        var endpoint = new ResourceEndpoint("Tcp", "Tcp");
-        var resource = new ProjectResource(name, string.Empty)
+        // Made on first use, so that publishing needs no PostgreSQL on the machine.
+        var instance = new Lazy<PostgresInstance>(() => new PostgresInstance(StatePath(name)));
+        var endpoint = new ResourceEndpoint("Tcp", "Tcp", 5432);
+        var resource = new HerdResource(name, ResourceKind.Postgres)
         {
-            Executable = instance.Executable,
-            Arguments = () => instance.Arguments(endpoint.Port),
-            ConnectionString = () => instance.ConnectionString(endpoint.Port),
+            CommandLine = () => instance.Value.CommandLine(endpoint.Port),
+            ConnectionString = () => instance.Value.ConnectionString(endpoint.Port),
         };
         resource.Endpoints.Add(endpoint);
-        return Add(builder, resource);
+        return builder.AppModel().Add(resource);
     }
 
-    private static ResourceBuilder Add(IHostApplicationBuilder builder, ProjectResource resource)
+    /// <summary>
+    /// Adds a server that runs elsewhere, known by <c>ConnectionStrings:&lt;name&gt;</c> in the app
+    /// host's configuration; referencing projects get that connection string.
+    /// </summary>
+    public static ResourceBuilder AddConnectionString(this IHostApplicationBuilder builder, string name)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var model = builder.Services.FirstOrDefault(service => service.ServiceType == typeof(AppModel))?.ImplementationInstance as AppModel;
-        if (model is null)
+        var configuration = builder.Configuration;
+        return builder.AppModel().Add(new HerdResource(name, ResourceKind.ConnectionString)
         {
-            model = new AppModel();
-            builder.Services.AddSingleton(model);
-            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AppModelRunner>());
+            IsSecret = true,
+            ConnectionString = () => configuration.GetConnectionString(name)
+                ?? throw new InvalidOperationException($"ConnectionStrings:{name} is not set."),
+        });
+    }
+
+    /// <summary>
+    /// Adds a parameter: its value comes from <c>Parameters:&lt;name&gt;</c> or <paramref name="configurationKey"/>
+    /// in the app host's configuration, or, when neither is set, is made up for this run.
+    /// </summary>
+    public static ResourceBuilder AddParameter(this IHostApplicationBuilder builder, string name, string? configurationKey = null, bool secret = false)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var value = new Lazy<string>(() =>
+            configuration[$"Parameters:{name}"] is { Length: > 0 } fromParameters ? fromParameters
+            : configurationKey is not null && configuration[configurationKey] is { Length: > 0 } fromKey ? fromKey
+            : Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+        return builder.AppModel().Add(new HerdResource(name, ResourceKind.Parameter) { IsSecret = secret, Value = () => value.Value });
+    }
+
+    /// <summary>The app model declared on this builder.</summary>
+    public static AppModel AppModel(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.FirstOrDefault(service => service.ServiceType == typeof(AppModel))?.ImplementationInstance is AppModel model)
+        {
+            return model;
         }
 
-        model.Resources.Add(resource);
-        return new ResourceBuilder(resource);
+        model = new AppModel();
+        builder.Services.AddSingleton(model);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AppModelRunner>());
+        return model;
     }
 
     /// <summary>A path under <c>.herd/</c> of the working copy, where the herd keeps what it makes for itself.</summary>
     public static string StatePath(string name) => Path.Combine(WorkingCopyRoot(), ".herd", name);
 
     /// <summary>The repository the projects were built from (the parent of their folders).</summary>
-    private static string WorkingCopyRoot() =>
+    public static string WorkingCopyRoot() =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RecordedProjectPath("Herd.Gateway"))!, ".."));
 
     private static string RecordedProjectPath(string projectName) =>

@@ -36,12 +36,14 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
         AssignPorts();
         try
         {
-            foreach (var resource in model.Resources)
+            foreach (var resource in model.Resources.Where(resource => resource.RunsProcess))
             {
-                var assembly = resource.Executable is null ? BuiltAssembly(resource) : null;
-                var process = ProjectProcess.Start(resource, assembly, EnvironmentFor(resource), Console.Out);
-                _running.Add(process);
-                await WaitUntilAliveAsync(process, cancellationToken);
+                for (var replica = 0; replica < resource.Replicas; replica++)
+                {
+                    var process = StartReplica(resource, replica);
+                    _running.Add(process);
+                    await WaitUntilAliveAsync(process, cancellationToken);
+                }
             }
         }
         catch
@@ -63,7 +65,7 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
         {
             var process = _running[i];
             await process.StopAsync(StopGrace);
-            LogStopped(process.Resource.Name);
+            LogStopped(process.Name);
             await process.DisposeAsync();
         }
 
@@ -96,15 +98,13 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
 
                     crashes[i] = DateTime.UtcNow - started[i] > HealthyAfter ? 1 : crashes[i] + 1;
                     var delay = RestartDelay(crashes[i]);
-                    LogExited(process.Resource.Name, process.ExitCode, delay);
+                    LogExited(process.Name, process.ExitCode, delay);
                     await Task.Delay(delay, stopping);
-                    var resource = process.Resource;
-                    var assembly = resource.Executable is null ? BuiltAssembly(resource) : null;
                     await process.DisposeAsync();
-                    var restarted = ProjectProcess.Start(resource, assembly, EnvironmentFor(resource), Console.Out);
+                    var restarted = StartReplica(process.Resource, process.Replica);
                     _running[i] = restarted;
                     started[i] = DateTime.UtcNow;
-                    LogRestarted(resource.Name, restarted.Id);
+                    LogRestarted(restarted.Name, restarted.Id);
                 }
             }
         }
@@ -122,13 +122,30 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
 
     private void AssignPorts()
     {
-        foreach (var endpoint in model.Resources.SelectMany(resource => resource.Endpoints))
+        foreach (var resource in model.Resources)
         {
-            endpoint.Port = FreePorts.Next();
+            foreach (var endpoint in resource.Endpoints)
+            {
+                endpoint.Ports.Clear();
+                endpoint.Ports.AddRange(Enumerable.Range(0, resource.Replicas).Select(_ => FreePorts.Next()));
+            }
         }
     }
 
-    private static string BuiltAssembly(ProjectResource resource)
+    private ProjectProcess StartReplica(HerdResource resource, int replica)
+    {
+        var environment = LocalEnvironment.For(resource, replica, model);
+        if (resource.Kind == ResourceKind.Project)
+        {
+            var assembly = BuiltAssembly(resource);
+            return ProjectProcess.Start(resource, replica, "dotnet", [assembly], Path.GetDirectoryName(assembly), environment, Console.Out);
+        }
+
+        var (executable, arguments) = resource.CommandLine!();
+        return ProjectProcess.Start(resource, replica, executable, arguments, workingDirectory: null, environment, Console.Out);
+    }
+
+    private static string BuiltAssembly(HerdResource resource)
     {
         var assembly = resource.AssemblyPath(Configuration);
         return File.Exists(assembly)
@@ -137,55 +154,11 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
                 $"The {resource.Name} resource's project is not built ({assembly} is missing). Run: dotnet build Herd.sln -c {Configuration}");
     }
 
-    /// <summary>The process environment, in the names Aspire uses, so the services need no Herd-specific wiring.</summary>
-    private static Dictionary<string, string> EnvironmentFor(ProjectResource resource)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["OTEL_SERVICE_NAME"] = resource.Name,
-            // One line per log entry, so relayed logs stay readable under the resource's prefix.
-            ["Logging__Console__FormatterName"] = "simple",
-            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
-        };
-        foreach (var endpoint in resource.Endpoints.Where(endpoint => endpoint.IsHttp))
-        {
-            environment[$"Kestrel__Endpoints__{endpoint.Name}__Url"] = endpoint.Url;
-            environment[$"Kestrel__Endpoints__{endpoint.Name}__Protocols"] = endpoint.Protocols;
-        }
-
-        foreach (var (name, value) in resource.Environment)
-        {
-            environment[name] = value;
-        }
-
-        foreach (var (name, value) in resource.LateEnvironment)
-        {
-            environment[name] = value();
-        }
-
-        foreach (var reference in resource.References)
-        {
-            if (reference.ConnectionString is { } connectionString)
-            {
-                environment[$"ConnectionStrings__{reference.Name}"] = connectionString();
-                continue;
-            }
-
-            foreach (var endpoint in reference.Endpoints)
-            {
-                var endpointName = endpoint.Name.ToLowerInvariant();
-                environment[$"services__{reference.Name}__{endpointName}__0"] = endpoint.Url;
-            }
-        }
-
-        return environment;
-    }
-
     private static async Task WaitUntilAliveAsync(ProjectProcess process, CancellationToken cancellationToken)
     {
         if (process.Resource.Endpoints.FirstOrDefault(endpoint => !endpoint.IsHttp) is { } tcp)
         {
-            await WaitUntilListeningAsync(process, tcp, cancellationToken);
+            await WaitUntilListeningAsync(process, tcp.Ports[process.Replica], cancellationToken);
             return;
         }
 
@@ -196,13 +169,13 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
         }
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var alive = new Uri(http.Url + "/alive");
+        var alive = new Uri(http.UrlOf(process.Replica) + "/alive");
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{process.Resource.Name} exited with code {process.ExitCode} while starting; its log is above.");
+                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} while starting; its log is above.");
             }
 
             try
@@ -224,27 +197,27 @@ internal sealed partial class AppModelRunner(AppModel model, ILogger<AppModelRun
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{process.Resource.Name} did not answer {alive} within {StartTimeout}.");
+                throw new TimeoutException($"{process.Name} did not answer {alive} within {StartTimeout}.");
             }
 
             await Task.Delay(200, cancellationToken);
         }
     }
 
-    private static async Task WaitUntilListeningAsync(ProjectProcess process, ResourceEndpoint endpoint, CancellationToken cancellationToken)
+    private static async Task WaitUntilListeningAsync(ProjectProcess process, int port, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{process.Resource.Name} exited with code {process.ExitCode} while starting; its log is above.");
+                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} while starting; its log is above.");
             }
 
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(System.Net.IPAddress.Loopback, endpoint.Port, cancellationToken);
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
                 return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)

@@ -14,7 +14,6 @@ namespace Herd.AppHost.Hosting;
 internal sealed class PostgresInstance(string folder)
 {
     public const string Superuser = "herd";
-    public const string Database = "herd";
     private const string UnprivilegedUser = "postgres";
     private static readonly TimeSpan InitTimeout = TimeSpan.FromMinutes(2);
 
@@ -31,10 +30,8 @@ internal sealed class PostgresInstance(string folder)
         : throw new InvalidOperationException(
             $"The ledger's PostgreSQL data is in {DataDirectory} but its password file {PasswordFile} is missing. Delete {folder} to start from an empty ledger.");
 
-    public string Executable => AsServerUser("postgres", []).Executable;
-
     /// <summary>Initialises the data folder if it is new, and returns the server's command line.</summary>
-    public IReadOnlyList<string> Arguments(int port)
+    public (string Executable, IReadOnlyList<string> Arguments) CommandLine(int port)
     {
         EnsureInitialized();
         return AsServerUser("postgres", [
@@ -43,11 +40,11 @@ internal sealed class PostgresInstance(string folder)
             "-c", "listen_addresses=127.0.0.1",
             // TCP only: a socket file in the data folder would be one more thing to clean up.
             "-c", "unix_socket_directories=",
-        ]).Arguments;
+        ]);
     }
 
     public string ConnectionString(int port) =>
-        $"Host=127.0.0.1;Port={port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Password={Password};Database={Database}";
+        $"Host=127.0.0.1;Port={port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Password={Password}";
 
     private void EnsureInitialized()
     {

@@ -3,18 +3,24 @@ using System.Globalization;
 
 namespace Herd.AppHost.Hosting;
 
-/// <summary>One running project: its process, with every output line relayed under the resource's name.</summary>
+/// <summary>One running replica of a resource: its process, with every output line relayed under the resource's name.</summary>
 internal sealed class ProjectProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ProjectProcess(ProjectResource resource, Process process)
+    private ProjectProcess(HerdResource resource, int replica, Process process)
     {
         Resource = resource;
+        Replica = replica;
         _process = process;
     }
 
-    public ProjectResource Resource { get; }
+    public HerdResource Resource { get; }
+
+    public int Replica { get; }
+
+    /// <summary>The replica's name in logs and the resource table.</summary>
+    public string Name => Resource.ReplicaName(Replica);
 
     public int Id => _process.Id;
 
@@ -22,28 +28,28 @@ internal sealed class ProjectProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    /// <param name="assemblyPath">the project's built assembly; null for an executable resource</param>
-    public static ProjectProcess Start(ProjectResource resource, string? assemblyPath, IReadOnlyDictionary<string, string> environment, TextWriter console)
+    /// <param name="resource">the resource this process is a replica of</param>
+    /// <param name="replica">which replica, from 0</param>
+    /// <param name="executable">the program: <c>dotnet</c> for a project</param>
+    /// <param name="arguments">its arguments: the built assembly for a project</param>
+    /// <param name="workingDirectory">a project reads its appsettings.json from its content root, the folder it runs in</param>
+    /// <param name="environment">variables added to the app host's own environment</param>
+    /// <param name="console">where output lines go, prefixed with the replica's name</param>
+    public static ProjectProcess Start(
+        HerdResource resource, int replica, string executable, IReadOnlyList<string> arguments, string? workingDirectory,
+        IReadOnlyDictionary<string, string> environment, TextWriter console)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var startInfo = new ProcessStartInfo(resource.Executable ?? "dotnet")
+        var startInfo = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
-        if (resource.Executable is null)
+        foreach (var argument in arguments)
         {
-            // The project reads its appsettings.json from its content root, the folder it runs in.
-            startInfo.WorkingDirectory = Path.GetDirectoryName(assemblyPath);
-            startInfo.ArgumentList.Add(assemblyPath!);
-        }
-        else
-        {
-            foreach (var argument in resource.Arguments?.Invoke() ?? [])
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
+            startInfo.ArgumentList.Add(argument);
         }
 
         foreach (var (name, value) in environment)
@@ -52,13 +58,13 @@ internal sealed class ProjectProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"{resource.Name,-8}| ");
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"{resource.ReplicaName(replica),-8}| ");
         process.OutputDataReceived += (_, e) => Relay(console, prefix, e.Data);
         process.ErrorDataReceived += (_, e) => Relay(console, prefix, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ProjectProcess(resource, process);
+        return new ProjectProcess(resource, replica, process);
     }
 
     /// <summary>Asks the process to stop (SIGTERM, so it can finish its work) and kills it after <paramref name="grace"/>.</summary>

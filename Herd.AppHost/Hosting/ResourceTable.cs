@@ -13,8 +13,8 @@ internal sealed class ResourceTable(IReadOnlyList<ProjectProcess> running)
         foreach (var process in running)
         {
             var state = process.HasExited ? "Exited" : "Running";
-            var endpoints = string.Join("  ", process.Resource.Endpoints.Select(endpoint => $"{endpoint.Name.ToLowerInvariant()}={endpoint.Url}"));
-            table.AppendLine(CultureInfo.InvariantCulture, $"{process.Resource.Name,-10}{state,-10}{process.Id,-9}{endpoints}");
+            var endpoints = string.Join("  ", process.Resource.Endpoints.Select(endpoint => $"{endpoint.Key}={endpoint.UrlOf(process.Replica)}"));
+            table.AppendLine(CultureInfo.InvariantCulture, $"{process.Name,-10}{state,-10}{process.Id,-9}{endpoints}");
         }
 
         return table.ToString();
