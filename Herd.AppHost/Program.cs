@@ -1,9 +1,9 @@
 using System.Globalization;
-using Herd.AppHost.Bench;
 using Herd.AppHost;
+using Herd.AppHost.Bench;
 using Herd.AppHost.Cli;
-using Herd.AppHost.Publishing;
 using Herd.AppHost.Hosting;
+using Herd.AppHost.Publishing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
