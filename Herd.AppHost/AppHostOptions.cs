@@ -22,6 +22,7 @@ public sealed partial record AppHostOptions
         ["--capacity"] = $"{Section}:{nameof(Capacity)}",
         ["--device"] = $"{Section}:{nameof(Device)}",
         ["--otlp-endpoint"] = $"{Section}:{nameof(OtlpEndpoint)}",
+        ["--state-folder"] = Hosting.AppModelExtensions.StateFolderKey,
         ["--publisher"] = "Publishing:Publisher",
         ["--output-path"] = "Publishing:OutputPath",
     };

@@ -42,7 +42,7 @@ var ledger = builder.Configuration.GetConnectionString("ledger") is { Length: > 
     ? builder.AddConnectionString("ledger")
     : builder.AddPostgres("postgres").AddDatabase("ledger", databaseName: "herd");
 
-var adminKeyFile = AppModelExtensions.StatePath("admin.key");
+var adminKeyFile = builder.AppModel().StatePath("admin.key");
 var gateway = builder.AddProject("gateway", "Herd.Gateway")
     .WithReplicas(options.Gateways)
     .WithEndpoint("Grpc", "Http2", targetPort: 8080)

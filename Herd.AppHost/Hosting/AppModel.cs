@@ -1,8 +1,12 @@
 namespace Herd.AppHost.Hosting;
 
 /// <summary>The resources of the herd in the order they start; they stop in reverse.</summary>
-public sealed class AppModel
+/// <param name="stateFolder">where the herd keeps what it makes for itself: server data, the admin key</param>
+public sealed class AppModel(string stateFolder)
 {
+    /// <summary>The folder the herd keeps its data in: <c>.herd/</c> of the working copy unless configured.</summary>
+    public string StateFolder { get; } = stateFolder;
+
     public List<HerdResource> Resources { get; } = [];
 
     /// <summary>
@@ -10,6 +14,9 @@ public sealed class AppModel
     /// standalone Aspire dashboard's OTLP port; null exports nothing.
     /// </summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary>A path in <see cref="StateFolder"/>.</summary>
+    public string StatePath(string name) => Path.Combine(StateFolder, name);
 
     /// <summary>Adds a resource, whose name must be new.</summary>
     public ResourceBuilder Add(HerdResource resource)

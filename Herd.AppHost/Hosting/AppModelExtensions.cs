@@ -23,7 +23,7 @@ public static class AppModelExtensions
     /// </summary>
     public static ResourceBuilder AddRedis(this IHostApplicationBuilder builder, string name)
     {
-        var dataDirectory = StatePath(name);
+        var dataDirectory = builder.AppModel().StatePath(name);
         var endpoint = new ResourceEndpoint("Tcp", "Tcp", 6379);
         var resource = new HerdResource(name, ResourceKind.Redis)
         {
@@ -48,7 +48,8 @@ public static class AppModelExtensions
     public static ResourceBuilder AddPostgres(this IHostApplicationBuilder builder, string name)
     {
         // Made on first use, so that publishing needs no PostgreSQL on the machine.
-        var instance = new Lazy<PostgresInstance>(() => new PostgresInstance(StatePath(name)));
+        var folder = builder.AppModel().StatePath(name);
+        var instance = new Lazy<PostgresInstance>(() => new PostgresInstance(folder));
         var endpoint = new ResourceEndpoint("Tcp", "Tcp", 5432);
         var resource = new HerdResource(name, ResourceKind.Postgres)
         {
@@ -99,17 +100,19 @@ public static class AppModelExtensions
             return model;
         }
 
-        model = new AppModel();
+        model = new AppModel(builder.Configuration[StateFolderKey] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(WorkingCopyRoot(), ".herd"));
         builder.Services.AddSingleton(model);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AppModelRunner>());
         return model;
     }
 
-    /// <summary>A path under <c>.herd/</c> of the working copy, where the herd keeps what it makes for itself.</summary>
-    public static string StatePath(string name) => Path.Combine(WorkingCopyRoot(), ".herd", name);
+    /// <summary>The configuration key of the folder the herd keeps its data in (<c>--state-folder</c>).</summary>
+    public const string StateFolderKey = "Herd:AppHost:StateFolder";
 
     /// <summary>The repository the projects were built from (the parent of their folders).</summary>
-    public static string WorkingCopyRoot() =>
+    private static string WorkingCopyRoot() =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RecordedProjectPath("Herd.Gateway"))!, ".."));
 
     private static string RecordedProjectPath(string projectName) =>
