@@ -1,9 +1,15 @@
+using Herd.Gateway.Access.Keys;
 using Herd.Gateway.Extensions;
 using Herd.Gateway.Ledger;
 
 if (MigrateCommand.IsRequested(args))
 {
     return await MigrateCommand.RunAsync(args[1..], Console.Error);
+}
+
+if (CreateKeyCommand.IsRequested(args))
+{
+    return await CreateKeyCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -47,7 +47,7 @@ public static class MigrateCommand
     }
 
     /// <summary>Where the ledger is, without the password.</summary>
-    private static string Describe(string connectionString)
+    internal static string Describe(string connectionString)
     {
         var parsed = new NpgsqlConnectionStringBuilder(connectionString);
         return $"{parsed.Host}:{parsed.Port}/{parsed.Database ?? parsed.Username ?? "(default database)"}";
