@@ -40,12 +40,17 @@ internal sealed class ProjectProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string> environment, TextWriter console)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var startInfo = new ProcessStartInfo(executable)
+        // A terminal's Ctrl-C reaches every process of its foreground group at once, and Redis or
+        // PostgreSQL would quit before the gateways and nodes that use them. In a session of their
+        // own, the resources hear only the app host, which stops them in order. setsid execs the
+        // program in place, so the process id stays the one the app host signals.
+        var startInfo = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? string.Empty,
+            ArgumentList = { executable },
         };
         foreach (var argument in arguments)
         {

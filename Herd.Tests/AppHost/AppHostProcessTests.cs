@@ -13,9 +13,9 @@ public sealed partial class AppHostProcessTests : IDisposable
     private readonly AppHostState _state = new();
 
     [Fact]
-    public async Task AppHost_StartsRedisPostgresGatewayAndTwoNodes_LinksThem_AndStopsThemAllOnSigint()
+    public async Task AppHost_StartsRedisPostgresGatewayAndTwoNodes_LinksThem_AndCtrlCStopsThemAllInReverseOrder()
     {
-        await using var appHost = _state.Start(["--nodes", "2"]);
+        await using var appHost = _state.Start(["--nodes", "2"], ownSession: true);
         await appHost.WaitForOutputAsync(output => AppHostOutput.RowCount(output) == 5, HerdService.StartTimeout);
         await appHost.WaitForOutputAsync(output => LinkedCount(output) == 2, HerdService.StartTimeout);
         var rows = AppHostOutput.Rows(appHost.Output);
@@ -36,7 +36,11 @@ public sealed partial class AppHostProcessTests : IDisposable
         var models = await new Catalog.CatalogClient(channel).ListModelsAsync(new ListModelsRequest(), authorization);
         var nodes = await new Catalog.CatalogClient(channel).ListNodesAsync(new ListNodesRequest(), authorization);
         var withoutKey = await Assert.ThrowsAsync<RpcException>(async () => await new Catalog.CatalogClient(channel).ListModelsAsync(new ListModelsRequest()));
-        var exitCode = await appHost.StopAsync(Posix.SigInt, TimeSpan.FromSeconds(60));
+
+        // Ctrl-C in a terminal: SIGINT to the app host's whole process group.
+        Posix.Signal(-appHost.Id, Posix.SigInt);
+        var exitCode = await appHost.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var stopped = StoppedLine().Matches(appHost.Output).Select(line => line.Groups["name"].Value).ToList();
 
         Assert.Equal(["gateway", "node-0", "node-1", "postgres", "redis"], rows.Keys.Order());
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -50,6 +54,10 @@ public sealed partial class AppHostProcessTests : IDisposable
         Assert.Contains(" + 4 completion tokens on ", complete.Output, StringComparison.Ordinal);
         Assert.Equal(StatusCode.Unauthenticated, withoutKey.StatusCode);
         Assert.Equal(0, exitCode);
+        Assert.Equal(["node-1", "node-0", "gateway", "postgres", "redis"], stopped);
+        // Redis heard only the app host's SIGTERM, after the gateway had gone, not the terminal's SIGINT.
+        Assert.Contains("Received SIGTERM", appHost.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Received SIGINT", appHost.Output, StringComparison.Ordinal);
         Assert.All(rows.Values, row => Assert.False(AppHostOutput.IsRunning(row.ProcessId), $"{row.Name} outlived the app host"));
     }
 
@@ -90,6 +98,9 @@ public sealed partial class AppHostProcessTests : IDisposable
     /// <summary>The command line the app host prints to try the herd.</summary>
     [GeneratedRegex(@"complete --gateway (?<gateway>\S+) --key (?<key>\S+) --prompt")]
     private static partial Regex TryItCommand();
+
+    [GeneratedRegex(@"Stopped (?<name>[a-z][a-z0-9-]*)$", RegexOptions.Multiline)]
+    private static partial Regex StoppedLine();
 
     [GeneratedRegex(@"Restarted node \(process (?<pid>\d+)\)")]
     private static partial Regex RestartedNode();

@@ -15,15 +15,15 @@ internal sealed class AppHostState : IDisposable
 
     public string ModelCache { get; } = Directory.CreateTempSubdirectory("herd-models-").FullName;
 
-    /// <summary>Starts the app host as a user would, on this state folder.</summary>
-    public ChildProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts the app host as a user would, on this state folder (in a session of its own, as from a terminal, when <paramref name="ownSession"/>).</summary>
+    public ChildProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool ownSession = false)
     {
         var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             // The resources inherit the app host's environment: the node generates herd-tiny here.
             ["HERD_MODEL_CACHE"] = ModelCache,
         };
-        return HerdService.Start("Herd.AppHost", ["--state-folder", Folder, .. arguments], variables);
+        return HerdService.Start("Herd.AppHost", ["--state-folder", Folder, .. arguments], variables, ownSession);
     }
 
     /// <summary>The admin key the gateway writes on the herd's first start.</summary>

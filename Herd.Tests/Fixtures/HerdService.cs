@@ -11,15 +11,27 @@ internal static class HerdService
     private static readonly string Configuration =
         typeof(HerdService).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="project">the project's name, such as <c>Herd.Gateway</c></param>
+    /// <param name="arguments">its command line</param>
+    /// <param name="environment">variables added to the test's own environment</param>
+    /// <param name="ownSession">
+    /// run it in a session (and process group) of its own, as a shell runs a command: signalling
+    /// the group (<see cref="Posix.Signal"/> with the negated id) then acts as Ctrl-C in a terminal
+    /// </param>
+    public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool ownSession = false)
     {
         var assembly = BuildOutput(project);
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(ownSession ? "setsid" : "dotnet")
         {
             // The service reads its appsettings.json from its content root, the folder it runs in.
             WorkingDirectory = Path.GetDirectoryName(assembly),
-            ArgumentList = { assembly },
         };
+        if (ownSession)
+        {
+            startInfo.ArgumentList.Add("dotnet");
+        }
+
+        startInfo.ArgumentList.Add(assembly);
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
