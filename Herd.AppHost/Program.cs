@@ -75,6 +75,10 @@ if (options.Publisher is { } publisher)
     {
         await ManifestPublisher.WriteAsync(builder.AppModel(), outputPath);
     }
+    else if (publisher == KubernetesPublisher.Name)
+    {
+        await KubernetesPublisher.WriteAsync(builder.AppModel(), options, outputPath);
+    }
 
     await Console.Out.WriteLineAsync($"Published the {publisher} to {outputPath}");
     return 0;
