@@ -75,8 +75,12 @@ if (options.Publisher is { } publisher)
     {
         await ManifestPublisher.WriteAsync(builder.AppModel(), outputPath);
     }
+    else if (publisher == KubernetesPublisher.Name)
+    {
+        await KubernetesPublisher.WriteAsync(builder.AppModel(), options, outputPath);
+    }
 
-    await Console.Out.WriteLineAsync($"Published the {publisher} to {outputPath}");
+    await Console.Out.WriteLineAsync(publisher == ManifestPublisher.Name ? $"Published the Aspire manifest to {outputPath}" : $"Published Kubernetes YAML to {outputPath}; apply it with: kubectl apply -k {outputPath}");
     return 0;
 }
 
