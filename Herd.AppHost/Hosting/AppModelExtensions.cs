@@ -55,6 +55,7 @@ public static class AppModelExtensions
         {
             CommandLine = () => instance.Value.CommandLine(endpoint.Port),
             ConnectionString = () => instance.Value.ConnectionString(endpoint.Port),
+            PublishedPassword = ConfiguredOrRandom(builder.Configuration, $"Parameters:{name}-password"),
         };
         resource.Endpoints.Add(endpoint);
         return builder.AppModel().Add(resource);
@@ -83,12 +84,17 @@ public static class AppModelExtensions
     public static ResourceBuilder AddParameter(this IHostApplicationBuilder builder, string name, string? configurationKey = null, bool secret = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var configuration = builder.Configuration;
+        var value = ConfiguredOrRandom(builder.Configuration, $"Parameters:{name}", configurationKey);
+        return builder.AppModel().Add(new HerdResource(name, ResourceKind.Parameter) { IsSecret = secret, Value = value });
+    }
+
+    /// <summary>The first of these configuration keys that is set, else a random value; made once, when first asked for.</summary>
+    private static Func<string> ConfiguredOrRandom(IConfiguration configuration, params string?[] keys)
+    {
         var value = new Lazy<string>(() =>
-            configuration[$"Parameters:{name}"] is { Length: > 0 } fromParameters ? fromParameters
-            : configurationKey is not null && configuration[configurationKey] is { Length: > 0 } fromKey ? fromKey
-            : Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
-        return builder.AppModel().Add(new HerdResource(name, ResourceKind.Parameter) { IsSecret = secret, Value = () => value.Value });
+            keys.Select(key => key is null ? null : configuration[key]).FirstOrDefault(configured => configured is { Length: > 0 })
+            ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+        return () => value.Value;
     }
 
     /// <summary>The app model declared on this builder.</summary>

@@ -38,6 +38,12 @@ public sealed record HerdResource(string Name, ResourceKind Kind)
     /// <summary>What a referencing resource gets as <c>ConnectionStrings__&lt;Name&gt;</c> when the herd runs here, once ports are known.</summary>
     public Func<string>? ConnectionString { get; init; }
 
+    /// <summary>
+    /// A published <see cref="ResourceKind.Postgres"/> server's superuser password: the app host's
+    /// <c>Parameters:&lt;name&gt;-password</c>, or a random one per publish. Locally the server keeps its own.
+    /// </summary>
+    public Func<string>? PublishedPassword { get; init; }
+
     /// <summary>The value of a <see cref="ResourceKind.Parameter"/> when the herd runs here.</summary>
     public Func<string>? Value { get; init; }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Herd.AppHost.Hosting;
 using k8s.Models;
 
@@ -6,8 +5,8 @@ namespace Herd.AppHost.Publishing;
 
 /// <summary>
 /// The Secrets of a published herd and the references to their keys. Values are made once per
-/// publish: parameters take the app host's configured value or a random one, the PostgreSQL
-/// password is random, and connection strings name the in-cluster Services or, for a server
+/// publish: parameters and the PostgreSQL password take the app host's configured value
+/// (<c>Parameters:node-secret</c>, <c>Parameters:postgres-password</c>) or a random one, and connection strings name the in-cluster Services or, for a server
 /// that runs elsewhere, are the configured connection string.
 /// </summary>
 public sealed class KubernetesSecrets
@@ -26,7 +25,7 @@ public sealed class KubernetesSecrets
         ArgumentNullException.ThrowIfNull(model);
         var passwords = model.Resources
             .Where(resource => resource.Kind == ResourceKind.Postgres)
-            .ToDictionary(server => server.Name, _ => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+            .ToDictionary(server => server.Name, server => server.PublishedPassword!());
         foreach (var resource in model.Resources)
         {
             switch (resource.Kind)

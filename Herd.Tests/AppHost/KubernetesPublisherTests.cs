@@ -182,6 +182,22 @@ public sealed class KubernetesPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task Publish_ConfiguredParameters_GiveTheSameSecretsOnEveryPublish()
+    {
+        var configured = new Dictionary<string, string>
+        {
+            ["Parameters__node-secret"] = "kept-node-secret",
+            ["Parameters__postgres-password"] = "kept-postgres-password",
+        };
+
+        var secrets = (await PublishAsync([], configured)).All<V1Secret>().ToDictionary(secret => secret.Name(), secret => secret.StringData);
+
+        Assert.Equal("kept-node-secret", secrets["herd-node-secret"]["HERD_NODE_SECRET"]);
+        Assert.Equal("kept-postgres-password", secrets["postgres-password"]["POSTGRES_PASSWORD"]);
+        Assert.Contains(";Password=kept-postgres-password;", secrets["herd-connection-strings"]["ledger"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Publish_Files_HoldNoPathOfThisMachine()
     {
         await PublishAsync(["--device", "cuda", "--model", _model, "--otlp-endpoint", "http://otel-collector:4317"]);
