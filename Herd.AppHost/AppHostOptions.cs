@@ -27,6 +27,12 @@ public sealed partial record AppHostOptions
         ["--output-path"] = "Publishing:OutputPath",
     };
 
+    /// <summary>Where an Aspire app host is told its dashboard's OTLP endpoint; honoured when <c>--otlp-endpoint</c> is not given.</summary>
+    public const string AspireDashboardOtlpKey = "ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL";
+
+    /// <summary>The same, under the name Aspire 8 used.</summary>
+    public const string LegacyDashboardOtlpKey = "DOTNET_DASHBOARD_OTLP_ENDPOINT_URL";
+
     /// <summary>How many nodes to run (0 to 64); each links to every gateway.</summary>
     public int Nodes { get; init; } = 1;
 
@@ -71,7 +77,8 @@ public sealed partial record AppHostOptions
             Model = section[nameof(Model)] is { Length: > 0 } model ? model : "herd-tiny",
             Group = section[nameof(Group)] is { Length: > 0 } group ? group : "default",
             Device = section[nameof(Device)] is { Length: > 0 } device ? device : "auto",
-            OtlpEndpoint = section[nameof(OtlpEndpoint)] is { Length: > 0 } otlp ? otlp : null,
+            OtlpEndpoint = new[] { section[nameof(OtlpEndpoint)], configuration[AspireDashboardOtlpKey], configuration[LegacyDashboardOtlpKey] }
+                .FirstOrDefault(endpoint => endpoint is { Length: > 0 }),
             Publisher = configuration["Publishing:Publisher"] is { Length: > 0 } publisher ? publisher : null,
             OutputPath = configuration["Publishing:OutputPath"] is { Length: > 0 } output ? output : null,
         };

@@ -69,6 +69,15 @@ public sealed partial class ManifestPublisherTests : IDisposable
         Assert.Equal("cuda", (string?)node["Herd__Node__Device"]);
     }
 
+    [Fact]
+    public async Task Manifest_TakesTheAspireDashboardsOtlpEndpoint_WhenNoneIsGiven()
+    {
+        var manifest = await PublishAsync([], new Dictionary<string, string> { ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = "http://dashboard:18889" });
+
+        Assert.Equal("http://dashboard:18889", (string?)manifest["resources"]!["gateway"]!["env"]!["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        Assert.Equal("http://dashboard:18889", (string?)manifest["resources"]!["node"]!["env"]!["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private async Task<JsonObject> PublishAsync(IEnumerable<string> options, IReadOnlyDictionary<string, string>? environment = null)
