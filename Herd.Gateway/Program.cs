@@ -14,6 +14,10 @@ if (CreateKeyCommand.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+// The dashboard's page lives in wwwroot, which a build leaves in the project folder and a
+// publish copies beside the gateway; this finds it in either case, whatever the environment.
+builder.WebHost.UseStaticWebAssets();
+
 builder.AddServiceDefaults();
 builder.AddGateway();
 

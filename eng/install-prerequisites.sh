@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Herd needs from the system package manager, once: the servers it runs
 # (redis-server, PostgreSQL) and the tools its build uses: g++ for the node's native CPU kernels,
-# and g++ and patchelf to make TorchSharp's native library loadable on older distributions; and
-# Node.js with npm for the tests' non-.NET gRPC client.
+# and g++ and patchelf to make TorchSharp's native library loadable on older distributions;
+# Node.js with npm for the tests' non-.NET gRPC client; and Chromium, the browser the dashboard's
+# tests drive through Playwright (they never download one).
 # Safe to run again: it installs only what is missing and says what it does.
 set -euo pipefail
 
@@ -26,6 +27,7 @@ declare -A wanted=(
   [patchelf]=/usr/bin/patchelf
   [nodejs]=/usr/bin/node
   [npm]=/usr/bin/npm
+  [chromium]=/usr/bin/chromium
 )
 
 missing=()
@@ -38,7 +40,7 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v in
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "System prerequisites present (redis-server, postgresql, g++, patchelf, nodejs, npm)."
+  say "System prerequisites present (redis-server, postgresql, g++, patchelf, nodejs, npm, chromium)."
   exit 0
 fi
 

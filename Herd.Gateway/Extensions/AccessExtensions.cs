@@ -4,6 +4,7 @@ using Herd.Gateway.Access;
 using Herd.Gateway.Access.Keys;
 using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Dashboard;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Herd.Gateway.Extensions;
@@ -46,16 +47,18 @@ public static class AccessExtensions
             .RequireKey<CompletionsService>()
             .RequireKey<CatalogService>();
         builder.AddLedgerApi();
+        builder.AddDashboard();
         return builder;
     }
 
-    /// <summary>Maps the services that exist only with access control on (<see cref="LedgerApiExtensions.MapLedgerApi"/>); nothing when it is off.</summary>
+    /// <summary>Maps the services that exist only with access control on (<see cref="LedgerApiExtensions.MapLedgerApi"/>) and the dashboard; nothing when it is off.</summary>
     public static WebApplication MapAccess(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         if (IsAccessEnabled(app.Configuration))
         {
             app.MapLedgerApi();
+            app.MapDashboard();
         }
 
         return app;

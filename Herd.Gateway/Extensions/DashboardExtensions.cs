@@ -1,0 +1,16 @@
+using Herd.Gateway.Dashboard;
+using Herd.Gateway.Queue;
+
+namespace Herd.Gateway.Extensions;
+
+/// <summary>Wires the dashboard (<see cref="DashboardApi"/>); it reads the ledger, so it exists only with access control on.</summary>
+public static class DashboardExtensions
+{
+    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<QueueBacklog>();
+        builder.Services.AddSingleton<DashboardData>();
+        return builder;
+    }
+}
