@@ -74,7 +74,7 @@ public sealed partial class EngineLoop
             SequenceSpans.Admitted(chunk.Sequence);
         }
 
-        _metrics?.RecordIteration(step.Decode.Count + step.Prefill.Count, step.Prefill.Sum(chunk => chunk.Length), step.Decode.Count + step.Prefill.Count(chunk => chunk.CompletesPrompt));
+        RecordIteration(step);
         using var scope = NewDisposeScope();
         try
         {
@@ -112,7 +112,7 @@ public sealed partial class EngineLoop
 
     private void Accept(Sequence sequence, SampledToken token)
     {
-        if (sequence.DecodeSpan is null)
+        if (sequence.Generated.Count == 0)
         {
             SequenceSpans.FirstToken(sequence);
         }
@@ -186,6 +186,24 @@ public sealed partial class EngineLoop
             sequence.Events.Writer.TryComplete();
             sequence.Sampling.Dispose();
         }
+    }
+
+    /// <summary>Every sequence in the step decodes one token, and a prompt's last chunk samples its first.</summary>
+    private void RecordIteration(SchedulerStep step)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        var (prefillTokens, generated) = (0, step.Decode.Count);
+        foreach (var chunk in step.Prefill)
+        {
+            prefillTokens += chunk.Length;
+            generated += chunk.CompletesPrompt ? 1 : 0;
+        }
+
+        _metrics.RecordIteration(step.Decode.Count + step.Prefill.Count, prefillTokens, generated);
     }
 
     /// <summary>Hands the gauges the engine's occupancy: running sequences and the cache positions they fill.</summary>
