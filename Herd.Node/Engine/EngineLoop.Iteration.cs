@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Herd.Node.Telemetry;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,6 +31,8 @@ public sealed partial class EngineLoop
                 {
                     Step();
                 }
+
+                PublishOccupancy();
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -47,6 +50,7 @@ public sealed partial class EngineLoop
         }
 
         FailAll("The engine stopped.");
+        PublishOccupancy();
     }
 
     private void Handle(EngineCommand command)
@@ -65,6 +69,12 @@ public sealed partial class EngineLoop
     private void Step()
     {
         var step = _scheduler.Schedule();
+        foreach (var chunk in step.Prefill.Where(chunk => chunk.Start == 0))
+        {
+            SequenceSpans.Admitted(chunk.Sequence);
+        }
+
+        RecordIteration(step);
         using var scope = NewDisposeScope();
         try
         {
@@ -102,6 +112,11 @@ public sealed partial class EngineLoop
 
     private void Accept(Sequence sequence, SampledToken token)
     {
+        if (sequence.Generated.Count == 0)
+        {
+            SequenceSpans.FirstToken(sequence);
+        }
+
         if (_endOfSequence.Contains(token.TokenId) && !sequence.Sampling.Parameters.IgnoreEndOfSequence)
         {
             Finish(sequence, FinishReason.Stop);
@@ -133,6 +148,7 @@ public sealed partial class EngineLoop
             }
         }
 
+        SequenceSpans.Finished(sequence, reason);
         var now = Stopwatch.GetTimestamp();
         var firstToken = sequence.FirstTokenTimestamp == 0 ? now : sequence.FirstTokenTimestamp;
         sequence.Events.Writer.TryWrite(new GenerationFinished(
@@ -149,6 +165,7 @@ public sealed partial class EngineLoop
         foreach (var sequence in _scheduler.Drain())
         {
             sequence.Events.Writer.TryWrite(new GenerationFailed(message, sequence.Generated.Count));
+            SequenceSpans.Failed(sequence, message);
             sequence.IsFinished = true;
             sequence.Events.Writer.TryComplete();
             sequence.Sampling.Dispose();
@@ -158,9 +175,52 @@ public sealed partial class EngineLoop
     private void Release(Sequence sequence)
     {
         sequence.IsFinished = true;
-        sequence.Events.Writer.TryComplete();
-        _runner.Apply(_scheduler.Remove(sequence));
-        sequence.Sampling.Dispose();
+        try
+        {
+            _runner.Apply(_scheduler.Remove(sequence));
+            // Before the caller sees the end, so what it reads next already counts the slot free.
+            PublishOccupancy();
+        }
+        finally
+        {
+            sequence.Events.Writer.TryComplete();
+            sequence.Sampling.Dispose();
+        }
+    }
+
+    /// <summary>Every sequence in the step decodes one token, and a prompt's last chunk samples its first.</summary>
+    private void RecordIteration(SchedulerStep step)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        var (prefillTokens, generated) = (0, step.Decode.Count);
+        foreach (var chunk in step.Prefill)
+        {
+            prefillTokens += chunk.Length;
+            generated += chunk.CompletesPrompt ? 1 : 0;
+        }
+
+        _metrics.RecordIteration(step.Decode.Count + step.Prefill.Count, prefillTokens, generated);
+    }
+
+    /// <summary>Hands the gauges the engine's occupancy: running sequences and the cache positions they fill.</summary>
+    private void PublishOccupancy()
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        long cached = 0;
+        foreach (var sequence in _scheduler.Running)
+        {
+            cached += sequence.CachedTokens;
+        }
+
+        _metrics.PublishOccupancy(_cache.Slots, _scheduler.RunningCount, cached, (long)_cache.Slots * _cache.MaxLength);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An engine step failed; its sequences were ended with an error")]

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Herd.Node.Model;
+using Herd.Node.Telemetry;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -24,9 +25,11 @@ public sealed partial class EngineLoop : IAsyncDisposable
     private readonly IReadOnlySet<int> _endOfSequence;
     private readonly int _vocabularySize;
     private readonly ILogger<EngineLoop> _logger;
+    private readonly EngineMetrics? _metrics;
     private readonly Thread _thread;
 
-    public EngineLoop(CausalLanguageModel model, EngineOptions options, Func<ITextDecoder> decoders, IReadOnlySet<int> endOfSequence, ILogger<EngineLoop> logger)
+    /// <param name="metrics">Where the engine records its iterations and occupancy; null records nothing.</param>
+    public EngineLoop(CausalLanguageModel model, EngineOptions options, Func<ITextDecoder> decoders, IReadOnlySet<int> endOfSequence, ILogger<EngineLoop> logger, EngineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,6 +41,8 @@ public sealed partial class EngineLoop : IAsyncDisposable
         _decoders = decoders;
         _endOfSequence = endOfSequence;
         _logger = logger;
+        _metrics = metrics;
+        PublishOccupancy();
         _thread = new Thread(Run) { Name = "herd-engine", IsBackground = true };
         _thread.Start();
     }
@@ -91,7 +96,11 @@ public sealed partial class EngineLoop : IAsyncDisposable
 
         var maxTokens = Math.Min(sampling.MaxTokens ?? int.MaxValue, ContextLength - prompt.Count);
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var sequence = new Sequence(request, maxTokens, new SamplingState(sampling, prompt), new OutputProcessor(_decoders(), sampling.Stop), events);
+        // Admit runs on the caller's thread, where the caller's span (the node's job) is current.
+        var sequence = new Sequence(request, maxTokens, new SamplingState(sampling, prompt), new OutputProcessor(_decoders(), sampling.Stop), events)
+        {
+            TraceParent = Activity.Current?.Context ?? default,
+        };
         _commands.Add(new EngineCommand.Start(sequence));
         return sequence;
     }

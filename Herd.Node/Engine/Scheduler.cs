@@ -29,6 +29,9 @@ public sealed class Scheduler
 
     public int RunningCount => _running.Count;
 
+    /// <summary>The sequences in the running batch, in slot order.</summary>
+    public IReadOnlyList<Sequence> Running => _running;
+
     public int WaitingCount => _waiting.Count;
 
     public bool HasWork => _running.Count > 0 || _waiting.Count > 0;

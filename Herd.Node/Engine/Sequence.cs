@@ -41,6 +41,15 @@ public sealed class Sequence(GenerationRequest request, int maxTokens, SamplingS
 
     public long FirstTokenTimestamp { get; private set; }
 
+    /// <summary>The trace context of whoever sent the request: the sequence's spans are its children.</summary>
+    public ActivityContext TraceParent { get; init; }
+
+    /// <summary>Open from admission into the batch until the first token (see <see cref="Telemetry.SequenceSpans"/>).</summary>
+    public Activity? PrefillSpan { get; set; }
+
+    /// <summary>Open from the first token until the sequence ends.</summary>
+    public Activity? DecodeSpan { get; set; }
+
     public void Append(int tokenId)
     {
         if (_generated.Count == 0)

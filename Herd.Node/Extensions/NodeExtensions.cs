@@ -1,6 +1,7 @@
 using Herd.Node.Engine;
 using Herd.Node.Link;
 using Herd.Node.Serving;
+using Herd.Node.Telemetry;
 
 namespace Herd.Node.Extensions;
 
@@ -23,9 +24,19 @@ public static class NodeExtensions
         builder.Services.AddOptions<HostOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
 
+        builder.AddNodeTelemetry();
         builder.Services.AddHostedService<NodeStartup>();
         builder.AddModelHosting();
         builder.AddNodeLinks();
+        return builder;
+    }
+
+    /// <summary>The node's instruments (see docs/operations.md); GPU gauges are added at start, once the device is known.</summary>
+    public static IHostApplicationBuilder AddNodeTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<EngineMetrics>();
+        builder.Services.AddSingleton<ProcessMetrics>();
         return builder;
     }
 

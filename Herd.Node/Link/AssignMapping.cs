@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using Herd.Contracts.V1;
 using Herd.Node.Engine;
@@ -20,6 +21,18 @@ public static class AssignMapping
             Assign.InputOneofCase.Chat => PromptInput.FromChat([.. assign.Chat.Messages.Select(message => new ChatTurn(message.Role, message.Content))]),
             _ => throw new InvalidRequestException("The assignment has neither a prompt nor chat messages."),
         };
+    }
+
+    /// <summary>
+    /// The trace context the gateway sent with the job (W3C traceparent and tracestate), read
+    /// with the process's propagator; default when it sent none or one that does not parse, so
+    /// the job starts a trace of its own.
+    /// </summary>
+    public static ActivityContext ToTraceParent(Assign assign)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        DistributedContextPropagator.Current.ExtractTraceIdAndState(assign, ReadTraceField, out var traceParent, out var traceState);
+        return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
     }
 
     /// <summary>The request's sampling: fields it sets replace the model's defaults, unset ones keep them.</summary>
@@ -83,5 +96,22 @@ public static class AssignMapping
             TimeToFirstToken = Duration.FromTimeSpan(finished.TimeToFirstToken),
             TotalTime = Duration.FromTimeSpan(finished.TotalTime),
         };
+    }
+
+    private static void ReadTraceField(object? carrier, string name, out string? value, out IEnumerable<string>? values)
+    {
+        values = null;
+        value = carrier is Assign assign
+            ? name switch
+            {
+                "traceparent" => assign.Traceparent,
+                "tracestate" => assign.Tracestate,
+                _ => null,
+            }
+            : null;
+        if (value?.Length == 0)
+        {
+            value = null;
+        }
     }
 }

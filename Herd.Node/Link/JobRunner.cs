@@ -1,16 +1,20 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Herd.Contracts.V1;
 using Herd.Node.Engine;
 using Herd.Node.Serving;
+using Herd.Node.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Herd.Node.Link;
 
 /// <summary>
 /// Runs one assigned job on the engine and writes what it produces to the link: one TokenChunk
 /// per engine event, then JobFinished or JobFailed. A cancelled job ends with JobFinished and
-/// FINISH_REASON_CANCELLED (the engine frees its slot within one step).
+/// FINISH_REASON_CANCELLED (the engine frees its slot within one step). The job's span continues
+/// the trace the gateway sent in the assignment.
 /// </summary>
-public sealed partial class JobRunner(ModelHost host, NodeActivity activity, ILogger<JobRunner> logger)
+public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOptions<NodeOptions> options, ILogger<JobRunner> logger)
 {
     public async Task RunAsync(Assign assign, ChannelWriter<NodeMessage> output, CancellationToken cancellationToken)
     {
@@ -18,6 +22,12 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, ILo
         ArgumentNullException.ThrowIfNull(output);
         var model = host.Model;
         var delivered = 0;
+        // A job that brings no trace context starts a trace of its own instead of joining
+        // whatever is current on the link (its long-lived call); this flow is the job's alone.
+        Activity.Current = null;
+        using var span = NodeTelemetry.Source.StartActivity(NodeTelemetry.JobSpan, ActivityKind.Consumer, AssignMapping.ToTraceParent(assign));
+        span?.SetTag(NodeTelemetry.ModelAttribute, assign.Model.Length > 0 ? assign.Model : model.Name);
+        span?.SetTag(NodeTelemetry.NodeIdAttribute, options.Value.NodeId);
         try
         {
             if (assign.Model.Length > 0 && assign.Model != model.Name)
@@ -38,6 +48,9 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, ILo
                         output.TryWrite(new NodeMessage { Tokens = AssignMapping.ToChunk(assign.JobId, text, model.Tokenizer) });
                         break;
                     case GenerationFinished finished:
+                        span?.SetTag(NodeTelemetry.InputTokensAttribute, finished.PromptTokens);
+                        span?.SetTag(NodeTelemetry.OutputTokensAttribute, finished.CompletionTokens);
+                        span?.SetTag(NodeTelemetry.FinishReasonsAttribute, new[] { finished.Reason.ToString().ToLowerInvariant() });
                         output.TryWrite(new NodeMessage { Finished = AssignMapping.ToFinished(assign.JobId, finished) });
                         break;
                     case GenerationFailed failed:
@@ -56,10 +69,14 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, ILo
             Fail(LinkStatus.Internal, $"The node failed to run the job: {error.Message}");
         }
 
-        void Fail(int code, string message) => output.TryWrite(new NodeMessage
+        void Fail(int code, string message)
         {
-            Failed = new JobFailed { JobId = assign.JobId, StatusCode = code, Message = message, TokensDelivered = delivered },
-        });
+            span?.SetStatus(ActivityStatusCode.Error, message);
+            output.TryWrite(new NodeMessage
+            {
+                Failed = new JobFailed { JobId = assign.JobId, StatusCode = code, Message = message, TokensDelivered = delivered },
+            });
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Herd.Node.Engine;
+using Herd.Node.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Herd.Node.Serving;
@@ -12,6 +13,7 @@ namespace Herd.Node.Serving;
 public sealed partial class ModelHost(
     IOptions<NodeOptions> nodeOptions,
     IOptions<EngineOptions> engineOptions,
+    EngineMetrics metrics,
     ILoggerFactory loggerFactory,
     ILogger<ModelHost> logger) : IHostedService, IAsyncDisposable
 {
@@ -35,11 +37,12 @@ public sealed partial class ModelHost(
             Engine = engineOptions.Value,
         };
         // Loading reads and converts every weight; keep it off the thread that starts the host.
-        var model = await Task.Run(() => ServedModel.Load(nodeOptions.Value.Model, options, loggerFactory), cancellationToken);
+        var model = await Task.Run(() => ServedModel.Load(nodeOptions.Value.Model, options, loggerFactory, metrics), cancellationToken);
         try
         {
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            LogLoaded(model.Name, model.Device, model.Engine.ContextLength, Slots, seconds);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics.RecordModelLoad(elapsed);
+            LogLoaded(model.Name, model.Device, model.Engine.ContextLength, Slots, elapsed.TotalSeconds);
             _model = model;
         }
         catch

@@ -1,6 +1,7 @@
 using Herd.Node.Engine;
 using Herd.Node.Model;
 using Herd.Node.Models;
+using Herd.Node.Telemetry;
 using Herd.Node.Tokenization;
 using Microsoft.Extensions.Logging;
 
@@ -48,15 +49,16 @@ public sealed partial class ServedModel : IAsyncDisposable
     /// <summary>Loads a model named as users name it: a snapshot folder, or a built-in model generated into <see cref="ModelLocator.DefaultCacheFolder"/> on first use.</summary>
     /// <exception cref="DirectoryNotFoundException">No folder or built-in model has that name.</exception>
     /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
-    public static ServedModel Load(string model, ServedModelOptions options, ILoggerFactory loggerFactory)
+    /// <param name="metrics">Where the engine records what it does; null records nothing.</param>
+    public static ServedModel Load(string model, ServedModelOptions options, ILoggerFactory loggerFactory, EngineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggerFactory.CreateLogger<ModelLocator>()).Locate(model);
-        return Load(model, folder, options, loggerFactory);
+        return Load(model, folder, options, loggerFactory, metrics);
     }
 
     /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
-    public static ServedModel Load(string name, string folder, ServedModelOptions options, ILoggerFactory loggerFactory)
+    public static ServedModel Load(string name, string folder, ServedModelOptions options, ILoggerFactory loggerFactory, EngineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -75,7 +77,7 @@ public sealed partial class ServedModel : IAsyncDisposable
             : config.ContextLength;
         var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device);
         HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];
-        var engine = new EngineLoop(model, options.Engine, tokenizer.CreateDetokenizer, endOfSequence, loggerFactory.CreateLogger<EngineLoop>());
+        var engine = new EngineLoop(model, options.Engine, tokenizer.CreateDetokenizer, endOfSequence, loggerFactory.CreateLogger<EngineLoop>(), metrics);
         if (options.Engine.SyntheticTokensPerSecond > 0)
         {
             LogSynthetic(loggerFactory.CreateLogger<ServedModel>(), name, options.Engine.SyntheticTokensPerSecond);

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Herd.Contracts.V1;
+
+namespace Herd.Gateway.Completions;
+
+/// <summary>
+/// Puts the request's trace context on the job's assignment, so the node's spans for the job
+/// continue the client's trace. The assignment is serialized when the job is queued, on the
+/// owner gateway, while the request's activity is current; whichever gateway later sends it to a
+/// node sends these bytes unchanged.
+/// </summary>
+public static class AssignTracing
+{
+    /// <summary>Writes <paramref name="activity"/>'s W3C traceparent and tracestate into the assignment; nothing when there is no activity.</summary>
+    public static void Inject(Assign assign, Activity? activity)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        if (activity is null)
+        {
+            return;
+        }
+
+        DistributedContextPropagator.Current.Inject(activity, assign, static (carrier, name, value) =>
+        {
+            // The propagator may write baggage too; the assignment carries the trace context only.
+            if (carrier is not Assign target)
+            {
+                return;
+            }
+
+            switch (name)
+            {
+                case "traceparent":
+                    target.Traceparent = value;
+                    break;
+                case "tracestate":
+                    target.Tracestate = value;
+                    break;
+            }
+        });
+    }
+}
