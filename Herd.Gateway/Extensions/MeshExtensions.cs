@@ -3,10 +3,12 @@ using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Dispatch;
 using Herd.Gateway.Fees;
+using Herd.Gateway.Health;
 using Herd.Gateway.Limits;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -83,11 +85,14 @@ public static class MeshExtensions
             provider.GetRequiredService<UsageLimiter>(),
             provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
             provider.GetService<PriceTable>(),
-            provider.GetService<BudgetKeeper>()));
+            provider.GetService<BudgetKeeper>(),
+            provider.GetRequiredService<GatewayTelemetry>()));
         services.AddSingleton<JobServer>();
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NodeDirectoryPublisher>();
+        services.AddHostedService<QueueDepthReader>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name);
         return builder;
     }
 

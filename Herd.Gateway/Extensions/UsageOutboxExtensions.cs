@@ -1,5 +1,6 @@
 using Herd.Gateway.Ledger.Outbox;
 using Herd.Gateway.Queue;
+using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -20,6 +21,7 @@ public static class UsageOutboxExtensions
         services.AddHostedService<LedgerWriter>();
         services.AddSingleton<AbandonedRequestSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<AbandonedRequestSweeper>());
+        services.AddHostedService<OutboxLagReader>();
         return builder;
     }
 }
