@@ -1,5 +1,6 @@
 using Herd.Gateway.Links;
 using Herd.Gateway.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Herd.Gateway.Extensions;
@@ -27,7 +28,7 @@ public static class GatewayExtensions
             .BindConfiguration(GatewayOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.AddGatewayTelemetry();
         builder.Services.AddSingleton<RequestMetricsInterceptor>();
         // First, so that it counts the statuses every later interceptor answers with.
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RequestMetricsInterceptor>());
@@ -41,6 +42,15 @@ public static class GatewayExtensions
             publisher.Period = HealthPublishPeriod;
         });
         builder.Services.AddSingleton<NodeRegistry>();
+        return builder;
+    }
+
+    /// <summary>The gateway's meter and activity source (<see cref="GatewayTelemetry"/>); safe to call more than once.</summary>
+    public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<GatewayTelemetry>();
         return builder;
     }
 

@@ -46,6 +46,7 @@ public static class MeshExtensions
             throw NotAConnectionString("it names no host:port", null);
         }
 
+        builder.AddGatewayTelemetry();
         var services = builder.Services;
         services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(options => options.Interceptors.Add<RedisUnavailableInterceptor>());
         // Start, and keep retrying, while Redis is away; calls meanwhile answer UNAVAILABLE.

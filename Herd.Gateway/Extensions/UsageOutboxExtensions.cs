@@ -13,6 +13,7 @@ public static class UsageOutboxExtensions
     public static IHostApplicationBuilder AddUsageOutbox(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.AddGatewayTelemetry();
         var services = builder.Services;
         services.AddSingleton(provider => new UsageOutbox(
             provider.GetRequiredService<IConnectionMultiplexer>(),
