@@ -7,6 +7,7 @@ using Herd.Gateway.Completions;
 using Herd.Gateway.Fees;
 using Herd.Gateway.Limits;
 using Herd.Gateway.Queue;
+using Herd.Gateway.Telemetry;
 
 namespace Herd.Gateway.Access;
 
@@ -19,7 +20,8 @@ namespace Herd.Gateway.Access;
 /// <param name="prices">Null where fees are not wired (access control off): nothing costs anything.</param>
 /// <param name="budgets">Null where fees are not wired: no budget is kept.</param>
 /// <param name="keyPrefix">The herd's Redis key prefix, under which admission tickets live.</param>
-public sealed class CompletionAdmission(UsageLimiter limiter, string keyPrefix, PriceTable? prices = null, BudgetKeeper? budgets = null)
+/// <param name="telemetry">Counts refusals by a limit or the budget; null counts nothing.</param>
+public sealed class CompletionAdmission(UsageLimiter limiter, string keyPrefix, PriceTable? prices = null, BudgetKeeper? budgets = null, GatewayTelemetry? telemetry = null)
 {
     private readonly string _ticketPrefix = keyPrefix + "ticket:";
 
@@ -98,6 +100,7 @@ public sealed class CompletionAdmission(UsageLimiter limiter, string keyPrefix, 
                 await budgets!.SettleAsync(budgetReservation, 0m).ConfigureAwait(false);
             }
 
+            telemetry?.LimitRejected(admission.Refusal.Rule.Kind == LimitKind.Requests ? "requests" : "tokens");
             throw OverLimit(admission.Refusal);
         }
 
@@ -152,9 +155,13 @@ public sealed class CompletionAdmission(UsageLimiter limiter, string keyPrefix, 
             throw new RpcException(new Status(StatusCode.Unavailable, exception.Message));
         }
 
-        return admission.IsAdmitted
-            ? admission.Reservation
-            : throw new RpcException(new Status(StatusCode.ResourceExhausted, BudgetMessages.Exhausted(admission, maxFee, prices.Currency)));
+        if (admission.IsAdmitted)
+        {
+            return admission.Reservation;
+        }
+
+        telemetry?.LimitRejected("budget");
+        throw new RpcException(new Status(StatusCode.ResourceExhausted, BudgetMessages.Exhausted(admission, maxFee, prices.Currency)));
     }
 
     /// <summary>The role's node group patterns as the queue takes them: empty for any group.</summary>

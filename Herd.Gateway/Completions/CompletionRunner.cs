@@ -11,6 +11,7 @@ using Herd.Gateway.Fees;
 using Herd.Gateway.Ledger.Outbox;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -30,6 +31,7 @@ public sealed partial class CompletionRunner(
     IOptions<QueueOptions> queueOptions,
     TimeProvider time,
     CompletionEnds ends,
+    GatewayTelemetry telemetry,
     ILogger<CompletionRunner> logger,
     UsageOutbox? outbox = null)
 {
@@ -42,7 +44,8 @@ public sealed partial class CompletionRunner(
     {
         ArgumentNullException.ThrowIfNull(request);
         var progress = new CompletionProgress(request, caller, Guid.NewGuid().ToString("N"), time.GetUtcNow());
-        var events = ServeAsync(progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var observation = new CompletionObservation(telemetry, progress);
+        var events = ServeAsync(progress, observation, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
@@ -74,12 +77,13 @@ public sealed partial class CompletionRunner(
         finally
         {
             await events.DisposeAsync().ConfigureAwait(false);
+            observation.Ended();
             // The client has its answer: counting and recording it need not make the call wait.
             ends.Track(EndAsync(progress));
         }
     }
 
-    private async IAsyncEnumerable<CompletionEvent> ServeAsync(CompletionProgress progress, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<CompletionEvent> ServeAsync(CompletionProgress progress, CompletionObservation observation, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = progress.Request;
         CompletionRequestValidator.Validate(request);
@@ -92,7 +96,8 @@ public sealed partial class CompletionRunner(
         // every job a node may serve) and the job, which Redis queues only if admitted.
         var pending = admission.Begin(progress.Caller, request, contextLength, jobId);
         var opening = OpenAsync(progress);
-        var enqueueing = EnqueueAsync(request, jobId, pending);
+        observation.Enqueuing();
+        var enqueueing = EnqueueAsync(request, jobId, pending, observation.TraceContext);
         try
         {
             progress.Admitted = await pending.Result.ConfigureAwait(false);
@@ -109,7 +114,7 @@ public sealed partial class CompletionRunner(
         if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
         {
             // Admitted after the job was sent (a budget read from the ledger first): send it again.
-            enqueued = await EnqueueAsync(request, jobId, pending).ConfigureAwait(false);
+            enqueued = await EnqueueAsync(request, jobId, pending, observation.TraceContext).ConfigureAwait(false);
         }
 
         ThrowIfNotQueued(enqueued, request.Model);
@@ -126,6 +131,7 @@ public sealed partial class CompletionRunner(
                 {
                     case RelayEnvelope.KindOneofCase.Assigned:
                         progress.Assigned = envelope.Assigned;
+                        observation.Assigned(envelope.Assigned);
                         break;
                     case RelayEnvelope.KindOneofCase.Tokens:
                         progress.Delivered(envelope.Tokens);
@@ -195,7 +201,7 @@ public sealed partial class CompletionRunner(
             ? admission.FeeOf(admitted, progress.Assigned is not null, progress.ChargedPromptTokens, progress.ChargedCompletionTokens)
             : 0m;
 
-    private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, string jobId, PendingAdmission admitted)
+    private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, string jobId, PendingAdmission admitted, string? traceContext)
     {
         var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams() };
         if (request.InputCase == CompletionRequest.InputOneofCase.Chat)
@@ -212,6 +218,7 @@ public sealed partial class CompletionRunner(
         {
             NodeGroups = admitted.NodeGroups,
             AdmissionTickets = admitted.Tickets,
+            TraceContext = traceContext,
         });
     }
 

@@ -1,10 +1,13 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -21,6 +24,7 @@ public sealed partial class JobServer(
     ServedJobs served,
     NodeRegistry registry,
     IOptions<GatewayOptions> gatewayOptions,
+    GatewayTelemetry telemetry,
     ILogger<JobServer> logger)
 {
     /// <summary>Starts serving; the slot reserved on <paramref name="connection"/> is released when the job ends.</summary>
@@ -29,6 +33,7 @@ public sealed partial class JobServer(
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(job);
         served.Add(job.JobId, connection, job.OwnerGatewayId);
+        telemetry.QueueWaited(job.Model, job.Priority, job.Waited);
         _ = Task.Run(() => ServeAsync(connection, job));
     }
 
@@ -44,7 +49,7 @@ public sealed partial class JobServer(
             }).ConfigureAwait(false);
 
             var assign = Assign.Parser.ParseFrom(job.Payload.Span);
-            var events = await connection.AssignAsync(assign, CancellationToken.None).ConfigureAwait(false);
+            var events = await AssignAsync(connection, job, assign).ConfigureAwait(false);
             await foreach (var message in events.ReadAllAsync().ConfigureAwait(false))
             {
                 switch (message.KindCase)
@@ -91,6 +96,17 @@ public sealed partial class JobServer(
             connection.ReleaseSlot();
             registry.NotifyCapacityChanged();
         }
+    }
+
+    /// <summary>Sends the assignment over the node's link inside the <c>herd.dispatch</c> span, a child of the job's completion span.</summary>
+    private static async Task<ChannelReader<NodeMessage>> AssignAsync(NodeConnection connection, PoppedJob job, Assign assign)
+    {
+        ActivityContext.TryParse(job.TraceContext, null, out var parent);
+        using var dispatch = GatewayTelemetry.Source.StartActivity(GatewayTelemetry.DispatchSpan, ActivityKind.Internal, parent);
+        dispatch?.SetTag(TelemetryTags.Model, job.Model);
+        dispatch?.SetTag(TelemetryTags.NodeId, connection.NodeId);
+        dispatch?.SetTag(TelemetryTags.NodeGroup, connection.Group);
+        return await connection.AssignAsync(assign, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task OnFailedAsync(NodeConnection connection, PoppedJob job, JobFailed failed, int delivered)

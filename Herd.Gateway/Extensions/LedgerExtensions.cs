@@ -1,4 +1,5 @@
 using Herd.Gateway.Access.Keys;
+using Herd.Gateway.Health;
 using Herd.Gateway.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,8 @@ public static class LedgerExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<LedgerMigrator>();
         services.AddHostedService(provider => provider.GetRequiredService<LedgerMigrator>());
+        // Keys are checked against the ledger: without it the gateway can serve no one.
+        services.AddHealthChecks().AddCheck<LedgerHealthCheck>(LedgerHealthCheck.Name);
         return builder;
     }
 

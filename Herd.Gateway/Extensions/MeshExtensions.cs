@@ -3,10 +3,12 @@ using Herd.Gateway.Catalog;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Dispatch;
 using Herd.Gateway.Fees;
+using Herd.Gateway.Health;
 using Herd.Gateway.Limits;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -44,6 +46,7 @@ public static class MeshExtensions
             throw NotAConnectionString("it names no host:port", null);
         }
 
+        builder.AddGatewayTelemetry();
         var services = builder.Services;
         services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(options => options.Interceptors.Add<RedisUnavailableInterceptor>());
         // Start, and keep retrying, while Redis is away; calls meanwhile answer UNAVAILABLE.
@@ -83,11 +86,14 @@ public static class MeshExtensions
             provider.GetRequiredService<UsageLimiter>(),
             provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
             provider.GetService<PriceTable>(),
-            provider.GetService<BudgetKeeper>()));
+            provider.GetService<BudgetKeeper>(),
+            provider.GetRequiredService<GatewayTelemetry>()));
         services.AddSingleton<JobServer>();
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NodeDirectoryPublisher>();
+        services.AddHostedService<QueueDepthReader>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name);
         return builder;
     }
 

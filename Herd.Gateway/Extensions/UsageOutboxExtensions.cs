@@ -1,5 +1,6 @@
 using Herd.Gateway.Ledger.Outbox;
 using Herd.Gateway.Queue;
+using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -12,6 +13,7 @@ public static class UsageOutboxExtensions
     public static IHostApplicationBuilder AddUsageOutbox(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.AddGatewayTelemetry();
         var services = builder.Services;
         services.AddSingleton(provider => new UsageOutbox(
             provider.GetRequiredService<IConnectionMultiplexer>(),
@@ -20,6 +22,7 @@ public static class UsageOutboxExtensions
         services.AddHostedService<LedgerWriter>();
         services.AddSingleton<AbandonedRequestSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<AbandonedRequestSweeper>());
+        services.AddHostedService<OutboxLagReader>();
         return builder;
     }
 }

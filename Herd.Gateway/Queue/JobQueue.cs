@@ -58,7 +58,7 @@ public sealed class JobQueue
             [_keys.Job(job.JobId), _keys.Queue(job.Model, groups), _keys.Clock],
             [
                 job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
-                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups,
+                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups, job.TraceContext ?? string.Empty,
                 .. job.AdmissionTickets.Select(ticket => (RedisValue)ticket),
             ]);
         var reply = (RedisResult[])result!;
@@ -118,7 +118,10 @@ public sealed class JobQueue
             OwnerGatewayId: (string)reply[3]!,
             Payload: (byte[])reply[4]!,
             EnqueuedAt: DateTimeOffset.UnixEpoch.AddTicks(enqueued * TimeSpan.TicksPerMicrosecond),
-            Waited: TimeSpan.FromMicroseconds(Math.Max(0, now - enqueued)));
+            Waited: TimeSpan.FromMicroseconds(Math.Max(0, now - enqueued)))
+        {
+            TraceContext = (string?)reply[7] is { Length: > 0 } trace ? trace : null,
+        };
     }
 
     /// <summary>Takes a job out of its queue if it is still waiting; otherwise says who holds it.</summary>
@@ -217,6 +220,23 @@ public sealed class JobQueue
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         return (long)await _database.ScriptEvaluateAsync(QueueScripts.Depth, [], [_keys.Prefix, model]).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Jobs waiting for <paramref name="model"/> by priority, whatever node groups they may run on.
+    /// It reads every waiting job: for periodic reports, not for the request path.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, long>> DepthByPriorityAsync(string model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        var reply = (RedisResult[])(await _database.ScriptEvaluateAsync(QueueScripts.DepthByPriority, [], [_keys.Prefix, model]).ConfigureAwait(false))!;
+        var depths = new Dictionary<int, long>();
+        for (var i = 0; i + 1 < reply.Length; i += 2)
+        {
+            depths[(int)ParseLong(reply[i])] = (long)reply[i + 1];
+        }
+
+        return depths;
     }
 
     /// <summary>

@@ -10,4 +10,8 @@ public sealed record PoppedJob(
     string OwnerGatewayId,
     ReadOnlyMemory<byte> Payload,
     DateTimeOffset EnqueuedAt,
-    TimeSpan Waited);
+    TimeSpan Waited)
+{
+    /// <summary>The owner's trace context (<see cref="QueuedJob.TraceContext"/>); null when the request is not traced.</summary>
+    public string? TraceContext { get; init; }
+}

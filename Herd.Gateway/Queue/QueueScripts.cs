@@ -53,19 +53,19 @@ internal static class QueueScripts
 
     /// <summary>
     /// KEYS: job, queue, clock. ARGV: id, model, priority, owner, payload, aging_us, max_depth,
-    /// channel, prefix, node group patterns, then the admission tickets the job needs: all must
-    /// exist, and are used up, or nothing is queued ({'unadmitted'}).
+    /// channel, prefix, node group patterns, trace context, then the admission tickets the job
+    /// needs: all must exist, and are used up, or nothing is queued ({'unadmitted'}).
     /// </summary>
     public const string Enqueue = Common + """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           return {'duplicate'}
         end
-        for i = 11, #ARGV do
+        for i = 12, #ARGV do
           if redis.call('EXISTS', ARGV[i]) == 0 then
             return {'unadmitted'}
           end
         end
-        for i = 11, #ARGV do
+        for i = 12, #ARGV do
           redis.call('DEL', ARGV[i])
         end
         local depth = depth_of(ARGV[9], ARGV[2])
@@ -82,7 +82,8 @@ internal static class QueueScripts
         redis.call('SET', KEYS[3], int(arrival))
         local score = arrival - tonumber(ARGV[3]) * tonumber(ARGV[6])
         redis.call('HSET', KEYS[1], 'model', ARGV[2], 'priority', ARGV[3], 'owner', ARGV[4],
-          'payload', ARGV[5], 'enqueued', int(arrival), 'score', int(score), 'state', 'queued', 'queue', KEYS[2])
+          'payload', ARGV[5], 'enqueued', int(arrival), 'score', int(score), 'state', 'queued', 'queue', KEYS[2],
+          'trace', ARGV[11])
         redis.call('HSET', ARGV[9] .. 'queues:' .. ARGV[2], KEYS[2], ARGV[10])
         redis.call('ZADD', KEYS[2], int(score), ARGV[1])
         local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
@@ -92,7 +93,7 @@ internal static class QueueScripts
 
     /// <summary>
     /// KEYS: leases. ARGV: prefix, node, server, lease_us, max, node group, then the models. Returns
-    /// up to max jobs, best first, each as {id, model, priority, owner, payload, enqueued, now}.
+    /// up to max jobs, best first, each as {id, model, priority, owner, payload, enqueued, now, trace}.
     /// Only queues whose group patterns admit the node's group are considered.
     /// </summary>
     public const string Pop = Common + """
@@ -141,8 +142,8 @@ internal static class QueueScripts
           if owner and redis.call('EXISTS', ARGV[1] .. 'gateway:' .. owner) == 1 then
             redis.call('HSET', job, 'state', 'assigned', 'node', ARGV[2], 'server', ARGV[3])
             redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[4])), best_id)
-            local f = redis.call('HMGET', job, 'model', 'priority', 'owner', 'payload', 'enqueued')
-            popped[#popped + 1] = {best_id, f[1], f[2], f[3], f[4], f[5], int(now)}
+            local f = redis.call('HMGET', job, 'model', 'priority', 'owner', 'payload', 'enqueued', 'trace')
+            popped[#popped + 1] = {best_id, f[1], f[2], f[3], f[4], f[5], int(now), f[6] or ''}
           else
             -- The gateway holding this job's client is gone, and with it the client.
             redis.call('DEL', job)
@@ -177,6 +178,27 @@ internal static class QueueScripts
     /// <summary>ARGV: prefix, model. The jobs waiting for the model, over all its queues.</summary>
     public const string Depth = Common + """
         return depth_of(ARGV[1], ARGV[2])
+        """;
+
+    /// <summary>
+    /// ARGV: prefix, model. The jobs waiting for the model by priority, over all its queues, as
+    /// {priority, count, ...}. It reads every waiting job, so it is for periodic reports only.
+    /// </summary>
+    public const string DepthByPriority = Common + """
+        local queues = queues_of(ARGV[1], ARGV[2])
+        local counts = {}
+        for i = 1, #queues, 2 do
+          for _, id in ipairs(redis.call('ZRANGE', queues[i], 0, -1)) do
+            local priority = redis.call('HGET', ARGV[1] .. 'job:' .. id, 'priority') or '0'
+            counts[priority] = (counts[priority] or 0) + 1
+          end
+        end
+        local reply = {}
+        for priority, count in pairs(counts) do
+          reply[#reply + 1] = priority
+          reply[#reply + 1] = count
+        end
+        return reply
         """;
 
     /// <summary>KEYS: leases. ARGV: lease_us, then job ids. Returns the ids that hold no lease.</summary>

@@ -17,6 +17,12 @@ public sealed record QueuedJob(string JobId, string Model, int Priority, string 
     /// </summary>
     public IReadOnlyList<string> AdmissionTickets { get; init; } = [];
 
+    /// <summary>
+    /// The owner's trace context as a W3C <c>traceparent</c>, so that the serving gateway's spans
+    /// join the request's trace; null when the request is not traced.
+    /// </summary>
+    public string? TraceContext { get; init; }
+
     // Bounded so that priority x aging stays far inside the exact integer range of a Redis score.
     public const int MinPriority = -1000;
 

@@ -37,8 +37,12 @@ internal sealed class AccessGatewayHost : IAsyncDisposable
     private readonly string _contentRoot;
     private readonly GrpcChannel _channel;
 
+    /// <summary>The secret a node presents to link to this gateway.</summary>
+    public const string NodeSecret = "access-test-secret";
+
     private AccessGatewayHost(WebApplication app, string contentRoot, int port, string ledgerConnectionString, string adminKey)
     {
+        Url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         _app = app;
         _contentRoot = contentRoot;
         LedgerConnectionString = ledgerConnectionString;
@@ -50,6 +54,12 @@ internal sealed class AccessGatewayHost : IAsyncDisposable
     }
 
     public string LedgerConnectionString { get; }
+
+    /// <summary>The gateway's gRPC address, for clients and nodes.</summary>
+    public string Url { get; }
+
+    /// <summary>A channel to the gateway, for the clients a test makes.</summary>
+    public GrpcChannel Channel => _channel;
 
     /// <summary>The whole text of an admin key, as a client presents it.</summary>
     public string AdminKey { get; }
@@ -66,7 +76,8 @@ internal sealed class AccessGatewayHost : IAsyncDisposable
 
     /// <param name="ledgerConnectionString">The ledger's database; null for a new one on <see cref="ServersFixture.Postgres"/>.</param>
     /// <param name="time">The gateway's clock for keys (creation, expiry); null for the system's.</param>
-    public static async Task<AccessGatewayHost> StartAsync(ServersFixture servers, string? ledgerConnectionString = null, TimeProvider? time = null)
+    /// <param name="roles">The roles file; null for <see cref="Roles"/>.</param>
+    public static async Task<AccessGatewayHost> StartAsync(ServersFixture servers, string? ledgerConnectionString = null, TimeProvider? time = null, string? roles = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
         var ledger = ledgerConnectionString ?? await servers.Postgres.CreateDatabaseAsync($"ledger_{Guid.NewGuid():N}");
@@ -74,14 +85,14 @@ internal sealed class AccessGatewayHost : IAsyncDisposable
         // An empty content root: no appsettings.json, so no endpoints but the one below.
         var contentRoot = Directory.CreateTempSubdirectory("herd-access-gateway-").FullName;
         var rolesFile = Path.Combine(contentRoot, "roles.yaml");
-        await File.WriteAllTextAsync(rolesFile, Roles);
+        await File.WriteAllTextAsync(rolesFile, roles ?? Roles);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Herd.Gateway", ContentRootPath = contentRoot });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{MeshExtensions.RedisConnectionName}"] = servers.Redis.ConnectionString,
             [$"ConnectionStrings:{LedgerExtensions.LedgerConnectionName}"] = ledger,
             ["Herd:Gateway:GatewayId"] = "access-gateway-under-test",
-            ["Herd:Gateway:NodeSecret"] = "access-test-secret",
+            ["Herd:Gateway:NodeSecret"] = NodeSecret,
             ["Herd:Gateway:Queue:KeyPrefix"] = $"access-test-{Guid.NewGuid():N}:",
             ["Herd:Gateway:Access:RolesFile"] = rolesFile,
             // Long enough that a key is verified from the cache within a test: a revocation must still take effect at once.

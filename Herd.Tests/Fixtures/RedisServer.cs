@@ -59,10 +59,19 @@ public sealed class RedisServer : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(int signal = Posix.SigTerm)
     {
+        await StopAsync(signal);
+        await StartAgainAsync();
+    }
+
+    /// <summary>Stops the server, as an outage would; <see cref="StartAgainAsync"/> brings it back on the same port and data folder.</summary>
+    public async Task StopAsync(int signal = Posix.SigTerm)
+    {
         await _process.StopAsync(signal, StopTimeout);
         await _process.DisposeAsync();
-        _process = await StartProcessAsync(Port, DataDirectory, _appendOnly);
     }
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, on the same port and data folder.</summary>
+    public async Task StartAgainAsync() => _process = await StartProcessAsync(Port, DataDirectory, _appendOnly);
 
     public async ValueTask DisposeAsync()
     {

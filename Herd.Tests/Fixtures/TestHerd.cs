@@ -189,6 +189,9 @@ internal sealed class TestHerd : IAsyncDisposable
         return key;
     }
 
+    /// <summary>The test run's model cache, for nodes started outside a herd.</summary>
+    public static string ModelCache => SharedModelCache.Value;
+
     // One model cache per test run: nodes generate herd-tiny into it once.
     private static readonly Lazy<string> SharedModelCache = new(() => Directory.CreateTempSubdirectory("herd-test-models-").FullName);
 }

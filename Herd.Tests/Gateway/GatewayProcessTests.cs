@@ -21,7 +21,7 @@ public sealed class GatewayProcessTests(ServersFixture servers)
         var alive = await http.GetAsync(new Uri("/alive", UriKind.Relative));
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        var grpcHealth = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+        var grpcHealth = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());

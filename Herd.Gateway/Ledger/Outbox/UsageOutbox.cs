@@ -32,6 +32,12 @@ public sealed partial class UsageOutbox
     /// <summary>Records closed while Redis was unreachable, waiting to be sent again.</summary>
     public int UnsentCount => _unsent.Count;
 
+    /// <summary>
+    /// Records in the outbox stream that no ledger writer has acknowledged yet: acknowledging
+    /// removes an entry, so this is the stream's length.
+    /// </summary>
+    public Task<long> UnacknowledgedAsync() => _database.StreamLengthAsync(_keys.Stream);
+
     /// <summary>Notes an admitted request, so that its record is written even if this gateway stops before it ends.</summary>
     public Task OpenAsync(OpenRequest request)
     {

@@ -1,0 +1,52 @@
+using Herd.Gateway.Catalog;
+using Herd.Gateway.Queue;
+using StackExchange.Redis;
+
+namespace Herd.Gateway.Telemetry;
+
+/// <summary>
+/// Reads the queue's depth by model and priority every <see cref="Interval"/> for the
+/// <c>herd.gateway.queue.depth</c> gauge, so that the gauge never calls Redis itself. The models
+/// are those the herd's nodes serve.
+/// </summary>
+public sealed partial class QueueDepthReader(JobQueue queue, ModelCatalog catalog, GatewayTelemetry telemetry, ILogger<QueueDepthReader> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            try
+            {
+                await ReadAsync().ConfigureAwait(false);
+            }
+            catch (RedisException exception)
+            {
+                LogReadFailed(exception);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>One read of every served model's depth into the gauge.</summary>
+    public async Task ReadAsync()
+    {
+        var nodes = await catalog.NodesAsync().ConfigureAwait(false);
+        var models = nodes.SelectMany(node => node.Models.Select(model => model.Name)).Distinct(StringComparer.Ordinal).ToList();
+        var depths = new List<(string, int, long)>();
+        foreach (var model in models)
+        {
+            foreach (var (priority, depth) in await queue.DepthByPriorityAsync(model).ConfigureAwait(false))
+            {
+                depths.Add((model, priority, depth));
+            }
+        }
+
+        telemetry.SetQueueDepths(depths);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the queue's depth for the metrics; keeping the last reading")]
+    private partial void LogReadFailed(Exception exception);
+}
