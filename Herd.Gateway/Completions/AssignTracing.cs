@@ -4,10 +4,9 @@ using Herd.Contracts.V1;
 namespace Herd.Gateway.Completions;
 
 /// <summary>
-/// Puts the request's trace context on the job's assignment, so the node's spans for the job
-/// continue the client's trace. The assignment is serialized when the job is queued, on the
-/// owner gateway, while the request's activity is current; whichever gateway later sends it to a
-/// node sends these bytes unchanged.
+/// Puts a trace context on a job's assignment, so the node's spans for the job continue the
+/// client's trace. The gateway that sends the job to a node writes its <c>herd.dispatch</c>
+/// span's context there, just before sending (the queue carries the request's context to it).
 /// </summary>
 public static class AssignTracing
 {

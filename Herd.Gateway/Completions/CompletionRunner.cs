@@ -213,7 +213,6 @@ public sealed partial class CompletionRunner(
             assign.Prompt = request.Prompt;
         }
 
-        AssignTracing.Inject(assign, Activity.Current);
         return queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray())
         {
             NodeGroups = admitted.NodeGroups,

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Completions;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
@@ -98,7 +99,10 @@ public sealed partial class JobServer(
         }
     }
 
-    /// <summary>Sends the assignment over the node's link inside the <c>herd.dispatch</c> span, a child of the job's completion span.</summary>
+    /// <summary>
+    /// Sends the assignment over the node's link inside the <c>herd.dispatch</c> span, a child of
+    /// the job's completion span, with that span's trace context on the assignment.
+    /// </summary>
     private static async Task<ChannelReader<NodeMessage>> AssignAsync(NodeConnection connection, PoppedJob job, Assign assign)
     {
         ActivityContext.TryParse(job.TraceContext, null, out var parent);
@@ -106,6 +110,17 @@ public sealed partial class JobServer(
         dispatch?.SetTag(TelemetryTags.Model, job.Model);
         dispatch?.SetTag(TelemetryTags.NodeId, connection.NodeId);
         dispatch?.SetTag(TelemetryTags.NodeGroup, connection.Group);
+
+        // The node's spans for the job continue from this one; unrecorded, from the request's.
+        if (dispatch is not null)
+        {
+            AssignTracing.Inject(assign, dispatch);
+        }
+        else if (job.TraceContext is { Length: > 0 } requestContext)
+        {
+            assign.Traceparent = requestContext;
+        }
+
         return await connection.AssignAsync(assign, CancellationToken.None).ConfigureAwait(false);
     }
 

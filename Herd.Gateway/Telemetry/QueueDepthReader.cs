@@ -13,6 +13,8 @@ public sealed partial class QueueDepthReader(JobQueue queue, ModelCatalog catalo
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
+    private readonly HashSet<(string Model, int Priority)> _seen = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
@@ -35,16 +37,25 @@ public sealed partial class QueueDepthReader(JobQueue queue, ModelCatalog catalo
     {
         var nodes = await catalog.NodesAsync().ConfigureAwait(false);
         var models = nodes.SelectMany(node => node.Models.Select(model => model.Name)).Distinct(StringComparer.Ordinal).ToList();
-        var depths = new List<(string, int, long)>();
+        var depths = new Dictionary<(string Model, int Priority), long>();
         foreach (var model in models)
         {
+            // An empty queue reads 0 rather than nothing, at the default priority and at every
+            // priority that had jobs before, so a chart shows the queue draining to empty.
+            depths[(model, 0)] = 0;
             foreach (var (priority, depth) in await queue.DepthByPriorityAsync(model).ConfigureAwait(false))
             {
-                depths.Add((model, priority, depth));
+                depths[(model, priority)] = depth;
             }
         }
 
-        telemetry.SetQueueDepths(depths);
+        foreach (var seen in _seen.Where(seen => models.Contains(seen.Model)))
+        {
+            depths.TryAdd(seen, 0);
+        }
+
+        _seen.UnionWith(depths.Keys);
+        telemetry.SetQueueDepths(depths.Select(depth => (depth.Key.Model, depth.Key.Priority, depth.Value)));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the queue's depth for the metrics; keeping the last reading")]
