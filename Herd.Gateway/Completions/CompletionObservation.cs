@@ -83,7 +83,7 @@ internal sealed class CompletionObservation
 
         _completion.SetTag(TelemetryTags.InputTokens, input);
         _completion.SetTag(TelemetryTags.OutputTokens, output);
-        _completion.SetTag(TelemetryTags.RpcStatusCode, GatewayTelemetry.StatusName(status));
+        _completion.SetTag(TelemetryTags.RpcStatusCode, StatusNames.Of(status));
         if (status != StatusCode.OK)
         {
             _completion.SetStatus(ActivityStatusCode.Error, _progress.StatusMessage);

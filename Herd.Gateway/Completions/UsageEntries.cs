@@ -48,7 +48,7 @@ internal static class UsageEntries
                 TimeToFirstToken = progress.TimeToFirstToken,
                 TotalTime = total,
                 FinishReason = FinishReasonName(progress),
-                Status = StatusName(status),
+                Status = StatusNames.Of(status),
                 Message = status == StatusCode.OK ? null : Fit(progress.StatusMessage ?? "The client cancelled the call.", UsageRecord.MaxMessageLength),
                 Fee = fee,
                 ReceivedAt = progress.ReceivedAt,
@@ -58,29 +58,6 @@ internal static class UsageEntries
             Completion = keepsText ? progress.DeliveredText ?? string.Empty : null,
         };
     }
-
-    /// <summary>The gRPC status as its canonical name: <c>OK</c>, <c>RESOURCE_EXHAUSTED</c>...</summary>
-    public static string StatusName(StatusCode status) => status switch
-    {
-        StatusCode.OK => "OK",
-        StatusCode.Cancelled => "CANCELLED",
-        StatusCode.Unknown => "UNKNOWN",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.Aborted => "ABORTED",
-        StatusCode.OutOfRange => "OUT_OF_RANGE",
-        StatusCode.Unimplemented => "UNIMPLEMENTED",
-        StatusCode.Internal => "INTERNAL",
-        StatusCode.Unavailable => "UNAVAILABLE",
-        StatusCode.DataLoss => "DATA_LOSS",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        _ => "UNKNOWN",
-    };
 
     private static string? FinishReasonName(CompletionProgress progress) => progress.FinishReason switch
     {

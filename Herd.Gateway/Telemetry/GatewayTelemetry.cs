@@ -49,7 +49,7 @@ public sealed class GatewayTelemetry : IDisposable
 
     /// <summary>Counts one finished gRPC call.</summary>
     public void RequestEnded(string method, StatusCode status) =>
-        _requests.Add(1, new(TelemetryTags.RpcMethod, method), new(TelemetryTags.RpcStatusCode, StatusName(status)));
+        _requests.Add(1, new(TelemetryTags.RpcMethod, method), new(TelemetryTags.RpcStatusCode, StatusNames.Of(status)));
 
     public void StreamOpened() => _activeStreams.Add(1);
 
@@ -95,29 +95,6 @@ public sealed class GatewayTelemetry : IDisposable
         var lag = Interlocked.Read(ref _outboxLag);
         return lag < 0 ? [] : [new Measurement<long>(lag)];
     }
-
-    /// <summary>The status's name as gRPC writes it, such as <c>OK</c> or <c>RESOURCE_EXHAUSTED</c>.</summary>
-    public static string StatusName(StatusCode status) => status switch
-    {
-        StatusCode.OK => "OK",
-        StatusCode.Cancelled => "CANCELLED",
-        StatusCode.Unknown => "UNKNOWN",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.Aborted => "ABORTED",
-        StatusCode.OutOfRange => "OUT_OF_RANGE",
-        StatusCode.Unimplemented => "UNIMPLEMENTED",
-        StatusCode.Internal => "INTERNAL",
-        StatusCode.Unavailable => "UNAVAILABLE",
-        StatusCode.DataLoss => "DATA_LOSS",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        _ => "UNKNOWN",
-    };
 
     public void Dispose() => _meter.Dispose();
 }
