@@ -48,7 +48,9 @@ public sealed class TelemetryExportTests
         Assert.Contains(trace, span => span.Name == "herd.node.prefill" && span.ParentSpanId == nodeJob.SpanId);
         Assert.Contains(trace, span => span.Name == "herd.node.decode" && span.ParentSpanId == nodeJob.SpanId);
         // The node's job hangs under a span of the gateway: one trace across the NodeLink stream.
-        Assert.True(bySpanId.TryGetValue(nodeJob.ParentSpanId, out var parent) && parent.Service == "gateway", "the node's job span has no parent span from the gateway");
+        Assert.True(bySpanId.TryGetValue(nodeJob.ParentSpanId, out var parent), "the node's job span has no parent span in the trace");
+        Assert.Equal(("gateway", "herd.dispatch"), (parent.Service, parent.Name));
+        Assert.Equal(request.SpanId, parent.ParentSpanId);
         Assert.Equal("6", request.Attribute("gen_ai.usage.output_tokens"));
         Assert.Equal(TestHerd.Model, nodeJob.Attribute("gen_ai.request.model"));
         Assert.All(GatewayMetrics, name => Assert.Contains(receiver.Metrics, metric => metric.Name == name && metric.Service == "gateway"));
