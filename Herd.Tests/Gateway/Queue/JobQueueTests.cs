@@ -297,11 +297,12 @@ public sealed partial class JobQueueTests : IAsyncLifetime
     [Fact]
     public async Task SweepExpiredLeases_RenewedLease_IsLeftAlone()
     {
-        var queue = await CreateQueueAsync(new QueueOptions { LeaseDuration = TimeSpan.FromSeconds(1) });
+        // The renewed lease outlives the forgotten one by half a lease: room for a slow sweep on a busy machine.
+        var queue = await CreateQueueAsync(new QueueOptions { LeaseDuration = TimeSpan.FromSeconds(3) });
         await EnqueueAllAsync(queue, Job("renewed"), Job("forgotten"));
         await queue.TryPopAsync(["m"], "node-1", Server);
         await queue.TryPopAsync(["m"], "node-1", Server);
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        await Task.Delay(TimeSpan.FromMilliseconds(1500));
 
         Assert.Equal(["unknown"], await queue.RenewLeasesAsync(["renewed", "unknown"]));
         var sweep = await PollAsync(() => queue.SweepExpiredLeasesAsync(10), result => result.Count > 0);
