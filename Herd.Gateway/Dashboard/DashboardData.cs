@@ -9,7 +9,7 @@ namespace Herd.Gateway.Dashboard;
 /// <summary>Reads what the dashboard shows from what the gateway already keeps: the node directory, the queue and the ledger.</summary>
 public sealed class DashboardData(
     ModelCatalog catalog,
-    QueueBacklog backlog,
+    JobQueue queue,
     IDbContextFactory<LedgerDbContext> ledgers,
     TimeProvider time)
 {
@@ -21,7 +21,7 @@ public sealed class DashboardData(
         ArgumentNullException.ThrowIfNull(viewer);
         var nodes = await catalog.NodesAsync().ConfigureAwait(false);
         var models = nodes.SelectMany(node => node.Models).Select(model => model.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var waiting = await Task.WhenAll(models.Select(backlog.WaitingAsync)).ConfigureAwait(false);
+        var waiting = await Task.WhenAll(models.Select(queue.WaitingAsync)).ConfigureAwait(false);
         await using var ledger = await ledgers.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var requests = await ledger.RecentRequestsAsync(RecentRequests, viewer.ReadsPrompts, cancellationToken).ConfigureAwait(false);
         return new DashboardSnapshot(

@@ -1,5 +1,4 @@
 using Herd.Gateway.Dashboard;
-using Herd.Gateway.Queue;
 
 namespace Herd.Gateway.Extensions;
 
@@ -9,7 +8,6 @@ public static class DashboardExtensions
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton<QueueBacklog>();
         builder.Services.AddSingleton<DashboardData>();
         return builder;
     }

@@ -223,20 +223,24 @@ public sealed class JobQueue
     }
 
     /// <summary>
-    /// Jobs waiting for <paramref name="model"/> by priority, whatever node groups they may run on.
-    /// It reads every waiting job: for periodic reports, not for the request path.
+    /// The jobs waiting for <paramref name="model"/> over all its queues, one entry per priority
+    /// that has any, highest priority first, with how long the oldest has waited. One script reads
+    /// them all, so counts and ages agree; it reads every waiting job, so call it periodically
+    /// (metrics, the dashboard), never per request.
     /// </summary>
-    public async Task<IReadOnlyDictionary<int, long>> DepthByPriorityAsync(string model)
+    public async Task<IReadOnlyList<WaitingJobs>> WaitingAsync(string model)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        var reply = (RedisResult[])(await _database.ScriptEvaluateAsync(QueueScripts.DepthByPriority, [], [_keys.Prefix, model]).ConfigureAwait(false))!;
-        var depths = new Dictionary<int, long>();
-        for (var i = 0; i + 1 < reply.Length; i += 2)
+        var reply = (RedisResult[])(await _database.ScriptEvaluateAsync(QueueScripts.Waiting, [], [_keys.Prefix, model]).ConfigureAwait(false))!;
+        var now = ParseLong(reply[0]);
+        var waiting = new List<WaitingJobs>();
+        for (var i = 1; i + 2 < reply.Length; i += 3)
         {
-            depths[(int)ParseLong(reply[i])] = (long)reply[i + 1];
+            var oldestWait = TimeSpan.FromMicroseconds(Math.Max(0, now - ParseLong(reply[i + 2])));
+            waiting.Add(new WaitingJobs(model, (int)ParseLong(reply[i]), (long)reply[i + 1], oldestWait));
         }
 
-        return depths;
+        return [.. waiting.OrderByDescending(entry => entry.Priority)];
     }
 
     /// <summary>

@@ -181,22 +181,32 @@ internal static class QueueScripts
         """;
 
     /// <summary>
-    /// ARGV: prefix, model. The jobs waiting for the model by priority, over all its queues, as
-    /// {priority, count, ...}. It reads every waiting job, so it is for periodic reports only.
+    /// ARGV: prefix, model. The jobs waiting for the model, over all its queues, by priority:
+    /// {now_us, priority, count, oldest_enqueued_us, ...}, the stamps as strings. It reads every
+    /// waiting job, so it is for periodic reports and people watching, never the request path.
     /// </summary>
-    public const string DepthByPriority = Common + """
+    public const string Waiting = Common + """
         local queues = queues_of(ARGV[1], ARGV[2])
         local counts = {}
+        local oldest = {}
         for i = 1, #queues, 2 do
           for _, id in ipairs(redis.call('ZRANGE', queues[i], 0, -1)) do
-            local priority = redis.call('HGET', ARGV[1] .. 'job:' .. id, 'priority') or '0'
-            counts[priority] = (counts[priority] or 0) + 1
+            local f = redis.call('HMGET', ARGV[1] .. 'job:' .. id, 'priority', 'enqueued')
+            if f[1] then
+              local priority = f[1]
+              local enqueued = tonumber(f[2])
+              counts[priority] = (counts[priority] or 0) + 1
+              if not oldest[priority] or enqueued < oldest[priority] then
+                oldest[priority] = enqueued
+              end
+            end
           end
         end
-        local reply = {}
+        local reply = {int(now_us())}
         for priority, count in pairs(counts) do
-          reply[#reply + 1] = priority
-          reply[#reply + 1] = count
+          table.insert(reply, priority)
+          table.insert(reply, count)
+          table.insert(reply, int(oldest[priority]))
         end
         return reply
         """;

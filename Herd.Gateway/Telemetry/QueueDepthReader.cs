@@ -43,9 +43,9 @@ public sealed partial class QueueDepthReader(JobQueue queue, ModelCatalog catalo
             // An empty queue reads 0 rather than nothing, at the default priority and at every
             // priority that had jobs before, so a chart shows the queue draining to empty.
             depths[(model, 0)] = 0;
-            foreach (var (priority, depth) in await queue.DepthByPriorityAsync(model).ConfigureAwait(false))
+            foreach (var jobs in await queue.WaitingAsync(model).ConfigureAwait(false))
             {
-                depths[(model, priority)] = depth;
+                depths[(model, jobs.Priority)] = jobs.Count;
             }
         }
 
