@@ -131,9 +131,9 @@ public static class ManifestPublisher
     private static JsonObject Project(HerdResource project, AppModel model, string manifestFolder)
     {
         var environment = new JsonObject();
-        foreach (var (name, value) in ManifestExpressions.EnvironmentOf(project, model))
+        foreach (var variable in PublishedEnvironment.Of(project, model.OtlpEndpoint))
         {
-            environment[name] = value;
+            environment[variable.Name] = Expression(variable.Value);
         }
 
         return new JsonObject
@@ -144,6 +144,17 @@ public static class ManifestPublisher
             ["bindings"] = Bindings(project),
         };
     }
+
+    /// <summary>A value in the manifest's placeholder expressions (<c>{redis.connectionString}</c>).</summary>
+    private static string Expression(PublishedValue value) => value switch
+    {
+        PublishedValue.Text text => text.Value,
+        PublishedValue.ListenUrl listen => $"http://+:{{{listen.Project.Name}.bindings.{listen.Endpoint.Key}.targetPort}}",
+        PublishedValue.Parameter parameter => $"{{{parameter.Resource.Name}.value}}",
+        PublishedValue.ConnectionString connection => $"{{{connection.Resource.Name}.connectionString}}",
+        PublishedValue.EndpointUrl url => $"{{{url.Resource.Name}.bindings.{url.Endpoint.Key}.url}}",
+        _ => throw new InvalidOperationException($"The manifest has no expression for {value}."),
+    };
 
     private static JsonObject Bindings(HerdResource resource)
     {
