@@ -71,13 +71,23 @@ builder.AppModel().OtlpEndpoint = options.OtlpEndpoint;
 if (options.Publisher is { } publisher)
 {
     var outputPath = Path.GetFullPath(options.OutputPath!);
-    if (publisher == ManifestPublisher.Name)
+    try
     {
-        await ManifestPublisher.WriteAsync(builder.AppModel(), outputPath);
+        if (publisher == ManifestPublisher.Name)
+        {
+            await ManifestPublisher.WriteAsync(builder.AppModel(), outputPath);
+        }
+        else if (publisher == KubernetesPublisher.Name)
+        {
+            await KubernetesPublisher.WriteAsync(builder.AppModel(), options, outputPath);
+        }
     }
-    else if (publisher == KubernetesPublisher.Name)
+    catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
     {
-        await KubernetesPublisher.WriteAsync(builder.AppModel(), options, outputPath);
+        // A folder where the manifest file should go, a file where the YAML folder should, no write permission.
+        var expected = publisher == ManifestPublisher.Name ? "a file path" : "a folder path";
+        await Console.Error.WriteLineAsync($"Could not write to {outputPath} ({exception.Message}). --output-path must be {expected} the app host may write.");
+        return 1;
     }
 
     await Console.Out.WriteLineAsync(publisher == ManifestPublisher.Name ? $"Published the Aspire manifest to {outputPath}" : $"Published Kubernetes YAML to {outputPath}; apply it with: kubectl apply -k {outputPath}");

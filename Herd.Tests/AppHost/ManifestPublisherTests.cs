@@ -78,6 +78,18 @@ public sealed partial class ManifestPublisherTests : IDisposable
         Assert.Equal("http://dashboard:18889", (string?)manifest["resources"]!["node"]!["env"]!["OTEL_EXPORTER_OTLP_ENDPOINT"]);
     }
 
+    [Fact]
+    public async Task Manifest_ToAFolder_ExitsOne_SayingAFilePathIsNeeded()
+    {
+        await using var appHost = HerdService.Start("Herd.AppHost", ["--publisher", "manifest", "--output-path", _folder]);
+        var exitCode = await appHost.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Could not write to {_folder}", appHost.Output, StringComparison.Ordinal);
+        Assert.Contains("--output-path must be a file path", appHost.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", appHost.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private async Task<JsonObject> PublishAsync(IEnumerable<string> options, IReadOnlyDictionary<string, string>? environment = null)
