@@ -46,7 +46,8 @@ public sealed class LedgerCompletenessTests
         var records = await load.RecordsAsync(Enumerable.Range(0, Requests), LandingTimeout);
 
         Assert.True(recordsWhileStopped > 0, "no record waited in the outbox while PostgreSQL was stopped");
-        Assert.Equal(Requests / 10 * 6, outcomes.Count(outcome => outcome.Kind == Kind.Served && outcome.Status == StatusCode.OK));
+        var notServed = outcomes.Where(outcome => outcome.Kind == Kind.Served && outcome.Status != StatusCode.OK).Select(outcome => $"{outcome.Request}: {outcome.Status} {outcome.Detail}");
+        Assert.True(outcomes.Count(outcome => outcome.Kind == Kind.Served && outcome.Status == StatusCode.OK) == Requests / 10 * 6, "Not served: " + string.Join("; ", notServed));
         await AssertRecordedAsync(load, outcomes, records);
     }
 

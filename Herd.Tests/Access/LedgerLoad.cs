@@ -254,7 +254,7 @@ internal sealed class LedgerLoad : IAsyncDisposable
         }
         catch (RpcException exception)
         {
-            return new Outcome(request, kind, key, exception.StatusCode, null, delivered);
+            return new Outcome(request, kind, key, exception.StatusCode, null, delivered) { Detail = exception.Status.Detail };
         }
         catch (OperationCanceledException)
         {
@@ -270,5 +270,8 @@ internal sealed class LedgerLoad : IAsyncDisposable
     {
         /// <summary>True when the client heard from a node: the request was surely accepted.</summary>
         public bool Accepted => Streamed is not null || DeliveredTokens > 0;
+
+        /// <summary>The status's message when the call failed, for a failing assertion to show.</summary>
+        public string? Detail { get; init; }
     }
 }
