@@ -1,0 +1,26 @@
+using Herd.AppHost.Resources;
+
+namespace Herd.AppHost.Extensions;
+
+/// <summary>Herd's settings on the gateway resource.</summary>
+public static class GatewayResourceExtensions
+{
+    /// <summary>
+    /// Run here, the first gateway to reach an empty ledger writes an admin key to the state
+    /// folder's <c>admin.key</c>: the key that creates the herd's other keys. Published, the first
+    /// key comes from <c>Herd.Gateway create-key</c> instead (see docs/deployment.md).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAdminKey(this IResourceBuilder<ProjectResource> gateway, StateFolder state)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(state);
+        if (!gateway.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            return gateway;
+        }
+
+        return gateway
+            .WithAnnotation(new AdminKeyFileAnnotation(state.AdminKeyFile))
+            .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", state.AdminKeyFile);
+    }
+}

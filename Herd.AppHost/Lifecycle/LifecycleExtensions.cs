@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Herd.AppHost.Lifecycle;
+
+/// <summary>What the herd adds to Aspire's own handling of its processes when it runs here.</summary>
+public static class LifecycleExtensions
+{
+    /// <summary>
+    /// Ordered, graceful shutdown (nodes drain before the gateways stop, the gateways before Redis
+    /// and PostgreSQL), restarts after crashes, and the banner with the dashboard, the admin key
+    /// and a command to try.
+    /// </summary>
+    public static IDistributedApplicationBuilder AddHerdLifecycle(this IDistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return builder;
+        }
+
+        // Room for every stage of the ordered shutdown: nodes drain for up to 30 s.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromMinutes(3));
+        builder.Services.AddSingleton<ResourceInstances>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ResourceInstances>());
+        builder.Services.AddHostedService<OrderedShutdown>();
+        builder.Services.AddHostedService<CrashRestarter>();
+        builder.Services.AddHostedService<TryItBanner>();
+        return builder;
+    }
+}

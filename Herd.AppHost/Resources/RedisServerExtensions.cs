@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herd.AppHost.Resources;
+
+/// <summary>Adds the herd's Redis: this machine's <c>redis-server</c> when it runs here, Aspire's Redis container when published.</summary>
+public static class RedisServerExtensions
+{
+    private static readonly string[] RedisLocations = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"];
+
+    /// <summary>
+    /// Adds Redis under <paramref name="name"/>: run here, a private <c>redis-server</c> on loopback
+    /// with its append-only file in the state folder (<c>.herd/redis</c>) and a password made up per
+    /// run; published, Aspire's standard Redis container. Either way referencing projects get
+    /// <c>ConnectionStrings__&lt;name&gt;</c>, and <c>WaitFor</c> waits until Redis answers PING.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return builder.AddRedis(name);
+        }
+
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var redis = new RedisServerResource(name, builder.StateFolder().Path(name), password);
+        // Known once DCP has given Redis its port, before it starts; the health check asks for it later.
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>
+            connectionString = await redis.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        var healthCheck = $"{name}_check";
+        builder.Services.AddHealthChecks().AddRedis(
+            _ => connectionString ?? throw new InvalidOperationException($"{name}'s connection string is not known yet."),
+            name: healthCheck);
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(redis, (_, _) =>
+        {
+            Directory.CreateDirectory(redis.DataFolder);
+            return Task.CompletedTask;
+        });
+
+        return builder.AddResource(redis)
+            .WithCommand(RedisLocations.FirstOrDefault(File.Exists) ?? "redis-server")
+            .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
+            .WithArgs(context =>
+            {
+                context.Args.Add("--port");
+                context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--bind");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--dir");
+                context.Args.Add(redis.DataFolder);
+                context.Args.Add("--appendonly");
+                context.Args.Add("yes");
+                // The append-only file is the persistence; no snapshots besides it.
+                context.Args.Add("--save");
+                context.Args.Add(string.Empty);
+                context.Args.Add("--requirepass");
+                context.Args.Add(redis.PasswordParameter);
+            })
+            .WithHealthCheck(healthCheck);
+    }
+}
