@@ -1,4 +1,4 @@
-using Herd.AppHost.Hosting;
+using Herd.AppHost.Lifecycle;
 using Herd.Tests.Fixtures;
 
 namespace Herd.Tests.AppHost;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Herd.AppHost.Hosting;
+using Herd.AppHost.Resources;
 using Npgsql;
 
 namespace Herd.Tests.Fixtures;

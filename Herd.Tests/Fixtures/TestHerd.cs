@@ -1,7 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Herd.AppHost.Hosting;
+using Herd.AppHost.Lifecycle;
 using Herd.Contracts.V1;
 
 namespace Herd.Tests.Fixtures;

@@ -1,0 +1,107 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Herd.Contracts.V1;
+using Herd.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herd.Tests.AppHost;
+
+/// <summary>
+/// The herd as Herd.AppHost declares it, started by Aspire.Hosting.Testing under DCP on random
+/// ports, with its state in <see cref="AppHostState"/>; the resources' logs are kept for assertions.
+/// </summary>
+internal sealed class HerdAppHost : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly AppHostState _state;
+
+    private HerdAppHost(DistributedApplication app, AppHostState state)
+    {
+        App = app;
+        _state = state;
+    }
+
+    public DistributedApplication App { get; }
+
+    /// <summary>The gateway's gRPC endpoint (DCP's proxy in front of its replicas).</summary>
+    public Uri GatewayGrpc => App.GetEndpoint("gateway", "grpc");
+
+    public ResourceNotificationService Notifications => App.Services.GetRequiredService<ResourceNotificationService>();
+
+    /// <summary>Builds the herd with <paramref name="arguments"/> (<c>--Herd:Nodes=2</c>), lets the test change the model, and starts it.</summary>
+    public static async Task<HerdAppHost> StartAsync(AppHostState state, IEnumerable<string> arguments, Action<IDistributedApplicationTestingBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Herd_AppHost>([$"--Herd:StateFolder={state.Folder}", .. arguments]);
+        foreach (var node in builder.Resources.OfType<ProjectResource>().Where(resource => resource.Name == "node"))
+        {
+            // The node generates herd-tiny into a cache of the test's own.
+            builder.CreateResourceBuilder(node).WithEnvironment("HERD_MODEL_CACHE", state.ModelCache);
+        }
+
+        configure?.Invoke(builder);
+        var app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await app.StartAsync(timeout.Token);
+        return new HerdAppHost(app, state);
+    }
+
+    /// <summary>Waits until every instance of the resource passes its health checks.</summary>
+    public async Task WaitForHealthyAsync(string resource)
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await Notifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+    }
+
+    /// <summary>Waits until <paramref name="count"/> nodes are linked to the gateway, and lists them.</summary>
+    public async Task<IReadOnlyList<NodeSummary>> WaitForNodesAsync(int count)
+    {
+        var key = await _state.AdminKeyAsync(StartTimeout);
+        using var channel = GrpcChannel.ForAddress(GatewayGrpc);
+        var catalog = new Catalog.CatalogClient(channel);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            var nodes = await catalog.ListNodesAsync(new ListNodesRequest(), Authorization(key));
+            if (nodes.Nodes.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return nodes.Nodes;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The lines the resource (every instance of it) has logged so far.</summary>
+    public async Task<string> LogsAsync(string resource)
+    {
+        using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var lines = new List<string>();
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(quiet.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Everything logged so far has been read.
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    public static Metadata Authorization(string key) => new() { { "authorization", "Bearer " + key } };
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await App.StopAsync(timeout.Token);
+        await App.DisposeAsync();
+    }
+}
