@@ -24,7 +24,9 @@ public static class LifecycleExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ResourceInstances>());
         builder.Services.AddHostedService<OrderedShutdown>();
         builder.Services.AddHostedService<CrashRestarter>();
-        builder.Services.AddHostedService<TryItBanner>();
+        // The app host's project folder sits in the working copy's root.
+        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<TryItBanner>(services, repositoryRoot));
         return builder;
     }
 }

@@ -1,22 +1,25 @@
 using System.Reflection;
 using Herd.AppHost.Extensions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Herd.AppHost.Lifecycle;
 
 /// <summary>
-/// Once the gateway is healthy and has written the herd's admin key, prints where the Aspire
+/// Once the gateways and nodes are healthy (nodes are once linked) and the herd's admin key is written, prints where the Aspire
 /// dashboard is (with its login token), the key, and a command line that streams a completion.
 /// </summary>
+/// <param name="repositoryRoot">The working copy the herd was built from, where the command runs.</param>
 internal sealed class TryItBanner(
+    string repositoryRoot,
     DistributedApplicationModel model,
     DistributedApplicationExecutionContext execution,
     ResourceNotificationService notifications,
-    IConfiguration configuration,
-    IHostEnvironment environment) : BackgroundService
+    IConfiguration configuration) : BackgroundService
 {
     private static readonly TimeSpan KeyWait = TimeSpan.FromSeconds(60);
+
+    // Aspire's own dashboard resource: its URL carries the token that logs a browser in.
+    private const string DashboardResourceName = "aspire-dashboard";
 
     // The client is built beside the app host, in the same configuration.
     private static readonly string Configuration =
@@ -34,7 +37,11 @@ internal sealed class TryItBanner(
 
         try
         {
-            await notifications.WaitForResourceHealthyAsync(gateway.Name, stoppingToken);
+            foreach (var project in model.Resources.OfType<ProjectResource>())
+            {
+                await notifications.WaitForResourceHealthyAsync(project.Name, stoppingToken);
+            }
+
             var keyFile = gateway.TryGetLastAnnotation<AdminKeyFileAnnotation>(out var annotation) ? annotation.Path : null;
             var key = keyFile is null ? null : await BootstrapKeyFile.ReadAsync(keyFile, KeyWait, stoppingToken);
             await Output.WriteLineAsync(Banner(gateway.GetEndpoint("grpc").Url, keyFile, key));
@@ -70,10 +77,11 @@ internal sealed class TryItBanner(
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>The dashboard's address with the token that logs a browser in, as Aspire prints it.</summary>
+    /// <summary>The dashboard's address, as its resource reports it, with the token that logs a browser in.</summary>
     private string? DashboardLoginUrl()
     {
-        if (configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is not { } url)
+        if (!notifications.TryGetCurrentState(DashboardResourceName, out var dashboard)
+            || dashboard.Snapshot.Urls.FirstOrDefault(url => url.Name is "http" or "https")?.Url is not { } url)
         {
             return null;
         }
@@ -84,8 +92,7 @@ internal sealed class TryItBanner(
     /// <summary>Runs the already-built client when there is one, so the line answers in seconds.</summary>
     private string ClientCommand()
     {
-        var root = Path.GetFullPath(Path.Combine(environment.ContentRootPath, ".."));
-        var built = File.Exists(Path.Combine(root, "Herd.Cli", "bin", Configuration, "net10.0", "herd.dll"));
+        var built = File.Exists(Path.Combine(repositoryRoot, "Herd.Cli", "bin", Configuration, "net10.0", "herd.dll"));
         return $"dotnet run -c {Configuration}{(built ? " --no-build" : string.Empty)} --project Herd.Cli --";
     }
 }

@@ -15,13 +15,22 @@ internal sealed class AppHostState : IDisposable
 
     public string ModelCache { get; } = Directory.CreateTempSubdirectory("herd-models-").FullName;
 
-    /// <summary>Starts the app host as a user would, on this state folder (in a session of its own, as from a terminal, when <paramref name="ownSession"/>).</summary>
+    /// <summary>
+    /// Starts the app host as a process, as a user would, on this state folder (in a session of its
+    /// own, as from a terminal, when <paramref name="ownSession"/>), with the Aspire dashboard on
+    /// free loopback ports and the resources' ports chosen by DCP.
+    /// </summary>
     public ChildProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool ownSession = false)
     {
         var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             // The resources inherit the app host's environment: the node generates herd-tiny here.
             ["HERD_MODEL_CACHE"] = ModelCache,
+            // What the launch profile gives `dotnet run`: the dashboard and its OTLP endpoint.
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            ["DcpPublisher__RandomizePorts"] = "true",
         };
         return HerdService.Start("Herd.AppHost", ["--state-folder", Folder, .. arguments], variables, ownSession);
     }
