@@ -58,7 +58,10 @@ internal sealed class HerdAppHost : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="count"/> nodes are linked to the gateway, and lists them.</summary>
-    public async Task<IReadOnlyList<NodeSummary>> WaitForNodesAsync(int count)
+    public Task<IReadOnlyList<NodeSummary>> WaitForNodesAsync(int count) => WaitForNodesAsync(nodes => nodes.Count >= count);
+
+    /// <summary>Waits until the gateway's list of nodes meets <paramref name="condition"/>, and returns it (also when it never does).</summary>
+    public async Task<IReadOnlyList<NodeSummary>> WaitForNodesAsync(Func<IReadOnlyList<NodeSummary>, bool> condition)
     {
         var key = await _state.AdminKeyAsync(StartTimeout);
         using var channel = GrpcChannel.ForAddress(GatewayGrpc);
@@ -67,7 +70,7 @@ internal sealed class HerdAppHost : IAsyncDisposable
         while (true)
         {
             var nodes = await catalog.ListNodesAsync(new ListNodesRequest(), Authorization(key));
-            if (nodes.Nodes.Count >= count || DateTime.UtcNow > deadline)
+            if (condition(nodes.Nodes) || DateTime.UtcNow > deadline)
             {
                 return nodes.Nodes;
             }
@@ -75,6 +78,43 @@ internal sealed class HerdAppHost : IAsyncDisposable
             await Task.Delay(200);
         }
     }
+
+    /// <summary>The instances of the resource that run now (one per replica).</summary>
+    public async Task<IReadOnlyList<ResourceEvent>> RunningAsync(string resource, int count)
+    {
+        var running = new Dictionary<string, ResourceEvent>();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await foreach (var update in Notifications.WatchAsync(timeout.Token))
+        {
+            if (update.Resource.Name != resource)
+            {
+                continue;
+            }
+
+            if (update.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(update) is not null)
+            {
+                running[update.ResourceId] = update;
+            }
+            else
+            {
+                running.Remove(update.ResourceId);
+            }
+
+            if (running.Count == count)
+            {
+                return [.. running.Values];
+            }
+        }
+
+        throw new TimeoutException($"{count} instances of {resource} did not run within {StartTimeout}.");
+    }
+
+    /// <summary>The process DCP started for an instance (for a project, its <c>dotnet run</c>).</summary>
+    public static int? ProcessId(ResourceEvent instance) =>
+        instance.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value is { } value
+        && int.TryParse(value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var processId)
+            ? processId
+            : null;
 
     /// <summary>The lines the resource (every instance of it) has logged so far.</summary>
     public async Task<string> LogsAsync(string resource)
