@@ -13,8 +13,7 @@ internal sealed class TryItBanner(
     string repositoryRoot,
     DistributedApplicationModel model,
     DistributedApplicationExecutionContext execution,
-    ResourceNotificationService notifications,
-    IConfiguration configuration) : BackgroundService
+    ResourceNotificationService notifications) : BackgroundService
 {
     private static readonly TimeSpan KeyWait = TimeSpan.FromSeconds(60);
 
@@ -77,17 +76,11 @@ internal sealed class TryItBanner(
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>The dashboard's address, as its resource reports it, with the token that logs a browser in.</summary>
-    private string? DashboardLoginUrl()
-    {
-        if (!notifications.TryGetCurrentState(DashboardResourceName, out var dashboard)
-            || dashboard.Snapshot.Urls.FirstOrDefault(url => url.Name is "http" or "https")?.Url is not { } url)
-        {
-            return null;
-        }
-
-        return configuration["AppHost:BrowserToken"] is { Length: > 0 } token ? $"{url.TrimEnd('/')}/login?t={token}" : url;
-    }
+    /// <summary>The dashboard's address with the token that logs a browser in, as its resource reports it.</summary>
+    private string? DashboardLoginUrl() =>
+        notifications.TryGetCurrentState(DashboardResourceName, out var dashboard)
+            ? dashboard.Snapshot.Urls.FirstOrDefault(url => url.Name is "http" or "https")?.Url
+            : null;
 
     /// <summary>Runs the already-built client when there is one, so the line answers in seconds.</summary>
     private string ClientCommand()
