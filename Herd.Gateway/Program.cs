@@ -1,15 +1,9 @@
-using Herd.Gateway.Access.Keys;
+using Herd.Gateway.Cli;
 using Herd.Gateway.Extensions;
-using Herd.Gateway.Ledger;
 
-if (MigrateCommand.IsRequested(args))
+if (GatewayCommandLine.Handles(args))
 {
-    return await MigrateCommand.RunAsync(args[1..], Console.Error);
-}
-
-if (CreateKeyCommand.IsRequested(args))
-{
-    return await CreateKeyCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    return await GatewayCommandLine.RunAsync(args, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,6 +1,7 @@
 using Herd.Contracts.V1;
 using Herd.Gateway.Links;
 using Herd.Gateway.Queue;
+using Herd.Gateway.Resilience;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -48,18 +49,8 @@ public sealed partial class Dispatcher(
     /// <summary>Subscribes to the queue's notifications, waiting out a Redis that is not there yet.</summary>
     private async Task<QueueNotifications> SubscribeAsync(CancellationToken stoppingToken)
     {
-        while (true)
-        {
-            try
-            {
-                return await queue.SubscribeAsync().ConfigureAwait(false);
-            }
-            catch (RedisException exception)
-            {
-                LogDispatchFailed(exception);
-                await Task.Delay(Poll, stoppingToken).ConfigureAwait(false);
-            }
-        }
+        var untilReachable = UntilReachable.Retry(Poll, failure => failure is RedisException, (failure, _, _) => LogDispatchFailed(failure));
+        return await untilReachable.ExecuteAsync(async _ => await queue.SubscribeAsync().ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
     }
 
     private async Task DispatchAsync(string gatewayId)

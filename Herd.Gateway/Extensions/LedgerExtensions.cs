@@ -21,7 +21,23 @@ public static class LedgerExtensions
         var services = builder.Services;
         services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // A factory, not Aspire's AddNpgsqlDbContext (a pooled context per scope): the ledger's users
+        // are singletons and background services that make a context for each piece of work.
         services.AddDbContextFactory<LedgerDbContext>(options => LedgerDbContext.Configure(options, connectionString));
+        builder.EnrichNpgsqlDbContext<LedgerDbContext>(settings =>
+        {
+            // Aspire's retrying execution strategy would run a failed statement up to six more times,
+            // waiting up to 30 s between tries, before the caller heard of it. Herd tries again where
+            // that is safe, and says so: the migrator waits out PostgreSQL, logging each attempt; the
+            // outbox writer keeps records until the ledger is back; a call answers UNAVAILABLE at once
+            // for the client to retry. A retry after a dropped connection would also run on a new
+            // session, which does not hold the migrator's advisory lock.
+            settings.DisableRetry = true;
+            // Aspire's check runs the same SELECT 1 as LedgerHealthCheck (below), but on every probe
+            // and for as long as PostgreSQL takes; Herd's shares one probe a second among /health,
+            // the gRPC health service and its publisher, and answers within ProbeTimeout.
+            settings.DisableHealthChecks = true;
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new ApiKeyHasher(provider.GetRequiredService<IOptions<ApiKeyOptions>>().Value.KeyPepper));
         services.AddSingleton<ApiKeyStore>();

@@ -1,3 +1,4 @@
+using Herd.Gateway.Resilience;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -76,21 +77,11 @@ public sealed partial class LedgerMigrator(
     /// <summary>Applies the pending migrations, waiting out a PostgreSQL that cannot be reached yet.</summary>
     public async Task MigrateWhenReachableAsync(CancellationToken cancellationToken)
     {
-        var delay = options.Value.MigrateRetryDelay;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await MigrateAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception exception) when (IsUnreachable(exception) && !cancellationToken.IsCancellationRequested)
-            {
-                LogUnreachable(attempt, delay, Describe(exception));
-            }
-
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-        }
+        var untilReachable = UntilReachable.Retry(
+            options.Value.MigrateRetryDelay,
+            IsUnreachable,
+            (failure, attempt, delay) => LogUnreachable(attempt, delay, Describe(failure)));
+        await untilReachable.ExecuteAsync(async token => await MigrateAsync(token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Herd.Contracts.V1;
+using Herd.Gateway.Resilience;
 using StackExchange.Redis;
 
 namespace Herd.Gateway.Relay;
@@ -54,29 +55,24 @@ public sealed partial class JobRelay : IHostedService, IAsyncDisposable
 
     private async Task SubscribeAsync(CancellationToken stopping)
     {
-        var subscriber = _redis.GetSubscriber();
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                if (_events is null)
-                {
-                    var events = await subscriber.SubscribeAsync(Channel(_gatewayId, "events")).ConfigureAwait(false);
-                    events.OnMessage(message => Deliver(message.Message));
-                    _events = events;
-                }
+        var untilReachable = UntilReachable.Retry(RetryDelay, failure => failure is RedisException, (failure, _, _) => LogSubscribeFailed(failure));
+        await untilReachable.ExecuteAsync(_ => SubscribeOnceAsync(), stopping).ConfigureAwait(false);
+    }
 
-                var control = await subscriber.SubscribeAsync(Channel(_gatewayId, "control")).ConfigureAwait(false);
-                control.OnMessage(message => OnControlAsync(message.Message));
-                _control = control;
-                return;
-            }
-            catch (RedisException exception)
-            {
-                LogSubscribeFailed(exception);
-                await Task.Delay(RetryDelay, stopping).ConfigureAwait(false);
-            }
+    /// <summary>Subscribes to this gateway's channels; after a failure, to those not subscribed yet.</summary>
+    private async ValueTask SubscribeOnceAsync()
+    {
+        var subscriber = _redis.GetSubscriber();
+        if (_events is null)
+        {
+            var events = await subscriber.SubscribeAsync(Channel(_gatewayId, "events")).ConfigureAwait(false);
+            events.OnMessage(message => Deliver(message.Message));
+            _events = events;
         }
+
+        var control = await subscriber.SubscribeAsync(Channel(_gatewayId, "control")).ConfigureAwait(false);
+        control.OnMessage(message => OnControlAsync(message.Message));
+        _control = control;
     }
 
     /// <summary>Sends a job's event to the gateway that owns its client call.</summary>

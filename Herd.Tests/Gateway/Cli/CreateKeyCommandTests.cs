@@ -1,11 +1,12 @@
 using System.Globalization;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access.Keys;
+using Herd.Gateway.Cli;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Herd.Tests.Gateway.Access.Keys;
+namespace Herd.Tests.Gateway.Cli;
 
 /// <summary><c>dotnet Herd.Gateway.dll create-key</c>, run as a real process against a real PostgreSQL.</summary>
 [Collection(WithServers.Name)]
@@ -13,6 +14,9 @@ public sealed class CreateKeyCommandTests(ServersFixture servers) : IDisposable
 {
     private const string Pepper = "a-pepper-of-at-least-thirty-two-characters";
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The usage line of the command's help, which comes with every complaint about its arguments.</summary>
+    private const string Usage = "create-key [<gateway settings>...] [options]";
 
     private readonly string _rolesFolder = Directory.CreateTempSubdirectory("herd-create-key-").FullName;
 
@@ -61,7 +65,7 @@ public sealed class CreateKeyCommandTests(ServersFixture servers) : IDisposable
 
         var run = await CreateKeyAsync("--role", "admin", "--name", "first admin", $"--ConnectionStrings:ledger={connectionString}", "--Herd:Gateway:Ledger:MigrateOnStart=false");
 
-        Assert.True(run.ExitCode == CreateKeyCommand.Failed, run.Output);
+        Assert.True(run.ExitCode == GatewayCommandLine.Failed, run.Output);
         Assert.Contains("is not migrated", run.Output, StringComparison.Ordinal);
         Assert.Contains("run `dotnet Herd.Gateway.dll migrate` first", run.Output, StringComparison.Ordinal);
         Assert.Empty(run.StandardOutput);
@@ -76,7 +80,7 @@ public sealed class CreateKeyCommandTests(ServersFixture servers) : IDisposable
 
         var run = await CreateKeyAsync("--role", "auditor", "--name", "audits", $"--ConnectionStrings:ledger={ledger.ConnectionString}", $"--Herd:Gateway:Access:RolesFile={rolesFile}");
 
-        Assert.True(run.ExitCode == CreateKeyCommand.BadUsage, run.Output);
+        Assert.True(run.ExitCode == GatewayCommandLine.BadUsage, run.Output);
         Assert.Contains($"The role 'auditor' is not in the roles file {rolesFile}; use one of: admin, user.", run.Output, StringComparison.Ordinal);
         Assert.Empty(run.StandardOutput);
         Assert.Empty(await ledger.Services.GetRequiredService<ApiKeyStore>().ListAsync());
@@ -87,7 +91,7 @@ public sealed class CreateKeyCommandTests(ServersFixture servers) : IDisposable
     {
         var run = await CreateKeyAsync("--role", "admin", "--name", "first admin");
 
-        Assert.True(run.ExitCode == CreateKeyCommand.BadUsage, run.Output);
+        Assert.True(run.ExitCode == GatewayCommandLine.BadUsage, run.Output);
         Assert.Contains("ConnectionStrings:ledger is not set", run.Output, StringComparison.Ordinal);
         Assert.Empty(run.StandardOutput);
     }
@@ -101,7 +105,7 @@ public sealed class CreateKeyCommandTests(ServersFixture servers) : IDisposable
             "--role", "admin", "--name", "first admin",
             string.Create(CultureInfo.InvariantCulture, $"--ConnectionStrings:ledger=Host=127.0.0.1;Port={port};Database=nowhere;Username=herd;Password=hunter2;Timeout=2"));
 
-        Assert.True(run.ExitCode == CreateKeyCommand.Failed, run.Output);
+        Assert.True(run.ExitCode == GatewayCommandLine.Failed, run.Output);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"the ledger at 127.0.0.1:{port}/nowhere cannot be reached"), run.Output, StringComparison.Ordinal);
         Assert.Contains("Check ConnectionStrings:ledger and that PostgreSQL is up", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", run.Output, StringComparison.Ordinal);
@@ -110,20 +114,33 @@ public sealed class CreateKeyCommandTests(ServersFixture servers) : IDisposable
     }
 
     [Theory]
-    [InlineData("--role is required", "--name", "first admin")]
-    [InlineData("--name is required", "--role", "admin")]
-    [InlineData("--name needs a value", "--role", "admin", "--name")]
-    [InlineData("--role is given twice", "--role", "admin", "--role", "user", "--name", "first admin")]
+    [InlineData("Option '--role' is required.", "--name", "first admin")]
+    [InlineData("Option '--name' is required.", "--role", "admin")]
+    [InlineData("Required argument missing for option: '--name'.", "--role", "admin", "--name")]
+    [InlineData("--name needs a value, and what follows it starts with --", "--role", "admin", "--name", "--ConnectionStrings:ledger=Host=db;Password=hunter2")]
+    [InlineData("Option '--role' expects a single argument but 2 were provided.", "--role", "admin", "--role", "user", "--name", "first admin")]
     [InlineData("--owner is not supported", "--role", "admin", "--name", "first admin", "--owner", "ops")]
     [InlineData("Unexpected argument 'admin'", "admin", "--name", "first admin")]
     public async Task CreateKey_BadArguments_ExitTwo_SayingWhatIsWrong_WithTheUsage(string expected, params string[] arguments)
     {
         var run = await CreateKeyAsync(arguments);
 
-        Assert.True(run.ExitCode == CreateKeyCommand.BadUsage, run.Output);
+        Assert.True(run.ExitCode == GatewayCommandLine.BadUsage, run.Output);
         Assert.Contains(expected, run.Output, StringComparison.Ordinal);
-        Assert.Contains(CreateKeyCommand.Usage, run.Output, StringComparison.Ordinal);
+        Assert.Contains(Usage, run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", run.Output, StringComparison.Ordinal);
         Assert.Empty(run.StandardOutput);
+    }
+
+    [Fact]
+    public async Task CreateKey_Help_PrintsTheUsage_OnStandardOutput_AndExitsZero()
+    {
+        var run = await CreateKeyAsync("--help");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains(Usage, run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--role <role> (REQUIRED)", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--ConnectionStrings:ledger=", run.StandardOutput, StringComparison.Ordinal);
     }
 
     /// <summary>The one line of standard output, which must hold nothing else.</summary>

@@ -1,7 +1,9 @@
 using System.Globalization;
+using Herd.Gateway.Cli;
 using Herd.Tests.Fixtures;
+using Herd.Tests.Gateway.Ledger;
 
-namespace Herd.Tests.Gateway.Ledger;
+namespace Herd.Tests.Gateway.Cli;
 
 /// <summary><c>dotnet Herd.Gateway.dll migrate</c>, run as a real process.</summary>
 [Collection(WithServers.Name)]
@@ -45,9 +47,19 @@ public sealed class MigrateCommandTests(ServersFixture servers)
         Assert.Contains("ConnectionStrings:ledger is not set", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Migrate_AWordThatIsNoSetting_ExitsTwo_SayingSo()
+    {
+        var (exitCode, output) = await MigrateAsync("now");
+
+        Assert.Equal(GatewayCommandLine.BadUsage, exitCode);
+        Assert.Contains("Unexpected argument 'now'", output, StringComparison.Ordinal);
+        Assert.Contains("migrate [<gateway settings>...] [options]", output, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Output)> MigrateAsync(params string[] arguments)
     {
-        await using var gateway = HerdService.Start("Herd.Gateway", ["migrate", .. arguments]);
+        await using var gateway = HerdService.Start("Herd.Gateway", [MigrateCommand.Name, .. arguments]);
         var exitCode = await gateway.WaitForExitAsync(ExitTimeout);
         return (exitCode, gateway.Output);
     }
