@@ -30,6 +30,9 @@ var ledger = builder.Configuration.GetConnectionString("ledger") is { Length: > 
 
 var gateway = builder.AddProject<Projects.Herd_Gateway>("gateway")
     .WithReplicas(herd.Gateways)
+    .WithImagePorts()
+    // The gateway reads its servers' connection strings, not their hosts, ports and passwords apart.
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)
     .WithReference(ledger).WaitFor(ledger)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
@@ -41,7 +44,10 @@ if (herd.Nodes > 0)
 {
     var node = builder.AddProject<Projects.Herd_Node>("node")
         .WithReplicas(herd.Nodes)
-        .WithReference(gateway).WaitFor(gateway)
+        .WithImagePorts()
+        // A node finds the gateways' gRPC endpoint through service discovery (services__gateway__grpc__0).
+        .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
+        .WithReference(gateway.GetEndpoint("grpc")).WaitFor(gateway)
         .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
         .WithModel(herd)
         .WithEnvironment("Herd__Node__Group", herd.Group)
