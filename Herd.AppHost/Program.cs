@@ -3,6 +3,7 @@ using Herd.AppHost;
 using Herd.AppHost.Commands;
 using Herd.AppHost.Extensions;
 using Herd.AppHost.Lifecycle;
+using Herd.AppHost.Publishing;
 using Herd.AppHost.Resources;
 
 var builder = DistributedApplication.CreateBuilder(HerdOptions.ExpandSwitches(args));
@@ -61,6 +62,8 @@ if (herd.Nodes > 0)
     }
 }
 
+builder.AddKubernetesPublishing();
 builder.AddHerdLifecycle();
 builder.Build().Run();
-return 0;
+// 1 when publishing failed (Lifecycle/PublishExitCode.cs).
+return Environment.ExitCode;
