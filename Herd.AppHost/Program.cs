@@ -32,6 +32,7 @@ var ledger = builder.Configuration.GetConnectionString("ledger") is { Length: > 
 var gateway = builder.AddProject<Projects.Herd_Gateway>("gateway")
     .WithReplicas(herd.Gateways)
     .WithImagePorts()
+    .WithExternalHttpEndpoints()
     // The gateway reads its servers' connection strings, not their hosts, ports and passwords apart.
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)

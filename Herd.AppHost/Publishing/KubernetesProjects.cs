@@ -4,7 +4,8 @@ namespace Herd.AppHost.Publishing;
 
 /// <summary>
 /// A project of the app model published: a Deployment with the project's replicas, ports and
-/// environment, a Service when another resource dials it, and a PodDisruptionBudget. What differs
+/// environment, a Service when another resource dials it or its endpoints are external (the
+/// gateway's), and a PodDisruptionBudget. What differs
 /// between the gateway and the node (image, resources, volumes, how long a pod may take to stop)
 /// comes from its <see cref="KubernetesWorkload"/>; the health probes are Herd's service defaults'
 /// <c>/health</c> and <c>/alive</c> on the <c>http</c> endpoint.
@@ -31,12 +32,13 @@ internal static class KubernetesProjects
     }
 
     /// <summary>The project's file (<c>gateway.yaml</c>) and the files of its workload.</summary>
-    /// <param name="dialed">Whether another resource reaches the project, so that it needs a Service.</param>
+    /// <param name="dialed">Whether another resource reaches the project.</param>
     public static IReadOnlyList<KubernetesFile> Files(ProjectResource project, KubernetesWorkload workload, KubernetesContainerSettings settings, bool dialed)
     {
+        ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(workload);
         var objects = new List<object> { Deployment(project, workload, settings) };
-        if (dialed)
+        if (dialed || project.Annotations.OfType<EndpointAnnotation>().Any(endpoint => endpoint.IsExternal))
         {
             objects.Add(Service(project, workload.Component));
         }
