@@ -161,6 +161,15 @@ public sealed partial class KubernetesPublishingTests : IDisposable
     }
 
     [Fact]
+    public async Task Publish_TextThatReadsLikeAReference_IsEscaped_SoKubernetesPassesItOnUnchanged()
+    {
+        // Kubernetes reads $(NAME) as a variable and $$ as $ in every value it is given.
+        var published = await PublishAsync(["--model", "odd$(name)$$"]);
+
+        Assert.Equal("odd$$(name)$$$$", Variable(published.Single<V1Deployment>("node").Spec.Template.Spec.Containers.Single(), "Herd__Node__Model").Value);
+    }
+
+    [Fact]
     public async Task Publish_EveryFile_IsListedInTheKustomization_WithTheImagesAndTheHerdLabel()
     {
         await PublishAsync(["--device", "cuda", "--model", _model]);
