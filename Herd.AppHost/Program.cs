@@ -3,6 +3,7 @@ using Herd.AppHost;
 using Herd.AppHost.Commands;
 using Herd.AppHost.Extensions;
 using Herd.AppHost.Lifecycle;
+using Herd.AppHost.Publishing;
 using Herd.AppHost.Resources;
 
 var builder = DistributedApplication.CreateBuilder(HerdOptions.ExpandSwitches(args));
@@ -30,6 +31,10 @@ var ledger = builder.Configuration.GetConnectionString("ledger") is { Length: > 
 
 var gateway = builder.AddProject<Projects.Herd_Gateway>("gateway")
     .WithReplicas(herd.Gateways)
+    .WithImagePorts()
+    .WithExternalHttpEndpoints()
+    // The gateway reads its servers' connection strings, not their hosts, ports and passwords apart.
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)
     .WithReference(ledger).WaitFor(ledger)
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
@@ -41,7 +46,10 @@ if (herd.Nodes > 0)
 {
     var node = builder.AddProject<Projects.Herd_Node>("node")
         .WithReplicas(herd.Nodes)
-        .WithReference(gateway).WaitFor(gateway)
+        .WithImagePorts()
+        // A node finds the gateways' gRPC endpoint through service discovery (services__gateway__grpc__0).
+        .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
+        .WithReference(gateway.GetEndpoint("grpc")).WaitFor(gateway)
         .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
         .WithModel(herd)
         .WithEnvironment("Herd__Node__Group", herd.Group)
@@ -55,6 +63,8 @@ if (herd.Nodes > 0)
     }
 }
 
+builder.AddKubernetesPublishing();
 builder.AddHerdLifecycle();
 builder.Build().Run();
-return 0;
+// 1 when publishing failed (Lifecycle/PublishExitCode.cs).
+return Environment.ExitCode;

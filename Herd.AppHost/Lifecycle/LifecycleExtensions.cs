@@ -2,19 +2,20 @@ using Microsoft.Extensions.Hosting;
 
 namespace Herd.AppHost.Lifecycle;
 
-/// <summary>What the herd adds to Aspire's own handling of its processes when it runs here.</summary>
+/// <summary>What the herd adds to Aspire's own handling of its processes.</summary>
 public static class LifecycleExtensions
 {
     /// <summary>
-    /// Ordered, graceful shutdown (nodes drain before the gateways stop, the gateways before Redis
-    /// and PostgreSQL), restarts after crashes, and the banner with the dashboard, the admin key
-    /// and a command to try.
+    /// Run here: ordered, graceful shutdown (nodes drain before the gateways stop, the gateways
+    /// before Redis and PostgreSQL), restarts after crashes, and the banner with the dashboard, the
+    /// admin key and a command to try. Published: an exit code that says whether publishing worked.
     /// </summary>
     public static IDistributedApplicationBuilder AddHerdLifecycle(this IDistributedApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (!builder.ExecutionContext.IsRunMode)
         {
+            PublishExitCode.Track(builder);
             return builder;
         }
 

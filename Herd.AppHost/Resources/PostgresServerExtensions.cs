@@ -16,14 +16,14 @@ public static partial class PostgresServerExtensions
     /// data in the state folder (<c>.herd/postgres/data</c>, initialised on first start, superuser
     /// <c>herd</c> with a made-up password kept in <c>.herd/postgres/password</c>), run as the
     /// <c>postgres</c> user when the app host is root. Published: Aspire's standard container, its
-    /// password the <c>&lt;name&gt;-password</c> parameter. <c>WaitFor</c> waits until it accepts connections.
+    /// password the <c>&lt;name&gt;-password</c> parameter, its data on the volume <c>&lt;name&gt;-data</c>. <c>WaitFor</c> waits until it accepts connections.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddPostgresServer(this IDistributedApplicationBuilder builder, string name)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return builder.AddPostgres(name);
+            return builder.AddPostgres(name).WithDataVolume($"{name}-data");
         }
 
         var instance = new PostgresInstance(builder.StateFolder().Path(name));
@@ -69,7 +69,8 @@ public static partial class PostgresServerExtensions
         ArgumentNullException.ThrowIfNull(server);
         return server.Resource switch
         {
-            AspirePostgresServer container => server.ApplicationBuilder.CreateResourceBuilder(container).AddDatabase(name, databaseName),
+            // Named in full: this class's own AddDatabase is nearer and would call itself.
+            AspirePostgresServer container => PostgresBuilderExtensions.AddDatabase(server.ApplicationBuilder.CreateResourceBuilder(container), name, databaseName),
             PostgresServerResource local => AddLocalDatabase(server.ApplicationBuilder, local, name, databaseName ?? name),
             _ => throw new ArgumentException($"{server.Resource.Name} is not a PostgreSQL server resource.", nameof(server)),
         };

@@ -10,15 +10,17 @@ public static class RedisServerExtensions
     /// <summary>
     /// Adds Redis under <paramref name="name"/>: run here, a private <c>redis-server</c> on loopback
     /// with its append-only file in the state folder (<c>.herd/redis</c>) and a password made up per
-    /// run; published, Aspire's standard Redis container. Either way referencing projects get
-    /// <c>ConnectionStrings__&lt;name&gt;</c>, and <c>WaitFor</c> waits until Redis answers PING.
+    /// run; published, Aspire's standard Redis container with its password parameter
+    /// (<c>&lt;name&gt;-password</c>) and an append-only file on the volume <c>&lt;name&gt;-data</c>.
+    /// Either way referencing projects get <c>ConnectionStrings__&lt;name&gt;</c>, and <c>WaitFor</c>
+    /// waits until Redis answers PING.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return builder.AddRedis(name);
+            return builder.AddRedis(name).WithDataVolume($"{name}-data").WithArgs(AppendOnly);
         }
 
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
@@ -57,5 +59,21 @@ public static class RedisServerExtensions
                 context.Args.Add(redis.PasswordParameter);
             })
             .WithHealthCheck(healthCheck);
+    }
+
+    /// <summary>
+    /// The queue outlives a restart of the Redis container as it does here: an append-only file
+    /// beside Aspire's snapshots. Published, Aspire runs Redis as <c>/bin/sh -c "redis-server …"</c>,
+    /// so the switch joins that command line.
+    /// </summary>
+    private static void AppendOnly(CommandLineArgsCallbackContext context)
+    {
+        var index = context.Args.Count - 1;
+        if (index < 0 || context.Args[index] is not string command || !command.StartsWith("redis-server", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("Aspire's Redis container no longer starts as /bin/sh -c \"redis-server …\"; Herd cannot add --appendonly to it.");
+        }
+
+        context.Args[index] = command + " --appendonly yes";
     }
 }
