@@ -32,6 +32,8 @@ var ledger = builder.Configuration.GetConnectionString("ledger") is { Length: > 
 var gateway = builder.AddProject<Projects.Herd_Gateway>("gateway")
     .WithReplicas(herd.Gateways)
     .WithImagePorts()
+    // Plain HTTP and h2c: no development certificate here; published, TLS ends in front of the Services.
+    .WithoutHttpsCertificate()
     .WithExternalHttpEndpoints()
     // The gateway reads its servers' connection strings, not their hosts, ports and passwords apart.
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
@@ -47,6 +49,7 @@ if (herd.Nodes > 0)
     var node = builder.AddProject<Projects.Herd_Node>("node")
         .WithReplicas(herd.Nodes)
         .WithImagePorts()
+        .WithoutHttpsCertificate()
         // A node finds the gateways' gRPC endpoint through service discovery (services__gateway__grpc__0).
         .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
         .WithReference(gateway.GetEndpoint("grpc")).WaitFor(gateway)

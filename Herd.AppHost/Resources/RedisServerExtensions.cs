@@ -33,10 +33,10 @@ public static class RedisServerExtensions
         builder.Services.AddHealthChecks().AddRedis(
             _ => connectionString ?? throw new InvalidOperationException($"{name}'s connection string is not known yet."),
             name: healthCheck);
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(redis, (_, _) =>
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(redis, async (_, cancellationToken) =>
         {
             Directory.CreateDirectory(redis.DataFolder);
-            return Task.CompletedTask;
+            await WritePasswordFileAsync(redis, cancellationToken);
         });
 
         return builder.AddResource(redis)
@@ -44,6 +44,8 @@ public static class RedisServerExtensions
             .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {
+                // First, as redis-server wants its configuration file: the password stays out of the command line.
+                context.Args.Add(redis.PasswordFile);
                 context.Args.Add("--port");
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
                 context.Args.Add("--bind");
@@ -55,10 +57,24 @@ public static class RedisServerExtensions
                 // The append-only file is the persistence; no snapshots besides it.
                 context.Args.Add("--save");
                 context.Args.Add(string.Empty);
-                context.Args.Add("--requirepass");
-                context.Args.Add(redis.PasswordParameter);
             })
             .WithHealthCheck(healthCheck);
+    }
+
+    /// <summary>
+    /// Writes the password Redis requires into a configuration file only the app host's user may
+    /// read, rather than onto the command line, where <c>ps</c> and the dashboard would show it.
+    /// </summary>
+    private static async Task WritePasswordFileAsync(RedisServerResource redis, CancellationToken cancellationToken)
+    {
+        var password = await redis.PasswordParameter.GetValueAsync(cancellationToken);
+        await File.WriteAllTextAsync(redis.PasswordFile, string.Empty, cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(redis.PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllTextAsync(redis.PasswordFile, $"requirepass \"{password}\"\n", cancellationToken);
     }
 
     /// <summary>

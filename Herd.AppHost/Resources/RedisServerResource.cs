@@ -20,6 +20,9 @@ public sealed class RedisServerResource(string name, string dataFolder, Paramete
 
     public string DataFolder { get; } = dataFolder;
 
+    /// <summary>The configuration file that holds the password, written before each start (mode 0600).</summary>
+    public string PasswordFile => Path.Combine(DataFolder, "password.conf");
+
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)},password={PasswordParameter}");
 
