@@ -11,17 +11,20 @@ public static class NodeResourceExtensions
     /// this machine as it is when the herd runs here, and as <see cref="PublishedModelFolder"/>,
     /// noted in a <see cref="ModelFolderAnnotation"/>, when it is published.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithModel(this IResourceBuilder<ProjectResource> node, HerdOptions herd)
+    /// <param name="node">the node resource</param>
+    /// <param name="model">a built-in model's name, or a folder of this machine</param>
+    /// <param name="isFolder">whether <paramref name="model"/> is a folder</param>
+    public static IResourceBuilder<ProjectResource> WithModel(this IResourceBuilder<ProjectResource> node, string model, bool isFolder)
     {
         ArgumentNullException.ThrowIfNull(node);
-        ArgumentNullException.ThrowIfNull(herd);
-        if (!herd.ModelIsFolder || node.ApplicationBuilder.ExecutionContext.IsRunMode)
+        ArgumentNullException.ThrowIfNull(model);
+        if (!isFolder || node.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
-            return node.WithEnvironment("Herd__Node__Model", herd.Model);
+            return node.WithEnvironment("Herd__Node__Model", model);
         }
 
         return node
-            .WithAnnotation(new ModelFolderAnnotation(herd.Model, PublishedModelFolder))
+            .WithAnnotation(new ModelFolderAnnotation(model, PublishedModelFolder))
             .WithEnvironment("Herd__Node__Model", PublishedModelFolder);
     }
 
