@@ -23,4 +23,18 @@ public static class GatewayResourceExtensions
             .WithAnnotation(new AdminKeyFileAnnotation(state.AdminKeyFile))
             .WithEnvironment("Herd__Gateway__Access__BootstrapKeyFile", state.AdminKeyFile);
     }
+
+    /// <summary>
+    /// Links the gateway's own live page of nodes, queue, requests and usage (<c>/dashboard</c>,
+    /// signed in with an API key) from the gateway's row of the Aspire dashboard, in place of the bare
+    /// HTTP endpoint, which serves nothing at its root.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithHerdDashboardUrl(this IResourceBuilder<ProjectResource> gateway)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        return gateway
+            .WithUrlForEndpoint("Grpc", url => url.DisplayText = "gRPC")
+            .WithUrlForEndpoint("Http", url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
+            .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/dashboard"), "Herd dashboard");
+    }
 }

@@ -53,7 +53,7 @@ public sealed partial class AspireDashboardTests : IDisposable
         var traceRow = await trace.InnerTextAsync();
 
         Assert.DoesNotContain("/login", page.Url, StringComparison.Ordinal);
-        Assert.Contains("gateway", resources, StringComparison.Ordinal);
+        Assert.Contains("Herd dashboard", resources, StringComparison.Ordinal);
         Assert.Contains("herd.v1.Completions/Complete", traceRow, StringComparison.Ordinal);
     }
 
