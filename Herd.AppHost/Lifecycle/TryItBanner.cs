@@ -24,8 +24,9 @@ internal sealed class TryItBanner(
     private static readonly string Configuration =
         typeof(TryItBanner).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    /// <summary>Where the banner goes; standard output unless a test says otherwise.</summary>
-    public TextWriter Output { get; init; } = Console.Out;
+    // Long enough for a node to make herd-tiny or load a small model; a big one may take longer,
+    // and the banner then says the nodes are not linked yet rather than wait in silence.
+    private static readonly TimeSpan NodesWait = TimeSpan.FromMinutes(3);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,14 +37,11 @@ internal sealed class TryItBanner(
 
         try
         {
-            foreach (var project in model.Resources.OfType<ProjectResource>())
-            {
-                await notifications.WaitForResourceHealthyAsync(project.Name, stoppingToken);
-            }
-
+            await notifications.WaitForResourceHealthyAsync(gateway.Name, stoppingToken);
+            var nodesLinked = await NodesLinkedAsync(stoppingToken);
             var keyFile = gateway.TryGetLastAnnotation<AdminKeyFileAnnotation>(out var annotation) ? annotation.Path : null;
             var key = keyFile is null ? null : await BootstrapKeyFile.ReadAsync(keyFile, KeyWait, stoppingToken);
-            await Output.WriteLineAsync(Banner(gateway.GetEndpoint("grpc").Url, keyFile, key));
+            await Console.Out.WriteLineAsync(Banner(gateway.GetEndpoint("grpc").Url, nodesLinked, keyFile, key));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -51,9 +49,33 @@ internal sealed class TryItBanner(
         }
     }
 
-    private string Banner(string gatewayUrl, string? keyFile, string? key)
+    /// <summary>Waits until every node is healthy, which a node is once its model is loaded and it is linked to a gateway.</summary>
+    private async Task<bool> NodesLinkedAsync(CancellationToken stoppingToken)
     {
-        var lines = new List<string> { string.Empty, "Herd is up. Press Ctrl-C to stop it." };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        deadline.CancelAfter(NodesWait);
+        try
+        {
+            foreach (var node in model.Resources.OfType<ProjectResource>().Where(project => project.Name != "gateway"))
+            {
+                await notifications.WaitForResourceHealthyAsync(node.Name, deadline.Token);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private string Banner(string gatewayUrl, bool nodesLinked, string? keyFile, string? key)
+    {
+        var lines = new List<string>
+        {
+            string.Empty,
+            nodesLinked ? "Herd is up. Press Ctrl-C to stop it." : $"The gateway is up; the nodes are not linked after {NodesWait.TotalMinutes:0} minutes (their logs in the dashboard say why). Press Ctrl-C to stop.",
+        };
         if (DashboardLoginUrl() is { } dashboard)
         {
             lines.Add($"Aspire dashboard (logs, traces, metrics, commands): {dashboard}");

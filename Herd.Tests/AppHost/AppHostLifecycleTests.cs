@@ -38,23 +38,30 @@ public sealed class AppHostLifecycleTests : IDisposable
     }
 
     [Fact]
-    public async Task DrainCommand_StopsTheNodeOnceItsJobsAreDone_AndItStaysStopped()
+    public async Task DrainCommand_StopsTheNodeOnceItsJobsAreDone_AndItStaysStopped_AsDoesOneStoppedWithAspiresStop()
     {
         await using var herd = await HerdAppHost.StartAsync(_state, ["--Herd:Nodes=2"]);
         await herd.WaitForHealthyAsync("node");
         await herd.WaitForNodesAsync(2);
-        var drained = (await herd.RunningAsync("node", 2))[0];
+        var running = await herd.RunningAsync("node", 2);
+        var (drained, stopped) = (running[0], running[1]);
+        var commands = herd.App.Services.GetRequiredService<ResourceCommandService>();
 
-        var result = await herd.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(drained.ResourceId, "drain");
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var state = herd.Notifications.TryGetCurrentState(drained.ResourceId, out var current) ? current.Snapshot.State?.Text : null;
+        var result = await commands.ExecuteCommandAsync(drained.ResourceId, "drain");
         var nodes = await herd.WaitForNodesAsync(listed => listed.All(node => node.NodeId != drained.ResourceId));
+        var stop = await commands.ExecuteCommandAsync(stopped.ResourceId, KnownResourceCommands.StopCommand);
+        // Long enough for a restart after a crash (the first comes after 1 s).
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var state = StateOf(herd, drained);
+        var stoppedState = StateOf(herd, stopped);
 
         Assert.True(result.Success, result.Message);
         Assert.Contains("finished its jobs and stopped", result.Message, StringComparison.Ordinal);
         Assert.Equal(KnownResourceStates.Finished, state);
         Assert.DoesNotContain(drained.ResourceId, nodes.Select(node => node.NodeId));
         Assert.Single(nodes);
+        Assert.True(stop.Success, stop.Message);
+        Assert.Contains(stoppedState, KnownResourceStates.TerminalStates);
     }
 
     [Fact]
@@ -79,6 +86,9 @@ public sealed class AppHostLifecycleTests : IDisposable
     }
 
     public void Dispose() => _state.Dispose();
+
+    private static string? StateOf(HerdAppHost herd, ResourceEvent instance) =>
+        herd.Notifications.TryGetCurrentState(instance.ResourceId, out var current) ? current.Snapshot.State?.Text : null;
 
     private static InteractionInputCollection Inputs(params (string Name, string Value)[] values) =>
         new([.. values.Select(value => new InteractionInput { Name = value.Name, InputType = InputType.Text, Value = value.Value })]);
