@@ -4,6 +4,8 @@ using Herd.Cli.Commands;
 var root = new RootCommand("herd: talk to a running herd, or measure its gateway.")
 {
     CompleteCommand.Create(),
+    BenchCommand.CreateGateway(),
+    BenchCommand.CreateAccess(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
