@@ -43,6 +43,13 @@ public sealed partial record HerdOptions
     /// <summary>Where nodes run the model: <c>auto</c>, <c>cpu</c> or <c>cuda</c>. Published, <c>cuda</c> requests a GPU per node.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// Whether the app host prints its banner (the dashboard, the admin key, a command to try) once
+    /// the herd is up. A program that runs the herd for its own ends, such as <c>herd bench-gateway</c>,
+    /// turns it off (<c>--Herd:Banner=false</c>) so that its output is its own.
+    /// </summary>
+    public bool Banner { get; init; } = true;
+
     /// <summary>Whether <see cref="Model"/> names a folder rather than a built-in model.</summary>
     public bool ModelIsFolder => Model.Contains('/', StringComparison.Ordinal) || Model.StartsWith('.') || Directory.Exists(Model);
 
@@ -74,6 +81,7 @@ public sealed partial record HerdOptions
             Model = section[nameof(Model)] is { Length: > 0 } model ? model : "herd-tiny",
             Group = section[nameof(Group)] is { Length: > 0 } group ? group : "default",
             Device = section[nameof(Device)] is { Length: > 0 } device ? device : "auto",
+            Banner = Flag(section, nameof(Banner), true, problems),
         };
 
         if (!GroupPattern().IsMatch(options.Group))
@@ -116,6 +124,22 @@ public sealed partial record HerdOptions
         }
 
         problems.Add($"{SwitchOf(key)} '{text}' is not a whole number from {min} to {max}.");
+        return fallback;
+    }
+
+    private static bool Flag(IConfigurationSection section, string key, bool fallback, List<string> problems)
+    {
+        if (section[key] is not { Length: > 0 } text)
+        {
+            return fallback;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        problems.Add($"{Section}:{key} '{text}' is not true or false.");
         return fallback;
     }
 

@@ -68,7 +68,7 @@ if (herd.Nodes > 0)
 }
 
 builder.AddKubernetesPublishing();
-builder.AddHerdLifecycle();
+builder.AddHerdLifecycle(herd.Banner);
 builder.Build().Run();
 // 1 when publishing failed (Lifecycle/PublishExitCode.cs).
 return Environment.ExitCode;

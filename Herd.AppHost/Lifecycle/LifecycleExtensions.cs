@@ -8,9 +8,10 @@ public static class LifecycleExtensions
     /// <summary>
     /// Run here: ordered, graceful shutdown (nodes drain before the gateways stop, the gateways
     /// before Redis and PostgreSQL), restarts after crashes, and the banner with the dashboard, the
-    /// admin key and a command to try. Published: an exit code that says whether publishing worked.
+    /// admin key and a command to try (unless <paramref name="banner"/> is false). Published: an
+    /// exit code that says whether publishing worked.
     /// </summary>
-    public static IDistributedApplicationBuilder AddHerdLifecycle(this IDistributedApplicationBuilder builder)
+    public static IDistributedApplicationBuilder AddHerdLifecycle(this IDistributedApplicationBuilder builder, bool banner = true)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (!builder.ExecutionContext.IsRunMode)
@@ -25,6 +26,11 @@ public static class LifecycleExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ResourceInstances>());
         builder.Services.AddHostedService<OrderedShutdown>();
         builder.Services.AddHostedService<CrashRestarter>();
+        if (!banner)
+        {
+            return builder;
+        }
+
         // The app host's project folder sits in the working copy's root.
         var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
         builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<TryItBanner>(services, repositoryRoot));

@@ -26,14 +26,12 @@ internal static class CompleteCommand
         var key = new Option<string>("--key") { Description = "an API key (herd_…)", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "the text to complete", Required = true };
         var model = new Option<string>("--model") { Description = "the model to ask", DefaultValueFactory = _ => "herd-tiny" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "the most tokens to generate", DefaultValueFactory = _ => 32 };
-        maxTokens.Validators.Add(result =>
+        var maxTokens = new Option<int>("--max-tokens")
         {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--max-tokens must be a whole number above 0.");
-            }
-        });
+            Description = "the most tokens to generate",
+            DefaultValueFactory = _ => 32,
+            CustomParser = result => ParseMaxTokens(result.Tokens[0].Value, result),
+        };
 
         var command = new Command(Name, "Stream one completion through a gateway.") { gateway, key, prompt, model, maxTokens };
         command.SetAction((parsed, cancellationToken) => RunAsync(
@@ -80,6 +78,17 @@ internal static class CompleteCommand
             await errors.WriteLineAsync($"{exception.StatusCode}: {exception.Status.Detail}");
             return 1;
         }
+    }
+
+    private static int ParseMaxTokens(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+        {
+            return value;
+        }
+
+        result.AddError($"--max-tokens must be a whole number above 0, not '{text}'.");
+        return 0;
     }
 
     private static Uri ParseGateway(string text, System.CommandLine.Parsing.ArgumentResult result)

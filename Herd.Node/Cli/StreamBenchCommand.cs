@@ -9,7 +9,7 @@ namespace Herd.Node.Cli;
 /// <summary>
 /// <c>stream-bench</c>: the node's serving path driven directly, in this process, with no
 /// gateway: concurrent requests through <see cref="ServedModel.GenerateAsync"/>, by default on
-/// the benchmark engine. The gateway benchmark (<c>Herd.AppHost bench-gateway</c>) runs it beside
+/// the benchmark engine. The gateway benchmark (<c>herd bench-gateway</c>) runs it beside
 /// the same load through a gateway. Prints one line: <c>tokens_per_second=… ttft_median_ms=… ttft_ms=…,…</c> (every request's time to first token).
 /// </summary>
 internal static class StreamBenchCommand

@@ -49,7 +49,7 @@ public sealed partial class AppHostProcessTests : IDisposable
     {
         await using var appHost = _state.Start([
             "--nodes", "-1", "--gateways", "0", "--capacity", "lots", "--group", "Team A",
-            "--device", "tpu", "--Herd:Model", "./no-such-model-folder",
+            "--device", "tpu", "--Herd:Model", "./no-such-model-folder", "--Herd:Banner", "maybe",
         ]);
         var exitCode = await appHost.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -60,6 +60,7 @@ public sealed partial class AppHostProcessTests : IDisposable
         Assert.Contains("--group 'Team A' is not a node group name", appHost.Output, StringComparison.Ordinal);
         Assert.Contains("--device 'tpu' is not one of auto, cpu, cuda.", appHost.Output, StringComparison.Ordinal);
         Assert.Contains("--model './no-such-model-folder' is not a folder", appHost.Output, StringComparison.Ordinal);
+        Assert.Contains("Herd:Banner 'maybe' is not true or false.", appHost.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Distributed application starting", appHost.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_state.Folder), "the app host made its state folder although it refused to start");
     }

@@ -18,9 +18,11 @@ internal static class HerdService
     /// run it in a session (and process group) of its own, as a shell runs a command: signalling
     /// the group (<see cref="Posix.Signal"/> with the negated id) then acts as Ctrl-C in a terminal
     /// </param>
-    public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool ownSession = false)
+    /// <param name="assemblyName">the assembly's name where it is not the project's (Herd.Cli builds <c>herd</c>)</param>
+    public static ChildProcess Start(
+        string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool ownSession = false, string? assemblyName = null)
     {
-        var assembly = BuildOutput(project);
+        var assembly = BuildOutput(project, assemblyName ?? project);
         var startInfo = new ProcessStartInfo(ownSession ? "setsid" : "dotnet")
         {
             // The service reads its appsettings.json from its content root, the folder it runs in.
@@ -49,11 +51,11 @@ internal static class HerdService
     public static Task WaitUntilStartedAsync(this ChildProcess service) =>
         service.WaitForOutputAsync(output => output.Contains("Application started", StringComparison.Ordinal), StartTimeout);
 
-    private static string BuildOutput(string project)
+    private static string BuildOutput(string project, string assemblyName)
     {
         var root = RepositoryRoot();
         var framework = Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-        var assembly = Path.Combine(root, project, "bin", Configuration, framework, project + ".dll");
+        var assembly = Path.Combine(root, project, "bin", Configuration, framework, assemblyName + ".dll");
         return File.Exists(assembly)
             ? assembly
             : throw new FileNotFoundException($"{project} is not built for {Configuration} (looked for {assembly}). Build Herd.sln first.");

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Herd.Contracts.V1;
+
+namespace Herd.Cli.Bench;
+
+/// <summary>
+/// <c>bench-gateway</c>: what the gateway costs. The node runs the benchmark engine (tokens at a
+/// fixed rate, no model), so the same load can be measured through the gateway, its Redis queue
+/// and the node link, and directly on a node engine in a process of its own
+/// (<c>Herd.Node stream-bench</c>), side by side, at 1, 16 and 64 concurrent streams.
+/// </summary>
+internal static class GatewayBenchmark
+{
+    public const double TokensPerSecond = 50;
+    public const int TokensPerRequest = 100;
+    public const int MaxSequences = 64;
+
+    /// <summary>Concurrency and rounds: a round at one stream gives one time to first token, so it runs more.</summary>
+    private static readonly (int Streams, int Rounds)[] Loads = [(1, 15), (16, 3), (64, 3)];
+
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+
+    private const int RoundTrips = 100;
+    private static readonly TimeSpan IdleBetweenRoundTrips = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The configuration herd was built in, and so the node beside it.</summary>
+    private static readonly string Configuration =
+        typeof(GatewayBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    public static async Task<int> RunAsync(TextWriter output, CancellationToken cancellationToken)
+    {
+        var node = NodeAssembly();
+        await using var herd = await BenchHerd.StartAsync(ConfigureHerd, cancellationToken);
+        using var channel = GrpcChannel.ForAddress(herd.GrpcEndpoint("gateway"));
+        await BenchClient.WaitForNodeAsync(new Catalog.CatalogClient(channel), headers: null, cancellationToken);
+        var client = new Completions.CompletionsClient(channel);
+        await ThroughGatewayAsync(client, 4, cancellationToken);
+        var roundTrip = await RoundTripAsync(new Health.HealthClient(channel), cancellationToken);
+
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Gateway benchmark: benchmark engine at {TokensPerSecond} tokens/s per stream, {TokensPerRequest} tokens per request; tokens/s: median of the rounds; time to first token: median over every stream of every round"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Reference: a bare gRPC round trip to the gateway (health check), median of {RoundTrips}: {roundTrip.BackToBackMs:F2} ms back to back, {roundTrip.AfterIdleMs:F2} ms after {IdleBetweenRoundTrips.TotalMilliseconds:F0} ms idle"));
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("| streams | rounds | direct tokens/s | gateway tokens/s | gateway / direct | direct TTFT (median) | gateway TTFT (median) | added TTFT | of which queue wait |");
+        await output.WriteLineAsync("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (streams, rounds) in Loads)
+        {
+            var direct = new List<Measure>();
+            var through = new List<Measure>();
+            for (var round = 0; round < rounds; round++)
+            {
+                direct.Add(await DirectAsync(node, streams, cancellationToken));
+                await Task.Delay(Settle, cancellationToken);
+                through.Add(await ThroughGatewayAsync(client, streams, cancellationToken));
+                await Task.Delay(Settle, cancellationToken);
+            }
+
+            var (d, g) = (Summarize(direct), Summarize(through));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"| {streams} | {rounds} | {d.TokensPerSecond:F0} | {g.TokensPerSecond:F0} | {g.TokensPerSecond / d.TokensPerSecond:P1} | {d.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {g.QueueWaitMs:F1} ms |"));
+            await output.FlushAsync(cancellationToken);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The node on its benchmark engine; the gateway without access control: this benchmark
+    /// measures queueing and relaying, and keys, limits and the ledger are bench-access's.
+    /// </summary>
+    private static void ConfigureHerd(IDistributedApplicationTestingBuilder builder, string folder)
+    {
+        BenchHerd.Project(builder, "node")
+            .WithEnvironment("Herd__Node__Engine__SyntheticTokensPerSecond", TokensPerSecond.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("Herd__Node__Engine__MaxSequences", MaxSequences.ToString(CultureInfo.InvariantCulture));
+        BenchHerd.Project(builder, "gateway")
+            .WithEnvironment("Herd__Gateway__Access__Enabled", "false");
+    }
+
+    /// <summary>The node's own build, beside herd's and in its configuration, for the direct path.</summary>
+    private static string NodeAssembly()
+    {
+        var framework = Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+        var project = Path.GetDirectoryName(new Projects.Herd_Node().ProjectPath) ?? ".";
+        var assembly = Path.Combine(project, "bin", Configuration, framework, "Herd.Node.dll");
+        return File.Exists(assembly)
+            ? assembly
+            : throw new FileNotFoundException($"Herd.Node is not built for {Configuration} (looked for {assembly}). Build Herd.Cli with -c {Configuration} first.");
+    }
+
+    /// <summary>
+    /// The floor under any added time to first token: the gateway path has two gRPC round trips
+    /// (client and gateway, gateway and node) that the direct path does not.
+    /// </summary>
+    private static async Task<(double BackToBackMs, double AfterIdleMs)> RoundTripAsync(Health.HealthClient health, CancellationToken cancellationToken)
+    {
+        async Task<double> MedianAsync(TimeSpan idle)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < RoundTrips; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken);
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (idle > TimeSpan.Zero)
+                {
+                    await Task.Delay(idle, cancellationToken);
+                }
+            }
+
+            return BenchClient.Median(times);
+        }
+
+        return (await MedianAsync(TimeSpan.Zero), await MedianAsync(IdleBetweenRoundTrips));
+    }
+
+    private static Measure Summarize(List<Measure> rounds) => new(
+        BenchClient.Median(rounds.Select(round => round.TokensPerSecond)),
+        [.. rounds.SelectMany(round => round.TimeToFirstTokensMs)],
+        [.. rounds.SelectMany(round => round.QueueWaitsMs)]);
+
+    private static async Task<Measure> ThroughGatewayAsync(Completions.CompletionsClient client, int streams, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var runs = await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
+        {
+            var request = new CompletionRequest
+            {
+                Model = "herd-tiny",
+                Prompt = "The herd streams tokens",
+                Sampling = new SamplingParams { Temperature = 0, MaxTokens = TokensPerRequest },
+            };
+            var begun = Stopwatch.GetTimestamp();
+            var firstToken = TimeSpan.Zero;
+            var tokens = 0;
+            var queueWait = TimeSpan.Zero;
+            using var call = client.Complete(request, cancellationToken: cancellationToken);
+            await foreach (var completionEvent in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                if (completionEvent.Delta is { TokenIds.Count: > 0 } delta)
+                {
+                    if (tokens == 0)
+                    {
+                        firstToken = Stopwatch.GetElapsedTime(begun);
+                    }
+
+                    tokens += delta.TokenIds.Count;
+                }
+                else if (completionEvent.Done is { } done)
+                {
+                    queueWait = done.QueueWait.ToTimeSpan();
+                }
+            }
+
+            return (Tokens: tokens, FirstToken: firstToken, QueueWait: queueWait);
+        }));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return new Measure(
+            runs.Sum(run => run.Tokens) / seconds,
+            [.. runs.Select(run => run.FirstToken.TotalMilliseconds)],
+            [.. runs.Select(run => run.QueueWait.TotalMilliseconds)]);
+    }
+
+    private static async Task<Measure> DirectAsync(string node, int streams, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(node),
+            ArgumentList =
+            {
+                node, "stream-bench",
+                "--concurrency", streams.ToString(CultureInfo.InvariantCulture),
+                "--tokens", TokensPerRequest.ToString(CultureInfo.InvariantCulture),
+                "--synthetic-rate", TokensPerSecond.ToString(CultureInfo.InvariantCulture),
+                "--max-sequences", MaxSequences.ToString(CultureInfo.InvariantCulture),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start Herd.Node stream-bench.");
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        var line = (await process.StandardOutput.ReadToEndAsync(cancellationToken)).Trim();
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Herd.Node stream-bench failed ({process.ExitCode}): {await errors}");
+        }
+
+        var values = line.Split(' ').Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => pair[1]);
+        return new Measure(
+            double.Parse(values["tokens_per_second"], CultureInfo.InvariantCulture),
+            [.. values["ttft_ms"].Split(',').Select(value => double.Parse(value, CultureInfo.InvariantCulture))],
+            []);
+    }
+
+    /// <param name="QueueWaitsMs">the gateway's own figure for each stream, from enqueue to a node taking the job</param>
+    private sealed record Measure(double TokensPerSecond, IReadOnlyList<double> TimeToFirstTokensMs, IReadOnlyList<double> QueueWaitsMs)
+    {
+        public double TimeToFirstTokenMs => BenchClient.Median(TimeToFirstTokensMs);
+
+        public double QueueWaitMs => QueueWaitsMs.Count == 0 ? 0 : BenchClient.Median(QueueWaitsMs);
+    }
+}
