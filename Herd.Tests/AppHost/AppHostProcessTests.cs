@@ -34,7 +34,8 @@ public sealed partial class AppHostProcessTests : IDisposable
         Assert.Equal(await _state.AdminKeyAsync(TimeSpan.Zero), tryIt.Groups["key"].Value);
         Assert.Equal(HttpStatusCode.OK, dashboardAnswer.StatusCode);
         Assert.True(tryItExit == 0, tryItOutput);
-        Assert.Contains(" + 32 completion tokens on node-", tryItOutput, StringComparison.Ordinal);
+        // herd-tiny's random weights may end the text early (stop) or run to --max-tokens' default (length).
+        Assert.Matches(@"\[(stop|length): \d+ prompt \+ \d+ completion tokens on node-[a-z0-9]+, fee ", tryItOutput);
         Assert.True(tryItRun.Elapsed < TimeSpan.FromSeconds(30), $"the printed command took {tryItRun.Elapsed}");
         // Redis, PostgreSQL (as the postgres user), one gateway, two nodes, each with its `dotnet run`.
         Assert.True(running.Count >= 5, $"only {running.Count} of the herd's processes were found");

@@ -33,7 +33,8 @@ public sealed class AppHostTests : IDisposable
         Assert.NotEqual(nodes[0].NodeId, nodes[1].NodeId);
         Assert.True(events.Any(completionEvent => completionEvent.Delta is not null), "no tokens streamed");
         var done = Assert.Single(events, completionEvent => completionEvent.Done is not null).Done;
-        Assert.Equal(6u, (uint)done.Usage.CompletionTokens);
+        // herd-tiny may end the text before --max-tokens.
+        Assert.InRange(done.Usage.CompletionTokens, 1, 6);
         Assert.Contains(done.NodeId, nodes.Select(node => node.NodeId));
         Assert.Equal(StatusCode.Unauthenticated, withoutKey.StatusCode);
     }
