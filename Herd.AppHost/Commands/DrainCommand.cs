@@ -11,9 +11,6 @@ public static class DrainCommand
 {
     public const string Name = "drain";
 
-    /// <summary>How long a drain may take: the node's drain timeout and its margin to stop.</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(45);
-
     public static IResourceBuilder<ProjectResource> WithDrainCommand(this IResourceBuilder<ProjectResource> node)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -37,9 +34,9 @@ public static class DrainCommand
             return CommandResults.Failure($"{context.ResourceName} is not running.");
         }
 
-        var drained = await ResourceProcesses.StopGracefullyAsync(context.Services, instance, Grace, context.CancellationToken);
+        var drained = await ResourceProcesses.StopGracefullyAsync(context.Services, instance, context.CancellationToken);
         return drained
             ? CommandResults.Success($"{context.ResourceName} finished its jobs and stopped. Start brings it back.")
-            : CommandResults.Failure($"{context.ResourceName} did not finish within {Grace.TotalSeconds:0} s and was stopped; its log says which jobs were cut off.");
+            : CommandResults.Failure($"{context.ResourceName} did not finish within {ResourceProcesses.Grace.TotalSeconds:0} s and was stopped; its log says which jobs were cut off.");
     }
 }

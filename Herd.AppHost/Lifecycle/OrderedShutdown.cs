@@ -16,9 +16,6 @@ internal sealed partial class OrderedShutdown(
     ResourceInstances instances,
     ILogger<OrderedShutdown> logger) : IHostedLifecycleService
 {
-    /// <summary>How long an instance may take to stop: a node's drain timeout and a margin.</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(45);
-
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         foreach (var stage in StopOrder.Stages(model.Resources))
@@ -27,7 +24,7 @@ internal sealed partial class OrderedShutdown(
             await Task.WhenAll(running.Select(async instance =>
             {
                 var started = Stopwatch.GetTimestamp();
-                var byItself = await ResourceProcesses.StopGracefullyAsync(services, instance, Grace, cancellationToken);
+                var byItself = await ResourceProcesses.StopGracefullyAsync(services, instance, cancellationToken);
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 LogStopped(instance.ResourceId, seconds, byItself ? string.Empty : " (forced)");
             }));

@@ -10,14 +10,17 @@ namespace Herd.AppHost.Lifecycle;
 /// </summary>
 internal static class ResourceProcesses
 {
+    /// <summary>How long an instance may take to stop: a node's drain timeout (30 s by default) and a margin.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(45);
+
     // The property DCP's executables report their process id in.
     private const string ProcessIdProperty = "executable.pid";
 
     /// <summary>
     /// Sends SIGTERM (or the resource's <see cref="StopSignalAnnotation"/>) to the instance's process and waits until DCP reports it ended; after
-    /// <paramref name="grace"/> Aspire's stop command ends it. Returns whether it ended by itself.
+    /// <see cref="Grace"/> Aspire's stop command ends it. Returns whether it ended by itself.
     /// </summary>
-    public static async Task<bool> StopGracefullyAsync(IServiceProvider services, ResourceEvent instance, TimeSpan grace, CancellationToken cancellationToken)
+    public static async Task<bool> StopGracefullyAsync(IServiceProvider services, ResourceEvent instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(instance);
@@ -29,7 +32,7 @@ internal static class ResourceProcesses
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(grace);
+        deadline.CancelAfter(Grace);
         try
         {
             await notifications.WaitForResourceAsync(instance.Resource.Name, update => update.ResourceId == instance.ResourceId && HasEnded(update), deadline.Token);

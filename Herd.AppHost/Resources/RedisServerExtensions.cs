@@ -40,7 +40,8 @@ public static class RedisServerExtensions
         });
 
         return builder.AddResource(redis)
-            .WithCommand(RedisLocations.FirstOrDefault(File.Exists) ?? "redis-server")
+            .WithCommand(RedisLocations.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
+                "redis-server is not installed: ./run.sh installs it (apt-get install redis-server), or set ConnectionStrings__redis to a Redis that runs elsewhere."))
             .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {

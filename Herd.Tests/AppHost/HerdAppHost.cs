@@ -116,26 +116,6 @@ internal sealed class HerdAppHost : IAsyncDisposable
             ? processId
             : null;
 
-    /// <summary>The lines the resource (every instance of it) has logged so far.</summary>
-    public async Task<string> LogsAsync(string resource)
-    {
-        using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var lines = new List<string>();
-        try
-        {
-            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(quiet.Token))
-            {
-                lines.AddRange(batch.Select(line => line.Content));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Everything logged so far has been read.
-        }
-
-        return string.Join('\n', lines);
-    }
-
     public static Metadata Authorization(string key) => new() { { "authorization", "Bearer " + key } };
 
     public async ValueTask DisposeAsync()
