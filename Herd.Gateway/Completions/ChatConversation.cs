@@ -22,8 +22,9 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
     private readonly SemaphoreSlim _writing = new(1, 1);
     private string _model = string.Empty;
 
-    // Set once the answer's last event (done or failed) is written: the client may send its next
-    // turn at once, while the answer's task still finishes its bookkeeping.
+    // Set just before the answer's last event (done or failed) is written: the client may send its
+    // next turn the moment it reads that event, before the write's continuation has run, and the
+    // turn then waits for the answer's task to finish its bookkeeping rather than being refused.
     private volatile bool _answerEnded;
 
     public void Dispose() => _writing.Dispose();
@@ -139,13 +140,14 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
                 }
                 else
                 {
-                    await WriteAsync(new ChatServerEvent { Done = completionEvent.Done }, callCancelled).ConfigureAwait(false);
                     _answerEnded = true;
+                    await WriteAsync(new ChatServerEvent { Done = completionEvent.Done }, callCancelled).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (answerCancelled.IsCancellationRequested && !callCancelled.IsCancellationRequested)
         {
+            _answerEnded = true;
             await WriteAsync(new ChatServerEvent
             {
                 Done = new CompletionDone
@@ -155,12 +157,11 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
                     RequestId = turn.RequestId,
                 },
             }, callCancelled).ConfigureAwait(false);
-            _answerEnded = true;
         }
         catch (RpcException exception) when (!callCancelled.IsCancellationRequested)
         {
-            await FailAsync(exception.StatusCode, exception.Status.Detail, turn.RequestId, callCancelled).ConfigureAwait(false);
             _answerEnded = true;
+            await FailAsync(exception.StatusCode, exception.Status.Detail, turn.RequestId, callCancelled).ConfigureAwait(false);
             return;
         }
 
