@@ -1,5 +1,5 @@
+using Herd.Gateway;
 using Herd.Gateway.Cli;
-using Herd.Gateway.Extensions;
 
 if (GatewayCommandLine.Handles(args))
 {

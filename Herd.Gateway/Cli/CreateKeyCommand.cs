@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Data.Common;
+using Herd.Gateway.Access;
 using Herd.Gateway.Access.Keys;
 using Herd.Gateway.Access.Roles;
-using Herd.Gateway.Extensions;
 using Herd.Gateway.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -90,6 +90,7 @@ public static class CreateKeyCommand
         {
             builder.AddRoles();
             builder.AddLedger();
+            builder.AddKeys();
         }
         catch (InvalidOperationException exception)
         {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Herd.Gateway.Extensions;
 using Herd.Gateway.Ledger;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Telemetry;
 
@@ -61,13 +60,12 @@ internal sealed class CompletionObservation
     public void Ended()
     {
         var model = _progress.Request.Model;
-        var status = _progress.Status ?? StatusCode.Cancelled;
         var input = _progress.Usage?.PromptTokens ?? 0;
         var output = _progress.Usage?.CompletionTokens ?? _progress.DeliveredTokens;
         if (_progress.TimeToFirstToken is { } firstToken)
         {
             _telemetry.FirstToken(model, firstToken);
-            if (status == StatusCode.OK && output > 1)
+            if (_progress.Succeeded && output > 1)
             {
                 _telemetry.PerOutputToken(model, (Stopwatch.GetElapsedTime(_progress.Received) - firstToken) / (output - 1));
             }
@@ -83,10 +81,10 @@ internal sealed class CompletionObservation
 
         _completion.SetTag(TelemetryTags.InputTokens, input);
         _completion.SetTag(TelemetryTags.OutputTokens, output);
-        _completion.SetTag(TelemetryTags.RpcStatusCode, StatusNames.Of(status));
-        if (status != StatusCode.OK)
+        _completion.SetTag(TelemetryTags.RpcStatusCode, _progress.OutcomeName);
+        if (!_progress.Succeeded)
         {
-            _completion.SetStatus(ActivityStatusCode.Error, _progress.StatusMessage);
+            _completion.SetStatus(ActivityStatusCode.Error, _progress.OutcomeMessage);
         }
 
         _completion.Stop();

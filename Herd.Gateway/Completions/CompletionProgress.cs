@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Text;
-using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
+using Herd.Gateway.Admission;
+using Herd.Gateway.Failures;
 
 namespace Herd.Gateway.Completions;
 
 /// <summary>What has happened to one completion so far: what it was admitted with, where it ran, what it delivered and how it ended.</summary>
-internal sealed class CompletionProgress(CompletionRequest request, Caller? caller, string jobId, DateTimeOffset receivedAt)
+public sealed class CompletionProgress(CompletionRequest request, Caller? caller, string jobId, DateTimeOffset receivedAt)
 {
     private readonly StringBuilder? _completion = caller is { HistoryOptOut: false } ? new StringBuilder() : null;
 
@@ -36,10 +37,17 @@ internal sealed class CompletionProgress(CompletionRequest request, Caller? call
 
     public FinishReason? FinishReason { get; set; }
 
-    /// <summary>How the call ended; null while it runs, or when it ended without a status (the client left).</summary>
-    public StatusCode? Status { get; private set; }
+    /// <summary>True once the answer was delivered whole.</summary>
+    public bool Succeeded { get; private set; }
 
-    public string? StatusMessage { get; private set; }
+    /// <summary>Why the request failed; null while it runs, when it succeeded, or when the client left.</summary>
+    public RequestFailure? Failure { get; private set; }
+
+    /// <summary>The outcome as the ledger and the telemetry name it (<see cref="OutcomeNames"/>); a request the client left is cancelled.</summary>
+    public string OutcomeName => Succeeded ? OutcomeNames.Ok : Failure is { } failure ? OutcomeNames.Of(failure.Kind) : OutcomeNames.Cancelled;
+
+    /// <summary>What went wrong, in words; null when it succeeded.</summary>
+    public string? OutcomeMessage => Succeeded ? null : Failure?.Message ?? "The client cancelled the call.";
 
     public JobAssigned? Assigned { get; set; }
 
@@ -66,9 +74,15 @@ internal sealed class CompletionProgress(CompletionRequest request, Caller? call
         _completion?.Append(chunk.Text);
     }
 
-    public void EndedWith(StatusCode status, string? message)
+    /// <summary>The answer was delivered whole; the first outcome set stays.</summary>
+    public void EndedWell() => Succeeded = Failure is null || Succeeded;
+
+    /// <summary>The request failed; the first outcome set stays.</summary>
+    public void EndedWith(RequestFailure failure)
     {
-        Status ??= status;
-        StatusMessage ??= message;
+        if (!Succeeded)
+        {
+            Failure ??= failure;
+        }
     }
 }

@@ -1,16 +1,16 @@
-using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Access.Roles;
+using Herd.Gateway.Failures;
 
 namespace Herd.Gateway.Completions;
 
 /// <summary>
-/// Refuses malformed requests before they are queued, with INVALID_ARGUMENT and a message that
+/// Refuses malformed requests before they are queued, as <see cref="FailureKind.InvalidRequest"/> with a message that
 /// names the field and the allowed range. What depends on the model (whether the prompt fits
 /// its context, whether it has a chat template) is checked by the node that serves it.
 /// </summary>
 public static class CompletionRequestValidator
 {
-    public const int MaxPriority = 100;
     public const int MaxNameLength = 200;
     public const int MaxPromptCharacters = 1_000_000;
     public const int MaxChatMessages = 1_000;
@@ -20,12 +20,12 @@ public static class CompletionRequestValidator
 
     private static readonly HashSet<string> Roles = new(["system", "user", "assistant", "tool"], StringComparer.Ordinal);
 
-    /// <exception cref="RpcException">INVALID_ARGUMENT naming the first problem found.</exception>
+    /// <exception cref="RequestFailedException">An invalid request, naming the first problem found.</exception>
     public static void Validate(CompletionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         Require(request.Model.Length is > 0 and <= MaxNameLength, $"model must name a served model (1 to {MaxNameLength} characters)");
-        Require(request.Priority is >= 0 and <= MaxPriority, $"priority must be in [0, {MaxPriority}], not {request.Priority}");
+        Require(request.Priority is >= 0 and <= Role.HighestPriority, $"priority must be in [0, {Role.HighestPriority}], not {request.Priority}");
         Require(request.RequestId.Length <= MaxNameLength, $"request_id must have at most {MaxNameLength} characters");
         switch (request.InputCase)
         {
@@ -45,7 +45,7 @@ public static class CompletionRequestValidator
         }
     }
 
-    /// <exception cref="RpcException">INVALID_ARGUMENT naming the first problem found.</exception>
+    /// <exception cref="RequestFailedException">An invalid request, naming the first problem found.</exception>
     public static void ValidateMessages(IReadOnlyCollection<ChatMessage> messages, string field)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -54,7 +54,7 @@ public static class CompletionRequestValidator
         Require(messages.Sum(message => (long)message.Content.Length) <= MaxPromptCharacters, $"{field} must have at most {MaxPromptCharacters} characters in all");
     }
 
-    /// <exception cref="RpcException">INVALID_ARGUMENT naming the first problem found.</exception>
+    /// <exception cref="RequestFailedException">An invalid request, naming the first problem found.</exception>
     public static void ValidateSampling(SamplingParams sampling)
     {
         ArgumentNullException.ThrowIfNull(sampling);
@@ -79,5 +79,5 @@ public static class CompletionRequestValidator
         }
     }
 
-    private static RpcException Invalid(string problem) => new(new Status(StatusCode.InvalidArgument, problem + "."));
+    private static RequestFailedException Invalid(string problem) => new(FailureKind.InvalidRequest, problem + ".");
 }

@@ -3,12 +3,12 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
-using Herd.Gateway.Catalog;
-using Herd.Gateway.Fees;
-using Herd.Gateway.Ledger.Outbox;
+using Herd.Gateway.Admission;
+using Herd.Gateway.Admission.Fees;
+using Herd.Gateway.Failures;
+using Herd.Gateway.Nodes.Catalog;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Herd.Gateway.Telemetry;
@@ -21,25 +21,25 @@ namespace Herd.Gateway.Completions;
 /// The owner's side of one completion: it queues the job, then turns what happens to it
 /// (assigned, tokens, finished or failed, on whichever gateway its node is linked to) into the
 /// client's events. A client that goes away takes its job out of the queue, or has its node stop it.
+/// It knows no door: whatever stops a request is a <see cref="RequestFailedException"/>, which the
+/// door the request came through answers in its own terms.
 /// </summary>
 public sealed partial class CompletionRunner(
     JobQueue queue,
     JobMailboxes mailboxes,
     JobRelay relay,
     ModelCatalog catalog,
-    CompletionAdmission admission,
+    ICompletionAdmission admission,
+    IUsageRecorder recorder,
     IOptions<QueueOptions> queueOptions,
     TimeProvider time,
     CompletionEnds ends,
     GatewayTelemetry telemetry,
-    ILogger<CompletionRunner> logger,
-    UsageOutbox? outbox = null)
+    ILogger<CompletionRunner> logger)
 {
-    /// <summary>Metadata key of the retry hint on RESOURCE_EXHAUSTED, in milliseconds.</summary>
-    public const string RetryAfterKey = "retry-after-ms";
-
     /// <param name="caller">The verified caller; null when access control is off.</param>
-    /// <exception cref="RpcException">With the status the client should see.</exception>
+    /// <exception cref="RequestFailedException">Why the request was refused or did not finish.</exception>
+    /// <exception cref="RedisException">Redis, which holds the queue, is unreachable.</exception>
     public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -60,14 +60,14 @@ public sealed partial class CompletionRunner(
 
                     current = events.Current;
                 }
-                catch (RpcException exception)
+                catch (RequestFailedException exception)
                 {
-                    progress.EndedWith(exception.StatusCode, exception.Status.Detail);
+                    progress.EndedWith(exception.Failure);
                     throw;
                 }
                 catch (RedisException exception)
                 {
-                    progress.EndedWith(StatusCode.Unavailable, exception.Message);
+                    progress.EndedWith(new RequestFailure(FailureKind.Unavailable, exception.Message));
                     throw;
                 }
 
@@ -95,7 +95,7 @@ public sealed partial class CompletionRunner(
         // One round trip: the admission's scripts, the outbox's open record (so one exists for
         // every job a node may serve) and the job, which Redis queues only if admitted.
         var pending = admission.Begin(progress.Caller, request, contextLength, jobId);
-        var opening = OpenAsync(progress);
+        var opening = recorder.OpenAsync(progress);
         observation.Enqueuing();
         var enqueueing = EnqueueAsync(request, jobId, pending, observation.TraceContext);
         try
@@ -142,11 +142,11 @@ public sealed partial class CompletionRunner(
                         progress.Usage = envelope.Finished.Usage;
                         progress.FinishReason = envelope.Finished.FinishReason;
                         yield return new CompletionEvent { Done = Done(envelope.Finished, progress, FeeOf(progress), Stopwatch.GetElapsedTime(started)) };
-                        progress.EndedWith(StatusCode.OK, null);
+                        progress.EndedWell();
                         yield break;
                     case RelayEnvelope.KindOneofCase.Failed:
                         progress.Ended = true;
-                        throw new RpcException(new Status((StatusCode)envelope.Failed.StatusCode, envelope.Failed.Message));
+                        throw new RequestFailedException(LinkFailures.KindOf(envelope.Failed.StatusCode), envelope.Failed.Message);
                     default:
                         break;
                 }
@@ -161,9 +161,6 @@ public sealed partial class CompletionRunner(
         }
     }
 
-    private Task OpenAsync(CompletionProgress progress) =>
-        outbox is null || progress.Caller is null ? Task.CompletedTask : outbox.OpenAsync(UsageEntries.Open(progress, relay.GatewayId));
-
     /// <summary>
     /// Counts what the request used against its key's limits and sends its record to the ledger,
     /// both at once; a failure here is logged, never shown to the client.
@@ -171,11 +168,7 @@ public sealed partial class CompletionRunner(
     private async Task EndAsync(CompletionProgress progress)
     {
         var settling = SettleAsync(progress);
-        if (outbox is not null && progress.Caller is not null)
-        {
-            await outbox.CloseAsync(UsageEntries.Ended(progress, relay.GatewayId, FeeOf(progress))).ConfigureAwait(false);
-        }
-
+        await recorder.CloseAsync(progress, FeeOf(progress)).ConfigureAwait(false);
         await settling.ConfigureAwait(false);
     }
 
@@ -227,13 +220,14 @@ public sealed partial class CompletionRunner(
         {
             case EnqueueOutcome.QueueFull:
                 var retryAfter = result.RetryAfter;
-                throw new RpcException(
-                    new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
-                        $"The queue for model '{model}' is full ({result.Depth} jobs waiting); retry in {retryAfter.TotalSeconds:0.#} s.")),
-                    new Metadata { { RetryAfterKey, ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
+                throw new RequestFailedException(new RequestFailure(FailureKind.QueueFull, string.Create(CultureInfo.InvariantCulture,
+                    $"The queue for model '{model}' is full ({result.Depth} jobs waiting); retry in {retryAfter.TotalSeconds:0.#} s."))
+                {
+                    RetryAfter = retryAfter,
+                });
             case EnqueueOutcome.Unadmitted:
                 // The admission's tickets expire after a minute: only a request stalled that long gets here.
-                throw new RpcException(new Status(StatusCode.Unavailable, "The request's admission expired before its job was queued; retry it."));
+                throw new RequestFailedException(FailureKind.Unavailable, "The request's admission expired before its job was queued; retry it.");
             default:
                 return;
         }
@@ -255,8 +249,8 @@ public sealed partial class CompletionRunner(
                 if (removal.Outcome != RemoveOutcome.NotQueued)
                 {
                     progress.Ended = true;
-                    throw new RpcException(new Status(StatusCode.DeadlineExceeded, string.Create(CultureInfo.InvariantCulture,
-                        $"No node took the job within {queueOptions.Value.MaxWait.TotalSeconds:0.#} s (the queue's maximum wait for model '{progress.Request.Model}').")));
+                    throw new RequestFailedException(FailureKind.NoNodeInTime, string.Create(CultureInfo.InvariantCulture,
+                        $"No node took the job within {queueOptions.Value.MaxWait.TotalSeconds:0.#} s (the queue's maximum wait for model '{progress.Request.Model}')."));
                 }
 
                 // A node took it as the wait ran out: serve it.

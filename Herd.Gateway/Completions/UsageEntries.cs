@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Gateway.Failures;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Ledger.Outbox;
 
@@ -29,7 +29,6 @@ internal static class UsageEntries
     {
         var caller = progress.Caller ?? throw new InvalidOperationException("Only a verified caller's requests are recorded.");
         var total = Stopwatch.GetElapsedTime(progress.Received);
-        var status = progress.Status ?? StatusCode.Cancelled;
         var keepsText = !caller.HistoryOptOut && progress.Admitted is not null;
         return new OutboxEntry
         {
@@ -48,8 +47,8 @@ internal static class UsageEntries
                 TimeToFirstToken = progress.TimeToFirstToken,
                 TotalTime = total,
                 FinishReason = FinishReasonName(progress),
-                Status = StatusNames.Of(status),
-                Message = status == StatusCode.OK ? null : Fit(progress.StatusMessage ?? "The client cancelled the call.", UsageRecord.MaxMessageLength),
+                Status = progress.OutcomeName,
+                Message = Fit(progress.OutcomeMessage, UsageRecord.MaxMessageLength),
                 Fee = fee,
                 ReceivedAt = progress.ReceivedAt,
                 EndedAt = progress.ReceivedAt + total,
@@ -65,7 +64,7 @@ internal static class UsageEntries
         Contracts.V1.FinishReason.Length => "length",
         Contracts.V1.FinishReason.Cancelled => "cancelled",
         // Ended without the node's word: cancelled if anything had been delivered.
-        _ => progress.Status is null or StatusCode.Cancelled && progress.Assigned is not null ? "cancelled" : null,
+        _ => !progress.Succeeded && progress.Failure is null or { Kind: FailureKind.Cancelled } && progress.Assigned is not null ? "cancelled" : null,
     };
 
     /// <summary>The prompt as given, or a chat's messages as JSON.</summary>

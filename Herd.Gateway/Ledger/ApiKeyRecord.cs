@@ -6,6 +6,9 @@ namespace Herd.Gateway.Ledger;
 /// </summary>
 public sealed class ApiKeyRecord
 {
+    /// <summary>The length of a key id (<c>ApiKeySecret</c> makes them).</summary>
+    public const int IdLength = 12;
+
     public const int MaxNameLength = 100;
     public const int MaxRoleLength = 63;
 

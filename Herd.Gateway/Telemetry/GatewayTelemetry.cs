@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Grpc.Core;
+using Herd.Gateway.Ledger.Outbox;
 
 namespace Herd.Gateway.Telemetry;
 
 /// <summary>
 /// The gateway's meter and activity source, both named <see cref="Name"/>, and the instruments
 /// recorded on them. Recording never throws and never waits: the gauges read values that
-/// <see cref="QueueDepthReader"/> and <see cref="OutboxLagReader"/> keep fresh.
+/// <c>QueueDepthReader</c> and <c>OutboxLagReader</c> keep fresh.
 /// </summary>
 public sealed class GatewayTelemetry : IDisposable
 {
@@ -47,9 +48,11 @@ public sealed class GatewayTelemetry : IDisposable
         _meter.CreateObservableGauge("herd.gateway.ledger.outbox.lag", ObserveOutboxLag, "{record}", "Usage records in the outbox not yet acknowledged by a ledger writer.");
     }
 
-    /// <summary>Counts one finished gRPC call.</summary>
-    public void RequestEnded(string method, StatusCode status) =>
-        _requests.Add(1, new(TelemetryTags.RpcMethod, method), new(TelemetryTags.RpcStatusCode, StatusNames.Of(status)));
+    /// <summary>Counts one finished call.</summary>
+    /// <param name="method">The gRPC method or the HTTP route, as the door names it.</param>
+    /// <param name="status">The outcome's name, as google.rpc names statuses (<c>OK</c>, <c>RESOURCE_EXHAUSTED</c>).</param>
+    public void RequestEnded(string method, string status) =>
+        _requests.Add(1, new(TelemetryTags.RpcMethod, method), new(TelemetryTags.RpcStatusCode, status));
 
     public void StreamOpened() => _activeStreams.Add(1);
 

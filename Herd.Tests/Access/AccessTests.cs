@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Herd.Contracts.V1;
-using Herd.Gateway.Limits;
+using Herd.Gateway.Access.Roles;
+using Herd.Gateway.Admission.Limits;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Mesh;
 

@@ -3,9 +3,10 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.Contracts.V1;
+using Herd.Gateway;
 using Herd.Gateway.Access.Keys;
-using Herd.Gateway.Extensions;
 using Herd.Gateway.Ledger;
+using Herd.Gateway.Queue;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -89,7 +90,7 @@ internal sealed class AccessGatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Herd.Gateway", ContentRootPath = contentRoot });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{MeshExtensions.RedisConnectionName}"] = servers.Redis.ConnectionString,
+            [$"ConnectionStrings:{QueueExtensions.RedisConnectionName}"] = servers.Redis.ConnectionString,
             [$"ConnectionStrings:{LedgerExtensions.LedgerConnectionName}"] = ledger,
             ["Herd:Gateway:GatewayId"] = "access-gateway-under-test",
             ["Herd:Gateway:NodeSecret"] = NodeSecret,

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
-using Herd.Gateway.Extensions;
-using Herd.Gateway.Links;
+using Herd.Gateway.Api.Grpc;
+using Herd.Gateway.Nodes;
+using Herd.Gateway.Nodes.Links;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -50,8 +51,10 @@ internal sealed class GatewayHost : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, listenPort, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.AddGrpcServer();
         builder.AddNodeLinks();
         var app = builder.Build();
+        app.MapGrpcServer();
         app.MapNodeLinks();
         await app.StartAsync();
         return new GatewayHost(app, contentRoot, listenPort);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using Herd.Gateway.Ledger;
 
 namespace Herd.Gateway.Access.Keys;
 
@@ -13,7 +14,7 @@ namespace Herd.Gateway.Access.Keys;
 public sealed class ApiKeySecret
 {
     public const string Prefix = "herd_";
-    public const int KeyIdLength = 12;
+    public const int KeyIdLength = ApiKeyRecord.IdLength;
     public const int SecretByteCount = 32;
 
     /// <summary>Lowercase letters and digits: URL-safe, one case, and free of the <c>_</c> between the parts.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Herd.Gateway.Limits;
 using YamlDotNet.RepresentationModel;
 
 namespace Herd.Gateway.Access.Roles;

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Herd.Gateway.Completions;
-using Herd.Gateway.Limits;
 
 namespace Herd.Gateway.Access.Roles;
 
@@ -12,7 +10,7 @@ namespace Herd.Gateway.Access.Roles;
 public sealed partial class Role
 {
     /// <summary>The highest request priority; a role without a ceiling may ask for it.</summary>
-    public const int HighestPriority = CompletionRequestValidator.MaxPriority;
+    public const int HighestPriority = 100;
 
     public Role(string name)
     {

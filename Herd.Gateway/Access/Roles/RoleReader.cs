@@ -1,5 +1,4 @@
 using System.Globalization;
-using Herd.Gateway.Limits;
 using Herd.Gateway.Queue;
 using YamlDotNet.RepresentationModel;
 

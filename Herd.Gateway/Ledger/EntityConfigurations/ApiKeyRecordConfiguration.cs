@@ -1,4 +1,3 @@
-using Herd.Gateway.Access.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -12,9 +11,9 @@ public sealed class ApiKeyRecordConfiguration : IEntityTypeConfiguration<ApiKeyR
         ArgumentNullException.ThrowIfNull(builder);
         builder.ToTable("api_keys");
         builder.HasKey(key => key.Id);
-        builder.Property(key => key.Id).HasMaxLength(ApiKeySecret.KeyIdLength);
+        builder.Property(key => key.Id).HasMaxLength(ApiKeyRecord.IdLength);
         builder.Property(key => key.Name).HasMaxLength(ApiKeyRecord.MaxNameLength);
         builder.Property(key => key.Role).HasMaxLength(ApiKeyRecord.MaxRoleLength);
-        builder.Property(key => key.CreatedBy).HasMaxLength(ApiKeySecret.KeyIdLength);
+        builder.Property(key => key.CreatedBy).HasMaxLength(ApiKeyRecord.IdLength);
     }
 }

@@ -1,4 +1,3 @@
-using Herd.Gateway.Access.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -16,7 +15,7 @@ public sealed class FeedbackConfiguration : IEntityTypeConfiguration<Feedback>
             ScoreConstraint, $"score BETWEEN {Feedback.MinScore} AND {Feedback.MaxScore}"));
         builder.HasKey(feedback => feedback.RequestId);
         builder.Property(feedback => feedback.RequestId).HasMaxLength(UsageRecord.MaxRequestIdLength);
-        builder.Property(feedback => feedback.KeyId).HasMaxLength(ApiKeySecret.KeyIdLength);
+        builder.Property(feedback => feedback.KeyId).HasMaxLength(ApiKeyRecord.IdLength);
         builder.Property(feedback => feedback.Comment).HasMaxLength(Feedback.MaxCommentLength);
     }
 }

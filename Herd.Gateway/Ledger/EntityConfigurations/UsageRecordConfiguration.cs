@@ -1,4 +1,3 @@
-using Herd.Gateway.Access.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -20,7 +19,7 @@ public sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRec
         builder.Property(usage => usage.ClientRequestId).HasMaxLength(UsageRecord.MaxClientRequestIdLength);
         builder.Property(usage => usage.GatewayId).HasMaxLength(UsageRecord.MaxGatewayIdLength);
         builder.Property(usage => usage.Message).HasMaxLength(UsageRecord.MaxMessageLength);
-        builder.Property(usage => usage.KeyId).HasMaxLength(ApiKeySecret.KeyIdLength);
+        builder.Property(usage => usage.KeyId).HasMaxLength(ApiKeyRecord.IdLength);
         builder.Property(usage => usage.Role).HasMaxLength(ApiKeyRecord.MaxRoleLength);
         builder.Property(usage => usage.Model).HasMaxLength(UsageRecord.MaxModelLength);
         builder.Property(usage => usage.NodeId).HasMaxLength(UsageRecord.MaxNodeIdLength);

@@ -1,3 +1,4 @@
+using Herd.Gateway.Configuration;
 using Herd.Gateway.Queue;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herd.Gateway.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;

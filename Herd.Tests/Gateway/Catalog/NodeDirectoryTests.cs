@@ -1,5 +1,5 @@
 using Herd.Contracts.V1;
-using Herd.Gateway.Catalog;
+using Herd.Gateway.Nodes.Catalog;
 using Herd.Tests.Fixtures;
 using StackExchange.Redis;
 

@@ -1,6 +1,6 @@
-using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Failures;
 
 namespace Herd.Tests.Gateway.Completions;
 
@@ -34,10 +34,10 @@ public sealed class CompletionRequestValidatorTests
     [MemberData(nameof(Malformed))]
     public void Validate_MalformedRequest_IsInvalidArgumentNamingTheField(string field, CompletionRequest request)
     {
-        var error = Assert.Throws<RpcException>(() => CompletionRequestValidator.Validate(request));
+        var error = Assert.Throws<RequestFailedException>(() => CompletionRequestValidator.Validate(request));
 
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains(field, error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(FailureKind.InvalidRequest, error.Kind);
+        Assert.Contains(field, error.Message, StringComparison.Ordinal);
     }
 
     public static TheoryData<CompletionRequest> WellFormed() => new()

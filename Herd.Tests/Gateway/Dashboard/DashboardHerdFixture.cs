@@ -1,5 +1,5 @@
 using Herd.Gateway.Access.Keys;
-using Herd.Gateway.Dashboard;
+using Herd.Gateway.Api.Http.Dashboard;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using Microsoft.Extensions.DependencyInjection;

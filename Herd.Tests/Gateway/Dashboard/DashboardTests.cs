@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Herd.Contracts.V1;
-using Herd.Gateway.Dashboard;
+using Herd.Gateway.Api.Http.Dashboard;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Mesh;
 using Microsoft.Playwright;

@@ -1,5 +1,5 @@
 using Herd.Gateway.Access;
-using Herd.Gateway.Fees;
+using Herd.Gateway.Admission.Fees;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using StackExchange.Redis;

@@ -1,5 +1,5 @@
-using Herd.Gateway.Fees;
 
+using Herd.Gateway.Admission.Fees;
 namespace Herd.Tests.Gateway.Fees;
 
 public sealed class BudgetMessagesTests

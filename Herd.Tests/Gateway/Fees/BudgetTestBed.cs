@@ -1,4 +1,4 @@
-using Herd.Gateway.Fees;
+using Herd.Gateway.Admission.Fees;
 using Herd.Gateway.Ledger;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;

@@ -1,5 +1,5 @@
-using Herd.Gateway.Extensions;
-using Herd.Gateway.Fees;
+using Herd.Gateway.Admission;
+using Herd.Gateway.Admission.Fees;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Herd.Tests.Gateway.Fees;
 
-/// <summary>The <c>Herd:Gateway:Fees</c> section as <see cref="FeesExtensions.AddFees"/> binds and checks it.</summary>
+/// <summary>The <c>Herd:Gateway:Fees</c> section as <see cref="AdmissionExtensions.AddFees"/> binds and checks it.</summary>
 public sealed class FeeOptionsTests
 {
     [Fact]

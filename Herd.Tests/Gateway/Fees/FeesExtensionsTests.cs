@@ -1,5 +1,7 @@
-using Herd.Gateway.Extensions;
-using Herd.Gateway.Fees;
+using Herd.Gateway.Admission;
+using Herd.Gateway.Admission.Fees;
+using Herd.Gateway.Ledger;
+using Herd.Gateway.Queue;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using Microsoft.Extensions.Configuration;
@@ -20,12 +22,12 @@ public sealed class FeesExtensionsTests(ServersFixture servers)
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{LedgerExtensions.LedgerConnectionName}"] = ledger.ConnectionString,
-            [$"ConnectionStrings:{MeshExtensions.RedisConnectionName}"] = servers.Redis.ConnectionString,
+            [$"ConnectionStrings:{QueueExtensions.RedisConnectionName}"] = servers.Redis.ConnectionString,
             ["Herd:Gateway:Queue:KeyPrefix"] = prefix,
             ["Herd:Gateway:Fees:Currency"] = "EUR",
         });
         builder.AddLedger();
-        builder.AddMesh();
+        builder.AddQueue();
         builder.AddFees();
         await using var services = builder.Services.BuildServiceProvider();
         var keyId = BudgetTestBed.NewKeyId();

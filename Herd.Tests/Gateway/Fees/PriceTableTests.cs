@@ -1,5 +1,5 @@
-using Herd.Gateway.Extensions;
-using Herd.Gateway.Fees;
+using Herd.Gateway.Admission;
+using Herd.Gateway.Admission.Fees;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

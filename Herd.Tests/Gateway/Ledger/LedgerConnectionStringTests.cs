@@ -1,4 +1,4 @@
-using Herd.Gateway.Extensions;
+using Herd.Gateway.Ledger;
 using Microsoft.Extensions.Configuration;
 
 namespace Herd.Tests.Gateway.Ledger;

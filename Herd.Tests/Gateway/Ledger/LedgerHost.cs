@@ -1,4 +1,4 @@
-using Herd.Gateway.Extensions;
+using Herd.Gateway.Access;
 using Herd.Gateway.Ledger;
 using Herd.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
@@ -62,6 +62,7 @@ internal sealed class LedgerHost : IAsyncDisposable
         }
 
         builder.AddLedger();
+        builder.AddKeys();
         return new LedgerHost(builder.Build(), connectionString, logs);
     }
 

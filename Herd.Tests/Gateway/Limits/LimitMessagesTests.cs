@@ -1,5 +1,6 @@
-using Herd.Gateway.Limits;
 
+using Herd.Gateway.Access.Roles;
+using Herd.Gateway.Admission.Limits;
 namespace Herd.Tests.Gateway.Limits;
 
 public sealed class LimitMessagesTests

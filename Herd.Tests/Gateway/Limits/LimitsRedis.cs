@@ -1,4 +1,4 @@
-using Herd.Gateway.Limits;
+using Herd.Gateway.Admission.Limits;
 using Herd.Tests.Fixtures;
 using StackExchange.Redis;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using Herd.Gateway.Limits;
+using Herd.Gateway.Access.Roles;
+using Herd.Gateway.Admission.Limits;
 using Herd.Tests.Fixtures;
 using StackExchange.Redis;
 

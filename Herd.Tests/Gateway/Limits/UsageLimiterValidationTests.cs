@@ -1,4 +1,5 @@
-using Herd.Gateway.Limits;
+using Herd.Gateway.Access.Roles;
+using Herd.Gateway.Admission.Limits;
 using Herd.Tests.Fixtures;
 
 namespace Herd.Tests.Gateway.Limits;

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.Contracts.V1;
-using Herd.Gateway.Links;
+using Herd.Gateway.Nodes.Links;
 using Herd.Tests.Fixtures;
 
 namespace Herd.Tests.Gateway.Links;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using Herd.Contracts.V1;
-using Herd.Gateway.Links;
+using Herd.Gateway.Nodes.Links;
 using Herd.Node.Engine;
 using Herd.Node.Serving;
 using Herd.Tests.Fixtures;

@@ -89,7 +89,7 @@ public sealed class LinkTelemetryTests(LinkedNode nodes) : IClassFixture<LinkedN
         }
     }
 
-    private static async Task<List<NodeMessage>> RunAsync(Herd.Gateway.Links.NodeConnection connection, Assign assign)
+    private static async Task<List<NodeMessage>> RunAsync(Herd.Gateway.Nodes.Links.NodeConnection connection, Assign assign)
     {
         Assert.True(connection.TryReserveSlot());
         try

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Herd.Contracts.V1;
-using Herd.Gateway.Completions;
+using Herd.Gateway.Nodes.Dispatch;
 using Herd.Node.Link;
 
 namespace Herd.Tests.Node.Telemetry;

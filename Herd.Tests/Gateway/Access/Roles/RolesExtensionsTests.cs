@@ -1,5 +1,5 @@
+using Herd.Gateway.Access;
 using Herd.Gateway.Access.Roles;
-using Herd.Gateway.Extensions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,4 @@
 using Herd.Gateway.Access.Roles;
-using Herd.Gateway.Limits;
 using Herd.Tests.Fixtures;
 
 namespace Herd.Tests.Gateway.Access.Roles;

@@ -1,4 +1,4 @@
-using Herd.Gateway;
+using Herd.Gateway.Configuration;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Ledger.Outbox;
 using Herd.Gateway.Queue;

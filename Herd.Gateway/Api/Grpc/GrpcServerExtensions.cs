@@ -1,0 +1,48 @@
+using Herd.Gateway.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Herd.Gateway.Api.Grpc;
+
+/// <summary>
+/// Wires the gateway's gRPC server, whatever services it maps: the interceptors every call goes
+/// through, the standard health service and reflection.
+/// </summary>
+public static class GrpcServerExtensions
+{
+    /// <summary>How often the health checks' results are published to the gRPC health service's watchers.</summary>
+    public static readonly TimeSpan HealthPublishPeriod = TimeSpan.FromSeconds(1);
+
+    public static IHostApplicationBuilder AddGrpcServer(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddGatewayTelemetry();
+        var services = builder.Services;
+        services.TryAddSingleton<RequestMetricsInterceptor>();
+        services.TryAddSingleton<FailureStatusInterceptor>();
+        services.AddGrpc(grpc =>
+        {
+            // First, so that it counts the statuses every later interceptor answers with.
+            grpc.Interceptors.Add<RequestMetricsInterceptor>();
+            grpc.Interceptors.Add<FailureStatusInterceptor>();
+        });
+        services.AddGrpcReflection();
+        // The standard grpc.health.v1 service reports the same checks as /health: Check runs
+        // them (each caches its probe briefly), Watch follows the publisher, which runs every second.
+        services.AddGrpcHealthChecks();
+        services.Configure<HealthCheckPublisherOptions>(publisher =>
+        {
+            publisher.Delay = HealthPublishPeriod;
+            publisher.Period = HealthPublishPeriod;
+        });
+        return builder;
+    }
+
+    public static WebApplication MapGrpcServer(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}

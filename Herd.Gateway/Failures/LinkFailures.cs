@@ -1,0 +1,29 @@
+namespace Herd.Gateway.Failures;
+
+/// <summary>
+/// Reads the status code of a failed job as the node link carries it (a google.rpc code in
+/// <c>JobFailed.status_code</c>, set by the node or by the gateway that served the job).
+/// </summary>
+public static class LinkFailures
+{
+    public const int Cancelled = 1;
+    public const int InvalidArgument = 3;
+    public const int DeadlineExceeded = 4;
+    public const int NotFound = 5;
+    public const int PermissionDenied = 7;
+    public const int ResourceExhausted = 8;
+    public const int Internal = 13;
+    public const int Unavailable = 14;
+
+    public static FailureKind KindOf(int linkStatus) => linkStatus switch
+    {
+        Cancelled => FailureKind.Cancelled,
+        InvalidArgument => FailureKind.InvalidRequest,
+        DeadlineExceeded => FailureKind.NoNodeInTime,
+        NotFound => FailureKind.ModelNotServed,
+        PermissionDenied => FailureKind.Forbidden,
+        ResourceExhausted => FailureKind.QueueFull,
+        Unavailable => FailureKind.Unavailable,
+        _ => FailureKind.NodeFailed,
+    };
+}

@@ -1,0 +1,68 @@
+using Herd.Gateway.Configuration;
+using Herd.Gateway.Nodes.Catalog;
+using Herd.Gateway.Nodes.Dispatch;
+using Herd.Gateway.Nodes.Links;
+using Herd.Gateway.Queue;
+using Herd.Gateway.Relay;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Herd.Gateway.Nodes;
+
+/// <summary>
+/// Wires the gateway's side of the nodes: their links (<see cref="AddNodeLinks"/>), dispatch of
+/// queued jobs to them, and the catalog of what the herd serves.
+/// </summary>
+public static class NodesExtensions
+{
+    /// <summary>The NodeLink service and the registry of linked nodes; no Redis.</summary>
+    public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddGrpc();
+        builder.Services.TryAddSingleton<NodeRegistry>();
+        return builder;
+    }
+
+    public static WebApplication MapNodeLinks(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<NodeLinkService>();
+        return app;
+    }
+
+    /// <summary>
+    /// Links, dispatch and the catalog. Needs Redis (<see cref="QueueExtensions.AddQueue"/>); the
+    /// relay (<see cref="RelayExtensions.AddRelay"/>) stops served jobs through it.
+    /// </summary>
+    public static IHostApplicationBuilder AddNodes(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddNodeLinks();
+        var services = builder.Services;
+        services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ServedJobs>();
+        services.AddSingleton<ServedJobCancellation>(provider => provider.GetRequiredService<ServedJobs>().CancelAsync);
+        services.AddSingleton(provider => new NodeDirectory(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            TimeProvider.System));
+        services.AddSingleton(provider => new ModelCatalog(
+            provider.GetRequiredService<NodeDirectory>(),
+            provider.GetRequiredService<NodeRegistry>(),
+            provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
+            TimeProvider.System));
+        services.AddSingleton<JobServer>();
+        services.AddHostedService<LeaseKeeper>();
+        services.AddHostedService<Dispatcher>();
+        services.AddHostedService<NodeDirectoryPublisher>();
+        services.AddHostedService<QueueDepthReader>();
+        return builder;
+    }
+}
