@@ -16,7 +16,7 @@ namespace Herd.Gateway.Nodes;
 /// </summary>
 public static class NodesExtensions
 {
-    /// <summary>The NodeLink service and the registry of linked nodes; no Redis.</summary>
+    /// <summary>The NodeLink service and the registry of linked nodes; no Redis. Needs the gateway's gRPC server (<c>AddGrpcServer</c>).</summary>
     public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -24,7 +24,6 @@ public static class NodesExtensions
             .BindConfiguration(GatewayOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddGrpc();
         builder.Services.TryAddSingleton<NodeRegistry>();
         return builder;
     }

@@ -27,13 +27,12 @@ public static class GrpcApiExtensions
         }
 
         services.AddSingleton<AccessInterceptor>();
-        var grpc = services.AddGrpc()
-            .RequireKey<CompletionsService>()
-            .RequireKey<CatalogService>();
-        OnTheLedger<KeysService>(grpc);
-        OnTheLedger<UsageReportsService>(grpc);
-        OnTheLedger<HistoryService>(grpc);
-        OnTheLedger<AccountService>(grpc);
+        services.RequireKey<CompletionsService>();
+        services.RequireKey<CatalogService>();
+        OnTheLedger<KeysService>(services);
+        OnTheLedger<UsageReportsService>(services);
+        OnTheLedger<HistoryService>(services);
+        OnTheLedger<AccountService>(services);
         return builder;
     }
 
@@ -55,16 +54,17 @@ public static class GrpcApiExtensions
     }
 
     /// <summary>Puts a service behind the <see cref="AccessInterceptor"/>: its calls need a key whose role allows the method.</summary>
-    public static IGrpcServerBuilder RequireKey<TService>(this IGrpcServerBuilder grpc)
-        where TService : class
-    {
-        ArgumentNullException.ThrowIfNull(grpc);
-        return grpc.AddServiceOptions<TService>(options => options.Interceptors.Add<AccessInterceptor>());
-    }
+    /// <remarks>
+    /// Service options are configured directly rather than through <c>AddGrpc()</c>, which would
+    /// bring back gRPC's own method provider (<see cref="GrpcServerExtensions.AddGrpcServer"/>).
+    /// </remarks>
+    public static IServiceCollection RequireKey<TService>(this IServiceCollection services)
+        where TService : class =>
+        services.Configure<GrpcServiceOptions<TService>>(options => options.Interceptors.Add<AccessInterceptor>());
 
     /// <summary>The key check first, so a caller without a key learns nothing about the ledger's state.</summary>
-    private static void OnTheLedger<TService>(IGrpcServerBuilder grpc)
+    private static void OnTheLedger<TService>(IServiceCollection services)
         where TService : class =>
-        grpc.RequireKey<TService>()
-            .AddServiceOptions<TService>(options => options.Interceptors.Add<LedgerUnavailableInterceptor>());
+        services.RequireKey<TService>()
+            .Configure<GrpcServiceOptions<TService>>(options => options.Interceptors.Add<LedgerUnavailableInterceptor>());
 }

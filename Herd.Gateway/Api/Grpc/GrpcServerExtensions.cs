@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using Herd.Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -20,6 +21,8 @@ public static class GrpcServerExtensions
         var services = builder.Services;
         services.TryAddSingleton<RequestMetricsInterceptor>();
         services.TryAddSingleton<FailureStatusInterceptor>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<UnparsableRequests>();
         services.AddGrpc(grpc =>
         {
             // First, so that it counts the statuses every later interceptor answers with.
@@ -35,6 +38,11 @@ public static class GrpcServerExtensions
             publisher.Delay = HealthPublishPeriod;
             publisher.Period = HealthPublishPeriod;
         });
+        // gRPC's own provider binds each method with a marshaller that fails an unparsable body as
+        // UNKNOWN; this one binds the same methods with a guarded one. Last, since AddGrpc() adds
+        // gRPC's back: nothing after this calls it.
+        services.RemoveAll(typeof(IServiceMethodProvider<>));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>)));
         return builder;
     }
 
