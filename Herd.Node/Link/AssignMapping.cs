@@ -56,6 +56,7 @@ public static class AssignMapping
             MaxTokens = sampling.HasMaxTokens ? sampling.MaxTokens : null,
             Stop = sampling.Stop.Count > 0 ? [.. sampling.Stop] : null,
             TopLogprobs = sampling.TopLogprobs != 0 ? sampling.TopLogprobs : null,
+            LogitBias = sampling.LogitBias.Count > 0 ? new Dictionary<int, float>(sampling.LogitBias) : null,
         }.ApplyTo(defaults);
     }
 

@@ -93,7 +93,7 @@ public sealed partial class ServedModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(input);
         var tokens = Tokenizer.Encode(input.Chat is { } chat ? Render(chat) : input.Text!);
         return SyntheticTokensPerSecond > 0
-            ? SyntheticGeneration.RunAsync(tokens, sampling.Validated(), SyntheticTokensPerSecond, Tokenizer, cancellationToken)
+            ? SyntheticGeneration.RunAsync(tokens, sampling.Validated(Config.VocabSize), SyntheticTokensPerSecond, Tokenizer, cancellationToken)
             : Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken);
     }
 
