@@ -4,6 +4,7 @@ using Herd.Contracts.V1;
 using Herd.Gateway.Links;
 using Herd.Node.Engine;
 using Herd.Node.Serving;
+using Herd.Node.Tokenization;
 using Herd.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServedModel = Herd.Node.Serving.ServedModel;
@@ -67,6 +68,25 @@ public sealed class NodeLinkTests(LinkedNode nodes) : IClassFixture<LinkedNode>
         Assert.Equal(3, failed.StatusCode);
         Assert.Contains("tokens in all, prompt and output together", failed.Message, StringComparison.Ordinal);
         Assert.Equal(0, failed.TokensDelivered);
+    }
+
+    [Fact]
+    public async Task Assign_WithALogitBias_ForcesThatToken_AndOneOutsideTheVocabularyFailsWithInvalidArgument()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        await using var node = nodes.Start(gateway.Url, "node-logit-bias");
+        var connection = await gateway.WaitForNodeAsync("node-logit-bias", Timeout);
+        var forced = Greedy("job-forced", "The herd", maxTokens: 5);
+        forced.Sampling.LogitBias.Add(65, 100f);
+        var outside = Greedy("job-outside", "The herd", maxTokens: 5);
+        outside.Sampling.LogitBias.Add(HerdTinyTokenizer.VocabSize + 1000, -100f);
+
+        var tokens = (await RunAsync(connection, forced)).Where(m => m.KindCase == NodeMessage.KindOneofCase.Tokens).SelectMany(m => m.Tokens.TokenIds);
+        var failed = Assert.Single(await RunAsync(connection, outside)).Failed;
+
+        Assert.Equal(Enumerable.Repeat(65, 5), tokens);
+        Assert.Equal(3, failed.StatusCode);
+        Assert.Contains($"logit_bias names token id {HerdTinyTokenizer.VocabSize + 1000}, outside the vocabulary", failed.Message, StringComparison.Ordinal);
     }
 
     [Fact]
