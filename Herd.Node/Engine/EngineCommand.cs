@@ -6,4 +6,8 @@ internal abstract record EngineCommand
     public sealed record Start(Sequence Sequence) : EngineCommand;
 
     public sealed record Cancel(Sequence Sequence) : EngineCommand;
+
+    public sealed record Embed(EmbeddingJob Job) : EngineCommand;
+
+    public sealed record CancelEmbedding(EmbeddingJob Job) : EngineCommand;
 }

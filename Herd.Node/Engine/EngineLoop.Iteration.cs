@@ -43,9 +43,14 @@ public sealed partial class EngineLoop
         // Requests that arrived but were never scheduled end the same way as running ones.
         while (_commands.TryTake(out var command))
         {
-            if (command is EngineCommand.Start start)
+            switch (command)
             {
-                _scheduler.Add(start.Sequence);
+                case EngineCommand.Start start:
+                    _scheduler.Add(start.Sequence);
+                    break;
+                case EngineCommand.Embed embed:
+                    _scheduler.Add(embed.Job);
+                    break;
             }
         }
 
@@ -62,6 +67,12 @@ public sealed partial class EngineLoop
                 break;
             case EngineCommand.Cancel cancel when !cancel.Sequence.IsFinished:
                 Finish(cancel.Sequence, FinishReason.Cancelled);
+                break;
+            case EngineCommand.Embed embed:
+                _scheduler.Add(embed.Job);
+                break;
+            case EngineCommand.CancelEmbedding cancel when !cancel.Job.IsFinished:
+                Finish(cancel.Job, FinishReason.Cancelled);
                 break;
         }
     }
@@ -108,6 +119,9 @@ public sealed partial class EngineLoop
             LogStepFailed(error);
             FailAll($"The engine failed to run this step: {error.Message}");
         }
+
+        // After the step's tokens are out, so streams never wait on a pass of texts.
+        Embed(step.Embed);
     }
 
     private void Accept(Sequence sequence, SampledToken token)
@@ -170,6 +184,11 @@ public sealed partial class EngineLoop
             sequence.Events.Writer.TryComplete();
             sequence.Sampling.Dispose();
         }
+
+        foreach (var job in _scheduler.DrainEmbeddings())
+        {
+            Fail(job, message);
+        }
     }
 
     private void Release(Sequence sequence)
@@ -188,7 +207,7 @@ public sealed partial class EngineLoop
         }
     }
 
-    /// <summary>Every sequence in the step decodes one token, and a prompt's last chunk samples its first.</summary>
+    /// <summary>Every sequence in the step decodes one token, a prompt's last chunk samples its first, and texts are embedded.</summary>
     private void RecordIteration(SchedulerStep step)
     {
         if (_metrics is null)
@@ -203,7 +222,8 @@ public sealed partial class EngineLoop
             generated += chunk.CompletesPrompt ? 1 : 0;
         }
 
-        _metrics.RecordIteration(step.Decode.Count + step.Prefill.Count, prefillTokens, generated);
+        var embeddingTokens = step.Embed.Sum(text => text.Tokens.Count);
+        _metrics.RecordIteration(step.Decode.Count + step.Prefill.Count, prefillTokens, generated, embeddingTokens);
     }
 
     /// <summary>Hands the gauges the engine's occupancy: running sequences and the cache positions they fill.</summary>

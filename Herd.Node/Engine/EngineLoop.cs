@@ -73,7 +73,7 @@ public sealed partial class EngineLoop : IAsyncDisposable
 
     private Sequence Admit(GenerationRequest request)
     {
-        var sampling = request.Sampling.Validated();
+        var sampling = request.Sampling.Validated(_vocabularySize);
         var prompt = request.PromptTokens;
         if (prompt.Count == 0)
         {

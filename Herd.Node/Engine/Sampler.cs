@@ -5,8 +5,8 @@ namespace Herd.Node.Engine;
 
 /// <summary>
 /// Turns a batch of next-token logits into one token per sequence, each with its own parameters:
-/// penalties, then temperature, then top-k, min-p and top-p, then a draw from that sequence's
-/// generator (or the arg-max when greedy).
+/// the logit bias, then penalties, then temperature, then top-k, min-p and top-p, then a draw
+/// from that sequence's generator (or the arg-max when greedy).
 /// </summary>
 public static class Sampler
 {
@@ -19,7 +19,7 @@ public static class Sampler
         // Sampling runs on the CPU in float32 whatever the model ran on: the work is tiny and
         // the seeded generators live there.
         var cpuLogits = logits.to(float32, CPU);
-        if (rows.All(row => row.Parameters.IsGreedy && !row.Parameters.HasPenalties && !row.Parameters.WantsLogprobs))
+        if (rows.All(row => row.Parameters is { IsGreedy: true, HasPenalties: false, WantsLogprobs: false, HasLogitBias: false }))
         {
             return cpuLogits.argmax(-1).data<long>().Select(id => new SampledToken((int)id)).ToArray();
         }
@@ -36,15 +36,17 @@ public static class Sampler
     private static SampledToken SampleRow(Tensor rawLogits, SamplingState state)
     {
         var parameters = state.Parameters;
-        var logits = parameters.HasPenalties ? Penalised(rawLogits, state) : rawLogits;
+        var biased = parameters.HasLogitBias ? Biased(rawLogits, parameters.LogitBias) : rawLogits;
+        var logits = parameters.HasPenalties ? Penalised(biased, state) : biased;
         var tokenId = parameters.IsGreedy ? (int)logits.argmax().item<long>() : Draw(logits, state);
         if (!parameters.WantsLogprobs)
         {
             return new SampledToken(tokenId);
         }
 
-        // Log-probabilities describe the model's own distribution, before any sampling transform.
-        var logprobs = rawLogits.log_softmax(-1);
+        // Log-probabilities describe the model's own distribution as the request biased it (as
+        // OpenAI reports them), before penalties and the other sampling transforms.
+        var logprobs = biased.log_softmax(-1);
         var chosen = logprobs[tokenId].item<float>();
         if (parameters.TopLogprobs == 0)
         {
@@ -54,6 +56,13 @@ public static class Sampler
         var (values, indices) = logprobs.topk(parameters.TopLogprobs);
         var top = indices.data<long>().Zip(values.data<float>(), (id, value) => ((int)id, value)).ToArray();
         return new SampledToken(tokenId, chosen, top);
+    }
+
+    private static Tensor Biased(Tensor logits, IReadOnlyDictionary<int, float> bias)
+    {
+        var ids = tensor(bias.Keys.Select(id => (long)id).ToArray());
+        var values = tensor(bias.Values.ToArray());
+        return logits.clone().index_add_(0, ids, values, alpha: 1);
     }
 
     private static Tensor Penalised(Tensor logits, SamplingState state)

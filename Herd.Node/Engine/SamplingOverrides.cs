@@ -28,6 +28,8 @@ public sealed record SamplingOverrides
 
     public int? TopLogprobs { get; init; }
 
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
     /// <summary>The model's defaults with every field set here replacing the default's.</summary>
     public SamplingParameters ApplyTo(SamplingParameters defaults)
     {
@@ -45,6 +47,7 @@ public sealed record SamplingOverrides
             MaxTokens = MaxTokens ?? defaults.MaxTokens,
             Stop = Stop ?? defaults.Stop,
             TopLogprobs = TopLogprobs ?? defaults.TopLogprobs,
+            LogitBias = LogitBias ?? defaults.LogitBias,
         };
     }
 }

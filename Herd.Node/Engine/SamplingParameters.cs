@@ -6,6 +6,7 @@ public sealed record SamplingParameters
     public const int MaxTopLogprobs = 20;
     public const int MaxStopSequences = 16;
     public const int MaxStopSequenceLength = 256;
+    public const float MaxLogitBias = 100f;
 
     /// <summary>0 takes the most likely token (greedy); higher flattens the distribution.</summary>
     public float Temperature { get; init; } = 1f;
@@ -43,6 +44,12 @@ public sealed record SamplingParameters
     /// <summary>Also report log-probabilities when <see cref="TopLogprobs"/> is 0.</summary>
     public bool Logprobs { get; init; }
 
+    /// <summary>
+    /// Added to the logits of these token ids before anything else, greedy included (OpenAI's
+    /// logit_bias): -100 effectively bans a token, 100 effectively forces it.
+    /// </summary>
+    public IReadOnlyDictionary<int, float> LogitBias { get; init; } = new Dictionary<int, float>();
+
     /// <summary>Keep generating past end-of-sequence tokens (for benchmarks that need a set length).</summary>
     public bool IgnoreEndOfSequence { get; init; }
 
@@ -52,8 +59,11 @@ public sealed record SamplingParameters
 
     public bool WantsLogprobs => Logprobs || TopLogprobs > 0;
 
+    public bool HasLogitBias => LogitBias.Count > 0;
+
+    /// <param name="vocabularySize">The model's vocabulary: the token ids logit_bias may name.</param>
     /// <exception cref="InvalidRequestException">A value is out of range; the message names it and the range.</exception>
-    public SamplingParameters Validated()
+    public SamplingParameters Validated(int vocabularySize)
     {
         Require(float.IsFinite(Temperature) && Temperature >= 0, $"temperature must be 0 (greedy) or more, not {Temperature}");
         Require(TopK >= 0, $"top_k must be 0 (off) or more, not {TopK}");
@@ -67,6 +77,14 @@ public sealed record SamplingParameters
         Require(Stop.Count <= MaxStopSequences, $"at most {MaxStopSequences} stop sequences, not {Stop.Count}");
         Require(Stop.All(stop => stop.Length is > 0 and <= MaxStopSequenceLength),
             $"each stop sequence must have 1 to {MaxStopSequenceLength} characters");
+        foreach (var (tokenId, bias) in LogitBias)
+        {
+            Require(tokenId >= 0 && tokenId < vocabularySize,
+                $"logit_bias names token id {tokenId}, outside the vocabulary (0 to {vocabularySize - 1})");
+            Require(float.IsFinite(bias) && Math.Abs(bias) <= MaxLogitBias,
+                $"logit_bias values must be in [-{MaxLogitBias}, {MaxLogitBias}], not {bias} (token id {tokenId})");
+        }
+
         return this;
 
         static void Require(bool condition, string problem)

@@ -3,19 +3,26 @@ namespace Herd.Node.Engine;
 /// <summary>
 /// Decides what runs each iteration (continuous batching): every decoding sequence gets one
 /// token, and what is left of the token budget goes to prompts, oldest first, in chunks so a
-/// long prompt never stalls the streams already running. Works in plain data; never touches
-/// tensors.
+/// long prompt never stalls the streams already running, then to texts to embed. Works in plain
+/// data; never touches tensors.
 /// </summary>
 /// <remarks>
 /// A running sequence's slot is its index in the running list. Decoding sequences come first,
 /// so a decode step reads slots 0..n-1; at most one sequence is part-way through its prompt, and
 /// it comes last. Removing a sequence moves others down to keep that shape, and says which
 /// cache slots to copy.
+/// <para>
+/// Texts to embed take no slot: they run whole, in one encoding pass per iteration that keeps
+/// no keys or values, padded to the pass's longest text. The pass takes texts oldest job first
+/// while the padded pass fits what the budget has left, and at least one text, so embeddings
+/// move on however busy generation is; a job's texts may spread over several iterations.
+/// </para>
 /// </remarks>
 public sealed class Scheduler
 {
     private readonly LinkedList<Sequence> _waiting = [];
     private readonly List<Sequence> _running = [];
+    private readonly LinkedList<EmbeddingJob> _embeddings = [];
     private readonly int _maxSequences;
     private readonly int _maxBatchedTokens;
 
@@ -34,9 +41,14 @@ public sealed class Scheduler
 
     public int WaitingCount => _waiting.Count;
 
-    public bool HasWork => _running.Count > 0 || _waiting.Count > 0;
+    /// <summary>Embedding jobs that have not ended, oldest first.</summary>
+    public int EmbeddingCount => _embeddings.Count;
+
+    public bool HasWork => _running.Count > 0 || _waiting.Count > 0 || _embeddings.Count > 0;
 
     public void Add(Sequence sequence) => _waiting.AddLast(sequence);
+
+    public void Add(EmbeddingJob job) => _embeddings.AddLast(job);
 
     public SchedulerStep Schedule()
     {
@@ -59,8 +71,11 @@ public sealed class Scheduler
             prefill.Add(Chunk(next, ref budget));
         }
 
-        return new SchedulerStep(decode, prefill);
+        return new SchedulerStep(decode, prefill, Embed(budget));
     }
+
+    /// <summary>Takes an embedding job out once it ended: its vectors are ready, or it was cancelled or failed.</summary>
+    public void Remove(EmbeddingJob job) => _embeddings.Remove(job);
 
     /// <summary>Takes a finished or cancelled sequence out; returns the cache copies that keep the slots compact.</summary>
     public IReadOnlyList<SlotMove> Remove(Sequence sequence)
@@ -120,11 +135,42 @@ public sealed class Scheduler
         return all;
     }
 
+    /// <summary>Takes every embedding job out (when the engine stops or fails).</summary>
+    public IReadOnlyList<EmbeddingJob> DrainEmbeddings()
+    {
+        var all = _embeddings.ToList();
+        _embeddings.Clear();
+        return all;
+    }
+
     private void MoveTo(int slot, Sequence sequence, List<SlotMove> moves)
     {
         moves.Add(new SlotMove(sequence.Slot, slot, sequence.CachedTokens));
         _running[slot] = sequence;
         sequence.Slot = slot;
+    }
+
+    /// <summary>Texts for this iteration's encoding pass: as many as fit the budget padded to the longest, at least one.</summary>
+    private List<EmbeddingText> Embed(int budget)
+    {
+        var texts = new List<EmbeddingText>();
+        var longest = 0;
+        foreach (var job in _embeddings)
+        {
+            while (!job.IsScheduled)
+            {
+                var width = Math.Max(longest, job.NextLength);
+                if (texts.Count > 0 && (long)(texts.Count + 1) * width > budget)
+                {
+                    return texts;
+                }
+
+                texts.Add(job.TakeNext());
+                longest = width;
+            }
+        }
+
+        return texts;
     }
 
     private static PrefillChunk Chunk(Sequence sequence, ref int budget)

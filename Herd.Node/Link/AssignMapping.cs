@@ -19,6 +19,7 @@ public static class AssignMapping
         {
             Assign.InputOneofCase.Prompt => PromptInput.FromText(assign.Prompt),
             Assign.InputOneofCase.Chat => PromptInput.FromChat([.. assign.Chat.Messages.Select(message => new ChatTurn(message.Role, message.Content))]),
+            Assign.InputOneofCase.Embed => throw new InvalidRequestException("The assignment has texts to embed, not a prompt to continue."),
             _ => throw new InvalidRequestException("The assignment has neither a prompt nor chat messages."),
         };
     }
@@ -56,6 +57,7 @@ public static class AssignMapping
             MaxTokens = sampling.HasMaxTokens ? sampling.MaxTokens : null,
             Stop = sampling.Stop.Count > 0 ? [.. sampling.Stop] : null,
             TopLogprobs = sampling.TopLogprobs != 0 ? sampling.TopLogprobs : null,
+            LogitBias = sampling.LogitBias.Count > 0 ? new Dictionary<int, float>(sampling.LogitBias) : null,
         }.ApplyTo(defaults);
     }
 
@@ -85,18 +87,53 @@ public static class AssignMapping
         return new JobFinished
         {
             JobId = jobId,
-            FinishReason = finished.Reason switch
-            {
-                Engine.FinishReason.Stop => Contracts.V1.FinishReason.Stop,
-                Engine.FinishReason.Length => Contracts.V1.FinishReason.Length,
-                Engine.FinishReason.Cancelled => Contracts.V1.FinishReason.Cancelled,
-                _ => Contracts.V1.FinishReason.Unspecified,
-            },
+            FinishReason = ToFinishReason(finished.Reason),
             Usage = new Usage { PromptTokens = finished.PromptTokens, CompletionTokens = finished.CompletionTokens },
             TimeToFirstToken = Duration.FromTimeSpan(finished.TimeToFirstToken),
             TotalTime = Duration.FromTimeSpan(finished.TotalTime),
         };
     }
+
+    /// <summary>An embedding job's end: its vectors (none when cancelled) and its texts' tokens as the prompt tokens.</summary>
+    public static JobFinished ToFinished(string jobId, EmbeddingResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var finished = new JobFinished
+        {
+            JobId = jobId,
+            FinishReason = ToFinishReason(result.Reason),
+            Usage = new Usage { PromptTokens = result.PromptTokens },
+            TotalTime = Duration.FromTimeSpan(result.TotalTime),
+        };
+        foreach (var vector in result.Vectors)
+        {
+            var embedding = new Embedding();
+            embedding.Values.AddRange(vector);
+            finished.Embeddings.Add(embedding);
+        }
+
+        return finished;
+    }
+
+    /// <summary>The name the job's span gives its operation, as OpenTelemetry's gen_ai.operation.name values go.</summary>
+    public static string ToOperationName(Assign assign)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        return assign.InputCase switch
+        {
+            Assign.InputOneofCase.Chat => "chat",
+            Assign.InputOneofCase.Embed => "embeddings",
+            _ => "text_completion",
+        };
+    }
+
+    private static Contracts.V1.FinishReason ToFinishReason(Engine.FinishReason reason) => reason switch
+    {
+        Engine.FinishReason.Stop => Contracts.V1.FinishReason.Stop,
+        Engine.FinishReason.Length => Contracts.V1.FinishReason.Length,
+        Engine.FinishReason.Cancelled => Contracts.V1.FinishReason.Cancelled,
+        _ => Contracts.V1.FinishReason.Unspecified,
+    };
 
     private static void ReadTraceField(object? carrier, string name, out string? value, out IEnumerable<string>? values)
     {

@@ -5,12 +5,14 @@ using Herd.Node.Engine;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;
 using Microsoft.Extensions.Options;
+using ServedModel = Herd.Node.Serving.ServedModel;
 
 namespace Herd.Node.Link;
 
 /// <summary>
 /// Runs one assigned job on the engine and writes what it produces to the link: one TokenChunk
-/// per engine event, then JobFinished or JobFailed. A cancelled job ends with JobFinished and
+/// per engine event, then JobFinished or JobFailed; an embedding job writes only JobFinished,
+/// with its vectors, or JobFailed. A cancelled job ends with JobFinished and
 /// FINISH_REASON_CANCELLED (the engine frees its slot within one step). The job's span continues
 /// the trace the gateway sent in the assignment.
 /// </summary>
@@ -28,11 +30,18 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
         using var span = NodeTelemetry.Source.StartActivity(NodeTelemetry.JobSpan, ActivityKind.Consumer, AssignMapping.ToTraceParent(assign));
         span?.SetTag(NodeTelemetry.ModelAttribute, assign.Model.Length > 0 ? assign.Model : model.Name);
         span?.SetTag(NodeTelemetry.NodeIdAttribute, options.Value.NodeId);
+        span?.SetTag(NodeTelemetry.OperationNameAttribute, AssignMapping.ToOperationName(assign));
         try
         {
             if (assign.Model.Length > 0 && assign.Model != model.Name)
             {
                 Fail(LinkStatus.NotFound, $"This node serves {model.Name}, not {assign.Model}.");
+                return;
+            }
+
+            if (assign.InputCase == Assign.InputOneofCase.Embed)
+            {
+                await EmbedAsync(model, assign, output, span, cancellationToken);
                 return;
             }
 
@@ -63,6 +72,11 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
         {
             Fail(LinkStatus.InvalidArgument, error.Message);
         }
+        catch (EngineUnavailableException error)
+        {
+            // What GenerationFailed says for a generation job: the engine could not finish it.
+            Fail(LinkStatus.Internal, error.Message);
+        }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             LogJobFailed(assign.JobId, error);
@@ -77,6 +91,16 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
                 Failed = new JobFailed { JobId = assign.JobId, StatusCode = code, Message = message, TokensDelivered = delivered },
             });
         }
+    }
+
+    private static async Task EmbedAsync(ServedModel model, Assign assign, ChannelWriter<NodeMessage> output, Activity? span, CancellationToken cancellationToken)
+    {
+        span?.SetTag(NodeTelemetry.EmbeddingTextsAttribute, assign.Embed.Texts.Count);
+        var result = await model.EmbedAsync(assign.JobId, assign.Embed.Texts, cancellationToken);
+        span?.SetTag(NodeTelemetry.InputTokensAttribute, result.PromptTokens);
+        span?.SetTag(NodeTelemetry.EmbeddingDimensionsAttribute, model.Config.HiddenSize);
+        span?.SetTag(NodeTelemetry.FinishReasonsAttribute, new[] { result.Reason.ToString().ToLowerInvariant() });
+        output.TryWrite(new NodeMessage { Finished = AssignMapping.ToFinished(assign.JobId, result) });
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed")]

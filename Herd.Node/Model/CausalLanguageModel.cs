@@ -8,7 +8,8 @@ namespace Herd.Node.Model;
 /// <summary>
 /// A Llama-family decoder with its language-model head (<c>LlamaForCausalLM</c>,
 /// <c>MistralForCausalLM</c>, <c>Qwen2ForCausalLM</c>). It turns token ids into next-token
-/// logits; it knows nothing of requests, only of the positions and cache slots it is given.
+/// logits, or into its last hidden states for embeddings; it knows nothing of requests, only of
+/// the positions and cache slots it is given.
 /// </summary>
 public sealed class CausalLanguageModel : nn.Module
 {
@@ -63,6 +64,10 @@ public sealed class CausalLanguageModel : nn.Module
     public ForwardContext DecodeContext(KvCache cache, ReadOnlySpan<long> positions) =>
         ForwardContext.Decode(cache, Rotary, positions);
 
+    /// <summary>The context for whole texts, <paramref name="batch"/> of them padded to <paramref name="tokens"/>, that no cache keeps.</summary>
+    public ForwardContext EncodeContext(int batch, int tokens) =>
+        ForwardContext.Encode(Config, Rotary, batch, tokens, DType, Device);
+
     /// <summary>Runs the model over a prefill chunk or a decode step.</summary>
     /// <param name="inputIds">[batch, tokens] int64</param>
     /// <param name="lastTokenOnly">Compute logits for each sequence's last token only (all generation needs).</param>
@@ -72,6 +77,33 @@ public sealed class CausalLanguageModel : nn.Module
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
+        var tokens = inputIds.shape[1];
+        // [batch, tokens, hidden]
+        var hidden = Decoder(inputIds, context);
+        if (lastTokenOnly && tokens > 1)
+        {
+            hidden = hidden.narrow(1, tokens - 1, 1);
+        }
+
+        var logits = _lmHead.Apply(_norm.Forward(hidden), bias: null);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last hidden states: the final norm's output, which the language-model head would turn into logits.</summary>
+    /// <param name="inputIds">[batch, tokens] int64</param>
+    /// <returns>[batch, tokens, hidden] in the model's dtype</returns>
+    public Tensor HiddenStates(Tensor inputIds, ForwardContext context)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = NewDisposeScope();
+        return _norm.Forward(Decoder(inputIds, context)).MoveToOuterDisposeScope();
+    }
+
+    /// <param name="inputIds">[batch, tokens] int64</param>
+    /// <returns>[batch, tokens, hidden]: the decoder layers' output, before the final norm</returns>
+    private Tensor Decoder(Tensor inputIds, ForwardContext context)
+    {
         var (batch, tokens) = (inputIds.shape[0], inputIds.shape[1]);
         // [batch, tokens, hidden]
         var hidden = _embedTokens.Rows(inputIds.reshape(-1)).view(batch, tokens, -1);
@@ -80,13 +112,7 @@ public sealed class CausalLanguageModel : nn.Module
             hidden = layer.Forward(hidden, context);
         }
 
-        if (lastTokenOnly && tokens > 1)
-        {
-            hidden = hidden.narrow(1, tokens - 1, 1);
-        }
-
-        var logits = _lmHead.Apply(_norm.Forward(hidden), bias: null);
-        return logits.MoveToOuterDisposeScope();
+        return hidden;
     }
 
     protected override void Dispose(bool disposing)

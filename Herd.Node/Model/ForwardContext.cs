@@ -6,8 +6,9 @@ namespace Herd.Node.Model;
 
 /// <summary>
 /// What one forward pass needs besides token ids: each token's position, where its keys and
-/// values go in the cache, and which cached keys each token may attend to. A pass is either a
-/// prefill chunk of one sequence or one decode step of the sequences in slots 0..batch-1.
+/// values go in the cache, and which cached keys each token may attend to. A pass is a prefill
+/// chunk of one sequence, one decode step of the sequences in slots 0..batch-1, or an encoding
+/// pass over whole texts (for embeddings) that attends to its own keys and values and keeps none.
 /// </summary>
 public sealed class ForwardContext : IDisposable
 {
@@ -20,7 +21,7 @@ public sealed class ForwardContext : IDisposable
     private readonly Tensor _cos;
     private readonly Tensor _sin;
 
-    private ForwardContext(KvCache cache, RotaryEmbedding rotary, Tensor positions, int keyLength, Tensor? decodeSlots, Tensor? decodePositions, int prefillSlot, int prefillStart)
+    private ForwardContext(KvCache? cache, RotaryEmbedding rotary, Tensor positions, int keyLength, AttentionShape shape, Tensor? decodeSlots = null, Tensor? decodePositions = null, int prefillSlot = -1, int prefillStart = -1)
     {
         Cache = cache;
         Positions = positions;
@@ -32,10 +33,11 @@ public sealed class ForwardContext : IDisposable
         _prefillSlot = prefillSlot;
         _prefillStart = prefillStart;
         (_cos, _sin) = rotary.Angles(positions);
-        Mask = CausalMask(positions, keyLength, cache.QueryGroups, cache.KeyValueHeads, cache.DType);
+        Mask = CausalMask(positions, keyLength, shape);
     }
 
-    public KvCache Cache { get; }
+    /// <summary>Where keys and values are kept; null for an encoding pass, which keeps none.</summary>
+    public KvCache? Cache { get; }
 
     /// <summary>[batch, tokens] int64: the absolute position of every input token.</summary>
     public Tensor Positions { get; }
@@ -57,7 +59,7 @@ public sealed class ForwardContext : IDisposable
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(rotary);
         var positions = arange(start, start + length, dtype: int64, device: cache.Device).unsqueeze(0);
-        return new ForwardContext(cache, rotary, positions, start + length, null, null, slot, start);
+        return new ForwardContext(cache, rotary, positions, start + length, AttentionShape.Of(cache), prefillSlot: slot, prefillStart: start);
     }
 
     /// <summary>One new token for each sequence in slots 0..positions.Length-1, at the given positions.</summary>
@@ -74,7 +76,21 @@ public sealed class ForwardContext : IDisposable
             longest = Math.Max(longest, position);
         }
 
-        return new ForwardContext(cache, rotary, positionTensor.unsqueeze(1), (int)longest + 1, slots, positionTensor, -1, -1);
+        return new ForwardContext(cache, rotary, positionTensor.unsqueeze(1), (int)longest + 1, AttentionShape.Of(cache), slots, positionTensor);
+    }
+
+    /// <summary>
+    /// <paramref name="batch"/> whole texts, each from position 0, padded on the right to
+    /// <paramref name="tokens"/>. The causal mask alone keeps padding out of every real token's
+    /// attention: padding only ever follows a text's own tokens.
+    /// </summary>
+    public static ForwardContext Encode(ModelConfig config, RotaryEmbedding rotary, int batch, int tokens, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(rotary);
+        var positions = arange(tokens, dtype: int64, device: device).unsqueeze(0).expand(batch, tokens).contiguous();
+        var shape = new AttentionShape(config.NumAttentionHeads / config.KeyValueHeads, config.KeyValueHeads, dtype);
+        return new ForwardContext(null, rotary, positions, tokens, shape);
     }
 
     /// <summary>Rotates queries or keys by their tokens' positions ("rotate half" layout).</summary>
@@ -94,6 +110,11 @@ public sealed class ForwardContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(values);
+        if (Cache is null)
+        {
+            return (keys, values);
+        }
+
         var (cachedKeys, cachedValues) = (Cache.Keys(layer), Cache.Values(layer));
         if (_decodeIndex is not null)
         {
@@ -120,17 +141,24 @@ public sealed class ForwardContext : IDisposable
         _decodePositions?.Dispose();
     }
 
-    private static Tensor CausalMask(Tensor positions, int keyLength, int groups, int kvHeads, ScalarType dtype)
+    private static Tensor CausalMask(Tensor positions, int keyLength, AttentionShape shape)
     {
         using var scope = NewDisposeScope();
         var (batch, tokens) = (positions.shape[0], positions.shape[1]);
+        var (groups, kvHeads) = (shape.QueryGroups, shape.KeyValueHeads);
         var keys = arange(keyLength, dtype: int64, device: positions.device).view(1, 1, keyLength);
         // [batch, tokens, keys]: a token sees every key at or before its own position.
         var hidden = keys > positions.unsqueeze(-1);
-        var mask = zeros(hidden.shape, dtype: dtype, device: positions.device).masked_fill_(hidden, double.NegativeInfinity);
+        var mask = zeros(hidden.shape, dtype: shape.DType, device: positions.device).masked_fill_(hidden, double.NegativeInfinity);
         return mask.view(batch, 1, 1, tokens, keyLength)
             .expand(batch, kvHeads, groups, tokens, keyLength)
             .reshape(batch * kvHeads, groups * tokens, keyLength)
             .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>How the attention scores the mask is added to are laid out, and their dtype.</summary>
+    private readonly record struct AttentionShape(int QueryGroups, int KeyValueHeads, ScalarType DType)
+    {
+        public static AttentionShape Of(KvCache cache) => new(cache.QueryGroups, cache.KeyValueHeads, cache.DType);
     }
 }

@@ -93,8 +93,36 @@ public sealed partial class ServedModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(input);
         var tokens = Tokenizer.Encode(input.Chat is { } chat ? Render(chat) : input.Text!);
         return SyntheticTokensPerSecond > 0
-            ? SyntheticGeneration.RunAsync(tokens, sampling.Validated(), SyntheticTokensPerSecond, Tokenizer, cancellationToken)
+            ? SyntheticGeneration.RunAsync(tokens, sampling.Validated(Config.VocabSize), SyntheticTokensPerSecond, Tokenizer, cancellationToken)
             : Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken);
+    }
+
+    /// <summary>
+    /// Tokenizes each text as a prompt is tokenized and embeds it: the mean of the model's last
+    /// hidden states over the text's tokens, L2-normalised, <see cref="ModelConfig.HiddenSize"/>
+    /// values. Several texts run together in the engine's passes.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">There are no texts or too many, or a text is empty or longer than the context; the message names the text.</exception>
+    public Task<EmbeddingResult> EmbedAsync(string requestId, IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        // Before any tokenizing, so a job of a million texts costs nothing to refuse.
+        EmbeddingRequest.RequireTextCount(texts.Count);
+        var tokens = new IReadOnlyList<int>[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (texts[i].Length == 0)
+            {
+                throw new InvalidRequestException($"texts[{i}] is empty: each text to embed needs at least one character.");
+            }
+
+            tokens[i] = Tokenizer.Encode(texts[i]);
+        }
+
+        var request = new EmbeddingRequest(requestId, tokens);
+        return SyntheticTokensPerSecond > 0
+            ? Task.FromResult(SyntheticEmbeddings.Compute(request.Validated(Engine.ContextLength, Config.VocabSize), Config.HiddenSize, cancellationToken))
+            : Engine.EmbedAsync(request, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

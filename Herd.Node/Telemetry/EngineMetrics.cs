@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Herd.Node.Telemetry;
 
 /// <summary>
-/// The engine's instruments: slots, batch size per iteration, prefill and decode tokens, KV cache
-/// use and model load time. The engine thread records counters and histograms directly (cheap)
+/// The engine's instruments: slots, batch size per iteration, prefill, decode and embedding
+/// tokens, KV cache use and model load time. The engine thread records counters and histograms directly (cheap)
 /// and publishes its occupancy as plain numbers the gauges read, so an export never waits on
 /// the engine and the engine never waits on an export.
 /// </summary>
@@ -13,6 +13,7 @@ public sealed class EngineMetrics
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _prefillTokens;
     private readonly Counter<long> _decodeTokens;
+    private readonly Counter<long> _embeddingTokens;
     private readonly Histogram<double> _modelLoad;
     private int _slots;
     private int _active;
@@ -24,15 +25,27 @@ public sealed class EngineMetrics
         _batchSize = meter.CreateHistogram<int>("herd.node.batch.size", "{sequence}", "Sequences run in one engine iteration, prefilling and decoding.");
         _prefillTokens = meter.CreateCounter<long>("herd.node.prefill.tokens", "{token}", "Prompt tokens run through the model; its rate is prefill tokens per second.");
         _decodeTokens = meter.CreateCounter<long>("herd.node.decode.tokens", "{token}", "Tokens generated; its rate is decode tokens per second.");
+        _embeddingTokens = meter.CreateCounter<long>("herd.node.embedding.tokens", "{token}", "Tokens of texts embedded, padding not counted; its rate is embedding tokens per second.");
         _modelLoad = meter.CreateHistogram<double>("herd.node.model.load.duration", "s", "Time to load the model and start its engine.");
         meter.CreateObservableGauge("herd.node.slots.active", () => Volatile.Read(ref _active), "{slot}", "Sequences in the running batch.");
         meter.CreateObservableGauge("herd.node.slots.free", () => Math.Max(0, Volatile.Read(ref _slots) - Volatile.Read(ref _active)), "{slot}", "Slots free for another sequence.");
         meter.CreateObservableGauge("herd.node.kv_cache.used", () => Volatile.Read(ref _kvCacheUsed), "1", "The fraction of KV cache positions holding a running sequence's keys and values.");
     }
 
-    /// <summary>One engine iteration: how many sequences it ran and their tokens.</summary>
-    public void RecordIteration(int sequences, int prefillTokens, int decodeTokens)
+    /// <summary>One engine iteration: how many sequences it ran and their tokens, and the tokens of the texts it embedded.</summary>
+    public void RecordIteration(int sequences, int prefillTokens, int decodeTokens, int embeddingTokens = 0)
     {
+        if (embeddingTokens > 0)
+        {
+            _embeddingTokens.Add(embeddingTokens);
+        }
+
+        if (sequences == 0)
+        {
+            // An iteration that only embedded texts ran no sequence.
+            return;
+        }
+
         _batchSize.Record(sequences);
         if (prefillTokens > 0)
         {

@@ -22,11 +22,17 @@ public static class NodeTelemetry
     /// <summary>A sequence from its first token until it ends.</summary>
     public const string DecodeSpan = "herd.node.decode";
 
+    /// <summary>An embedding job from the engine pass that runs its first text until its vectors are ready.</summary>
+    public const string EmbedSpan = "herd.node.embed";
+
     public const string ModelAttribute = "gen_ai.request.model";
+    public const string OperationNameAttribute = "gen_ai.operation.name";
     public const string NodeIdAttribute = "herd.node.id";
     public const string InputTokensAttribute = "gen_ai.usage.input_tokens";
     public const string OutputTokensAttribute = "gen_ai.usage.output_tokens";
     public const string FinishReasonsAttribute = "gen_ai.response.finish_reasons";
+    public const string EmbeddingDimensionsAttribute = "gen_ai.embeddings.dimension.count";
+    public const string EmbeddingTextsAttribute = "herd.embedding.texts";
 
     /// <summary>Spans are a static source, as .NET recommends: listeners subscribe by name.</summary>
     public static readonly ActivitySource Source = new(Name);

@@ -127,6 +127,21 @@ public sealed class EngineLoopTests
     }
 
     [Fact]
+    public async Task LogitBias_ForcesATokenThroughTheEngine_AndOneOutsideTheVocabularyIsRefused()
+    {
+        using var model = RandomModel.Create();
+        await using var engine = RandomModel.Engine(model);
+        var prompt = EngineHarness.Prompt(4, 6);
+
+        var forced = await EngineHarness.CompleteAsync(engine, prompt, Greedy with { LogitBias = new Dictionary<int, float> { [7] = 100f } });
+        var error = Assert.Throws<InvalidRequestException>(() =>
+            engine.GenerateAsync(new GenerationRequest("x", prompt, Greedy with { LogitBias = new Dictionary<int, float> { [96] = 1f } })));
+
+        Assert.Equal(Enumerable.Repeat(7, 12), forced.Tokens);
+        Assert.Contains("token id 96, outside the vocabulary (0 to 95)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SeededSampling_IsReproducible_AndDiffersAcrossSeeds()
     {
         using var model = RandomModel.Create();

@@ -31,6 +31,9 @@ internal static class RandomModel
         new(model, new EngineOptions { MaxSequences = maxSequences, MaxBatchedTokens = maxBatchedTokens },
             () => new TokenIdDecoder(), new HashSet<int>(), NullLogger<EngineLoop>.Instance);
 
+    /// <summary>The tensor the model built from <paramref name="config"/> loaded as <paramref name="name"/>, drawn again.</summary>
+    public static Tensor Weight(string name, ModelConfig? config = null) => Weights(config ?? Config())(name);
+
     /// <summary>Each tensor drawn from a generator seeded by its name, so the same name always gets the same values.</summary>
     private static WeightSource Weights(ModelConfig config) => name =>
     {

@@ -80,7 +80,93 @@ public sealed class SamplerTests
         Assert.Equal(expected[1], token.TopLogprobs![1].Logprob, 5);
     }
 
-    private static int SampleOne(SamplingParameters parameters, int[]? prompt = null, int[]? generated = null)
+    [Fact]
+    public void LogitBiasOfPlus100_ForcesTheToken_GreedyOrSampled()
+    {
+        var forced = new Dictionary<int, float> { [0] = 100f };
+
+        Assert.Equal(0, SampleOne(new SamplingParameters { Temperature = 0, LogitBias = forced }));
+        Assert.All(Enumerable.Range(0, 20), seed =>
+            Assert.Equal(0, SampleOne(new SamplingParameters { Temperature = 1.5f, Seed = (ulong)seed, LogitBias = forced })));
+    }
+
+    [Fact]
+    public void LogitBiasOfMinus100_BansTheGreedyChoice()
+    {
+        var banned = new SamplingParameters { Temperature = 0, LogitBias = new Dictionary<int, float> { [2] = -100f } };
+
+        Assert.Equal(1, SampleOne(banned));
+    }
+
+    [Fact]
+    public void LogitBias_ShiftsTheGreedyChoiceByItsValue()
+    {
+        // 1.0 + 1.5 = 2.5 falls short of token 2's 3.0; 1.0 + 2.5 = 3.5 beats it.
+        Assert.Equal(2, SampleOne(new SamplingParameters { Temperature = 0, LogitBias = new Dictionary<int, float> { [3] = 1.5f } }));
+        Assert.Equal(3, SampleOne(new SamplingParameters { Temperature = 0, LogitBias = new Dictionary<int, float> { [3] = 2.5f } }));
+    }
+
+    [Fact]
+    public void NoLogitBias_OrAZeroOne_LeavesTokensAndLogprobsUnchanged()
+    {
+        var plain = new SamplingParameters { Temperature = 1f, TopLogprobs = 2 };
+        var zero = plain with { LogitBias = new Dictionary<int, float> { [1] = 0f } };
+
+        for (var seed = 0UL; seed < 20; seed++)
+        {
+            var expected = SampleToken(plain with { Seed = seed });
+            var actual = SampleToken(zero with { Seed = seed });
+            Assert.Equal(expected.TokenId, actual.TokenId);
+            Assert.Equal(expected.Logprob!.Value, actual.Logprob!.Value, 6);
+            Assert.Equal(expected.TopLogprobs, actual.TopLogprobs);
+        }
+
+        Assert.Equal(2, SampleOne(new SamplingParameters { Temperature = 0 }));
+    }
+
+    [Fact]
+    public void Logprobs_AreReportedAfterTheLogitBias()
+    {
+        var biased = Logits.ToArray();
+        biased[0] += 5f;
+        var expected = biased.Select(value => value - MathF.Log(biased.Sum(MathF.Exp))).ToArray();
+
+        var token = SampleToken(new SamplingParameters { Temperature = 0, TopLogprobs = 2, LogitBias = new Dictionary<int, float> { [0] = 5f } });
+
+        Assert.Equal(0, token.TokenId);
+        Assert.Equal(expected[0], token.Logprob!.Value, 5);
+        Assert.Equal([0, 2], token.TopLogprobs!.Select(top => top.TokenId));
+        Assert.Equal(expected[2], token.TopLogprobs![1].Logprob, 5);
+    }
+
+    [Theory]
+    [InlineData(4, 1f, "token id 4, outside the vocabulary (0 to 3)")]
+    [InlineData(-1, 1f, "token id -1, outside the vocabulary")]
+    [InlineData(1, 100.5f, "logit_bias values must be in [-100, 100], not 100.5")]
+    [InlineData(1, -101f, "logit_bias values must be in [-100, 100], not -101")]
+    [InlineData(1, float.NaN, "logit_bias values must be in [-100, 100]")]
+    public void LogitBias_OutsideTheVocabularyOrRange_IsRefused(int tokenId, float bias, string message)
+    {
+        var parameters = new SamplingParameters { LogitBias = new Dictionary<int, float> { [tokenId] = bias } };
+
+        var error = Assert.Throws<InvalidRequestException>(() => parameters.Validated(vocabularySize: Logits.Length));
+
+        Assert.StartsWith("logit_bias", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LogitBias_AtItsLimits_IsAccepted()
+    {
+        var parameters = new SamplingParameters { LogitBias = new Dictionary<int, float> { [0] = -100f, [3] = 100f } };
+
+        Assert.Same(parameters, parameters.Validated(vocabularySize: Logits.Length));
+    }
+
+    private static int SampleOne(SamplingParameters parameters, int[]? prompt = null, int[]? generated = null) =>
+        SampleToken(parameters, prompt, generated).TokenId;
+
+    private static SampledToken SampleToken(SamplingParameters parameters, int[]? prompt = null, int[]? generated = null)
     {
         using var logits = tensor(Logits).unsqueeze(0);
         using var state = new SamplingState(parameters, prompt ?? []);
@@ -89,6 +175,6 @@ public sealed class SamplerTests
             state.Record(token);
         }
 
-        return Sampler.Sample(logits, [state])[0].TokenId;
+        return Sampler.Sample(logits, [state])[0];
     }
 }

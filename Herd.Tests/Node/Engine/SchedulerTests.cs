@@ -66,6 +66,51 @@ public sealed class SchedulerTests
         Assert.Equal(0, scheduler.WaitingCount);
     }
 
+    [Fact]
+    public void Schedule_FillsWhatTheBudgetLeaves_WithTextsToEmbed_ShortestFirst_PaddedToTheLongest()
+    {
+        var scheduler = new Scheduler(maxSequences: 4, maxBatchedTokens: 20);
+        Decoding(scheduler, 2);
+        var job = NewEmbedding(5, 2, 7, 1);
+        scheduler.Add(job);
+
+        var first = scheduler.Schedule();
+        var second = scheduler.Schedule();
+
+        // 18 tokens left: texts of 1, 2 and 5 tokens padded to 5 take 15; with the 7 it would be 28.
+        Assert.Equal([3, 1, 0], first.Embed.Select(text => text.Index));
+        Assert.Equal([2], second.Embed.Select(text => text.Index));
+        Assert.All(first.Embed.Concat(second.Embed), text => Assert.Same(job, text.Job));
+        // Its texts are all handed out; it stays until the engine says it ended.
+        Assert.Empty(scheduler.Schedule().Embed);
+        Assert.Equal(1, scheduler.EmbeddingCount);
+        scheduler.Remove(job);
+        Assert.Equal(0, scheduler.EmbeddingCount);
+    }
+
+    [Fact]
+    public void Schedule_RunsOneTextToEmbedWhenPromptsTookTheBudget_AndGivesItNoSlot()
+    {
+        var scheduler = new Scheduler(maxSequences: 1, maxBatchedTokens: 10);
+        var prompt = NewSequence(promptLength: 30);
+        scheduler.Add(prompt);
+        var (longText, shortText) = (NewEmbedding(50), NewEmbedding(3));
+        scheduler.Add(longText);
+        scheduler.Add(shortText);
+
+        var first = scheduler.Schedule();
+        var second = scheduler.Schedule();
+
+        Assert.Equal((prompt, 10), (Assert.Single(first.Prefill).Sequence, first.Prefill[0].Length));
+        Assert.Same(longText, Assert.Single(first.Embed).Job);
+        Assert.Same(shortText, Assert.Single(second.Embed).Job);
+        Assert.Equal(1, scheduler.RunningCount);
+        Assert.Equal(0, prompt.Slot);
+    }
+
+    private static EmbeddingJob NewEmbedding(params int[] lengths) =>
+        new(new EmbeddingRequest(Guid.NewGuid().ToString("N"), [.. lengths.Select(length => Enumerable.Repeat(1, length).ToArray())]));
+
     private static List<Sequence> Decoding(Scheduler scheduler, int count)
     {
         var sequences = Enumerable.Range(0, count).Select(_ => NewSequence(promptLength: 2)).ToList();

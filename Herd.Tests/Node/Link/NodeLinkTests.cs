@@ -4,6 +4,7 @@ using Herd.Contracts.V1;
 using Herd.Gateway.Nodes.Links;
 using Herd.Node.Engine;
 using Herd.Node.Serving;
+using Herd.Node.Tokenization;
 using Herd.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServedModel = Herd.Node.Serving.ServedModel;
@@ -67,6 +68,93 @@ public sealed class NodeLinkTests(LinkedNode nodes) : IClassFixture<LinkedNode>
         Assert.Equal(3, failed.StatusCode);
         Assert.Contains("tokens in all, prompt and output together", failed.Message, StringComparison.Ordinal);
         Assert.Equal(0, failed.TokensDelivered);
+    }
+
+    [Fact]
+    public async Task Assign_WithALogitBias_ForcesThatToken_AndOneOutsideTheVocabularyFailsWithInvalidArgument()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        await using var node = nodes.Start(gateway.Url, "node-logit-bias");
+        var connection = await gateway.WaitForNodeAsync("node-logit-bias", Timeout);
+        var forced = Greedy("job-forced", "The herd", maxTokens: 5);
+        forced.Sampling.LogitBias.Add(65, 100f);
+        var outside = Greedy("job-outside", "The herd", maxTokens: 5);
+        outside.Sampling.LogitBias.Add(HerdTinyTokenizer.VocabSize + 1000, -100f);
+
+        var tokens = (await RunAsync(connection, forced)).Where(m => m.KindCase == NodeMessage.KindOneofCase.Tokens).SelectMany(m => m.Tokens.TokenIds);
+        var failed = Assert.Single(await RunAsync(connection, outside)).Failed;
+
+        Assert.Equal(Enumerable.Repeat(65, 5), tokens);
+        Assert.Equal(3, failed.StatusCode);
+        Assert.Contains($"logit_bias names token id {HerdTinyTokenizer.VocabSize + 1000}, outside the vocabulary", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Assign_Embed_AnswersWithJobFinishedAlone_OneUnitVectorPerText_AsTheModelAloneComputesThem()
+    {
+        string[] texts = ["The herd moves on", "to the next valley, and the one after it", "The herd moves on"];
+        await using var gateway = await GatewayHost.StartAsync();
+        await using var node = nodes.Start(gateway.Url, "node-embed");
+        var connection = await gateway.WaitForNodeAsync("node-embed", Timeout);
+
+        var messages = await RunAsync(connection, Embed("job-embed", texts));
+
+        var (expected, hiddenSize, promptTokens) = await EmbedAloneAsync(texts);
+        var finished = Assert.Single(messages).Finished;
+        Assert.Equal(Contracts.V1.FinishReason.Stop, finished.FinishReason);
+        Assert.Equal(promptTokens, finished.Usage.PromptTokens);
+        Assert.Equal(0, finished.Usage.CompletionTokens);
+        Assert.Equal(texts.Length, finished.Embeddings.Count);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var values = finished.Embeddings[i].Values;
+            Assert.Equal(hiddenSize, values.Count);
+            Assert.Equal(1.0, Math.Sqrt(values.Sum(value => (double)value * value)), 5);
+            Assert.All(values.Zip(expected[i]), pair => Assert.Equal(pair.Second, pair.First, 1e-5f));
+        }
+
+        Assert.Equal(finished.Embeddings[0].Values, finished.Embeddings[2].Values);
+        Assert.NotEqual(finished.Embeddings[0].Values, finished.Embeddings[1].Values);
+    }
+
+    [Fact]
+    public async Task Assign_Embed_WithAnEmptyTextATextLongerThanTheContextOrTooManyTexts_FailsWithInvalidArgument()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        await using var node = nodes.Start(gateway.Url, "node-embed-invalid");
+        var connection = await gateway.WaitForNodeAsync("node-embed-invalid", Timeout);
+
+        var empty = await RunAsync(connection, Embed("job-empty", "The herd", ""));
+        var tooLong = await RunAsync(connection, Embed("job-long", "The herd", string.Join(' ', Enumerable.Repeat("valley", 5000))));
+        var tooMany = await RunAsync(connection, Embed("job-many", [.. Enumerable.Repeat("valley", 2049)]));
+
+        foreach (var (messages, problem) in new[] { (empty, "texts[1] is empty"), (tooLong, "this model embeds at most 2048 tokens a text"), (tooMany, "a job embeds at most 2048") })
+        {
+            var failed = Assert.Single(messages).Failed;
+            Assert.Equal(3, failed.StatusCode);
+            Assert.Contains(problem, failed.Message, StringComparison.Ordinal);
+            Assert.Equal(0, failed.TokensDelivered);
+        }
+    }
+
+    [Fact]
+    public async Task Cancel_StopsAnEmbeddingJob_WithCancelledAndNoVectors_AndTheNodeServesOn()
+    {
+        // Enough texts to keep the node busy for a long while.
+        var texts = Enumerable.Range(0, 2048).Select(i => $"{i} " + string.Join(' ', Enumerable.Repeat("The herd moves on to the next valley", 20))).ToArray();
+        await using var gateway = await GatewayHost.StartAsync();
+        await using var node = nodes.Start(gateway.Url, "node-embed-cancel");
+        var connection = await gateway.WaitForNodeAsync("node-embed-cancel", Timeout);
+        var job = await connection.AssignAsync(Embed("job-embed-long", texts), CancellationToken.None);
+
+        await connection.CancelAsync("job-embed-long", "the client went away");
+        var cancelled = Assert.Single(await ReadAllAsync(job)).Finished;
+        var next = await RunAsync(connection, Greedy("job-after", "Hello", maxTokens: 3));
+
+        Assert.Equal(Contracts.V1.FinishReason.Cancelled, cancelled.FinishReason);
+        Assert.Empty(cancelled.Embeddings);
+        Assert.True(cancelled.Usage.PromptTokens > 2048 * 20 * 7);
+        Assert.Equal(3, next[^1].Finished.Usage.CompletionTokens);
     }
 
     [Fact]
@@ -145,6 +233,13 @@ public sealed class NodeLinkTests(LinkedNode nodes) : IClassFixture<LinkedNode>
         Sampling = new SamplingParams { Temperature = 0, MaxTokens = maxTokens },
     };
 
+    private static Assign Embed(string jobId, params string[] texts) => new()
+    {
+        JobId = jobId,
+        Model = "herd-tiny",
+        Embed = new EmbedInput { Texts = { texts } },
+    };
+
     private static async Task<List<NodeMessage>> RunAsync(NodeConnection connection, Assign assign)
     {
         Assert.True(connection.TryReserveSlot());
@@ -189,6 +284,13 @@ public sealed class NodeLinkTests(LinkedNode nodes) : IClassFixture<LinkedNode>
         }
 
         return (text.ToString(), completion, served.Engine.ContextLength);
+    }
+
+    private async Task<(IReadOnlyList<float[]> Vectors, int HiddenSize, int PromptTokens)> EmbedAloneAsync(string[] texts)
+    {
+        await using var served = ServedModel.Load("herd-tiny", nodes.ModelFolder, new ServedModelOptions { Device = "cpu", Engine = new EngineOptions { MaxSequences = 1 } }, NullLoggerFactory.Instance);
+        var result = await served.EmbedAsync("alone", texts);
+        return (result.Vectors, served.Config.HiddenSize, result.PromptTokens);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -48,6 +48,7 @@ public sealed class JobTracingTests(LinkedNode nodes) : IClassFixture<LinkedNode
         Assert.Equal("herd=1", job.TraceStateString);
         Assert.Equal(ActivityKind.Consumer, job.Kind);
         Assert.Equal(host.Model.Name, job.GetTagItem(NodeTelemetry.ModelAttribute));
+        Assert.Equal("text_completion", job.GetTagItem(NodeTelemetry.OperationNameAttribute));
         Assert.Equal("node-traced", job.GetTagItem(NodeTelemetry.NodeIdAttribute));
         Assert.Equal(finished.Usage.PromptTokens, job.GetTagItem(NodeTelemetry.InputTokensAttribute));
         Assert.Equal(finished.Usage.CompletionTokens, job.GetTagItem(NodeTelemetry.OutputTokensAttribute));
@@ -57,6 +58,41 @@ public sealed class JobTracingTests(LinkedNode nodes) : IClassFixture<LinkedNode
         Assert.Equal(finished.Usage.CompletionTokens, decode.GetTagItem(NodeTelemetry.OutputTokensAttribute));
         Assert.Equal(5, finished.Usage.CompletionTokens);
         Assert.Single(metrics.Values("herd.node.model.load.duration"), seconds => seconds > 0);
+    }
+
+    [Fact]
+    public async Task EmbeddingJob_AnswersWithJobFinishedAlone_AndItsSpansAndMetricsCarryItsTextsAndTokens()
+    {
+        using var spans = new SpanRecorder();
+        using var metrics = new MetricRecorder();
+        await using var host = await LoadAsync(metrics);
+        var runner = new JobRunner(host, new NodeActivity(), Options.Create(NodeOptions), NullLogger<JobRunner>.Instance);
+        var assign = new Assign
+        {
+            JobId = "job-embedded",
+            Model = host.Model.Name,
+            Embed = new EmbedInput { Texts = { "The herd moves on", "to the next valley" } },
+            Traceparent = $"00-{TraceId}-{GatewaySpanId}-01",
+        };
+
+        var finished = Assert.Single(await RunAsync(runner, assign)).Finished;
+
+        var hidden = host.Model.Config.HiddenSize;
+        var job = Assert.Single(spans.InTrace(ActivityTraceId.CreateFromString(TraceId)), span => span.GetTagItem(NodeTelemetry.OperationNameAttribute) is "embeddings");
+        var embed = Assert.Single(spans.InTrace(job.TraceId), span => span.OperationName == NodeTelemetry.EmbedSpan);
+        Assert.Equal(Contracts.V1.FinishReason.Stop, finished.FinishReason);
+        Assert.Equal(0, finished.Usage.CompletionTokens);
+        Assert.Null(finished.TimeToFirstToken);
+        Assert.All(finished.Embeddings, embedding => Assert.Equal(hidden, embedding.Values.Count));
+        Assert.Equal(2, finished.Embeddings.Count);
+        Assert.Equal(finished.Usage.PromptTokens, job.GetTagItem(NodeTelemetry.InputTokensAttribute));
+        Assert.Equal(hidden, job.GetTagItem(NodeTelemetry.EmbeddingDimensionsAttribute));
+        Assert.Equal(2, job.GetTagItem(NodeTelemetry.EmbeddingTextsAttribute));
+        Assert.Equal(["stop"], Assert.IsType<string[]>(job.GetTagItem(NodeTelemetry.FinishReasonsAttribute)));
+        Assert.Equal(job.SpanId, embed.ParentSpanId);
+        Assert.Equal(finished.Usage.PromptTokens, embed.GetTagItem(NodeTelemetry.InputTokensAttribute));
+        Assert.Equal(finished.Usage.PromptTokens, metrics.Values("herd.node.embedding.tokens").Sum());
+        Assert.Empty(metrics.Values("herd.node.batch.size"));
     }
 
     [Fact]
