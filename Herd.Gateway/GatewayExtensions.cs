@@ -1,6 +1,7 @@
 using Herd.Gateway.Access;
 using Herd.Gateway.Admission;
 using Herd.Gateway.Api.Grpc;
+using Herd.Gateway.Api.Http;
 using Herd.Gateway.Api.Http.Dashboard;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Ledger;
@@ -35,6 +36,7 @@ public static class GatewayExtensions
 
         builder.AddAdmission(keyed: access);
         builder.AddCompletions(recordUsage: access);
+        builder.AddHttpApi();
         return builder;
     }
 
@@ -43,6 +45,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapNodeLinks();
         app.MapGrpcApi();
+        app.MapHttpApi();
         if (AccessExtensions.IsAccessEnabled(app.Configuration))
         {
             app.MapDashboard();

@@ -41,7 +41,7 @@ internal sealed class TryItBanner(
             var nodesLinked = await NodesLinkedAsync(stoppingToken);
             var keyFile = gateway.TryGetLastAnnotation<AdminKeyFileAnnotation>(out var annotation) ? annotation.Path : null;
             var key = keyFile is null ? null : await BootstrapKeyFile.ReadAsync(keyFile, KeyWait, stoppingToken);
-            await Console.Out.WriteLineAsync(Banner(gateway.GetEndpoint("grpc").Url, nodesLinked, keyFile, key));
+            await Console.Out.WriteLineAsync(Banner(gateway.GetEndpoint("grpc").Url, gateway.GetEndpoint("http").Url, nodesLinked, keyFile, key));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -69,7 +69,7 @@ internal sealed class TryItBanner(
         }
     }
 
-    private string Banner(string gatewayUrl, bool nodesLinked, string? keyFile, string? key)
+    private string Banner(string gatewayUrl, string httpUrl, bool nodesLinked, string? keyFile, string? key)
     {
         var lines = new List<string>
         {
@@ -82,6 +82,7 @@ internal sealed class TryItBanner(
         }
 
         lines.Add($"Gateway (gRPC): {gatewayUrl}");
+        lines.Add($"Gateway (HTTP, OpenAI-compatible): {httpUrl}/v1");
         if (key is null)
         {
             lines.Add(keyFile is null

@@ -36,6 +36,7 @@ public static class AccessExtensions
         builder.AddRoles();
         builder.AddKeys();
         services.AddSingleton<KeyVerifier>();
+        services.AddSingleton<KeyCheck>();
         services.AddHostedService<BootstrapKeyWriter>();
         return builder;
     }

@@ -1,8 +1,6 @@
-using Grpc.Core;
-
 namespace Herd.Gateway.Access;
 
-/// <summary>Where a call carries its API key: <c>authorization: Bearer &lt;key&gt;</c>, or <c>x-api-key: &lt;key&gt;</c>.</summary>
+/// <summary>Where a call carries its API key, at either door: <c>authorization: Bearer &lt;key&gt;</c>, or <c>x-api-key: &lt;key&gt;</c>.</summary>
 public static class ApiKeyHeaders
 {
     public const string Authorization = "authorization";
@@ -10,12 +8,11 @@ public static class ApiKeyHeaders
     private const string BearerScheme = "Bearer ";
 
     /// <summary>The presented key, or null with the reason a client should be told.</summary>
-    public static string? Find(Metadata headers, out string problem)
+    /// <param name="authorization">The <c>authorization</c> header's value; null when absent.</param>
+    /// <param name="apiKey">The <c>x-api-key</c> header's value; null when absent.</param>
+    public static string? Find(string? authorization, string? apiKey, out string problem)
     {
-        ArgumentNullException.ThrowIfNull(headers);
         problem = "";
-        var authorization = headers.GetValue(Authorization);
-        var apiKey = headers.GetValue(ApiKey);
         if (authorization is not null && apiKey is not null)
         {
             problem = $"The call carries both '{Authorization}' and '{ApiKey}'; send the key in one of them.";

@@ -14,6 +14,8 @@ public sealed class CompletionProgress(CompletionRequest request, Caller? caller
 
     public CompletionRequest Request { get; } = request;
 
+    public Door Door { get; init; }
+
     public Caller? Caller { get; } = caller;
 
     /// <summary>The gateway's id for the request: the job's id in the queue and the request's in the ledger.</summary>

@@ -38,12 +38,13 @@ public sealed partial class CompletionRunner(
     ILogger<CompletionRunner> logger)
 {
     /// <param name="caller">The verified caller; null when access control is off.</param>
+    /// <param name="door">The door the request came through, for its record.</param>
     /// <exception cref="RequestFailedException">Why the request was refused or did not finish.</exception>
     /// <exception cref="RedisException">Redis, which holds the queue, is unreachable.</exception>
-    public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, Door door, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var progress = new CompletionProgress(request, caller, Guid.NewGuid().ToString("N"), time.GetUtcNow());
+        var progress = new CompletionProgress(request, caller, Guid.NewGuid().ToString("N"), time.GetUtcNow()) { Door = door };
         var observation = new CompletionObservation(telemetry, progress);
         var events = ServeAsync(progress, observation, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try

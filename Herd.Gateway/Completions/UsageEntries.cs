@@ -48,6 +48,7 @@ internal static class UsageEntries
                 TotalTime = total,
                 FinishReason = FinishReasonName(progress),
                 Status = progress.OutcomeName,
+                Door = progress.Door == Door.Http ? UsageRecord.HttpDoor : UsageRecord.GrpcDoor,
                 Message = Fit(progress.OutcomeMessage, UsageRecord.MaxMessageLength),
                 Fee = fee,
                 ReceivedAt = progress.ReceivedAt,

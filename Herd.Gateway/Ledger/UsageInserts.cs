@@ -65,6 +65,7 @@ public static class UsageInserts
             Add(command, "finish_reason", NpgsqlDbType.Text, usages.Select(usage => usage.FinishReason));
             Add(command, "status", NpgsqlDbType.Text, usages.Select(usage => usage.Status));
             Add(command, "message", NpgsqlDbType.Text, usages.Select(usage => usage.Message));
+            Add(command, "door", NpgsqlDbType.Text, usages.Select(usage => usage.Door));
             Add(command, "fee", NpgsqlDbType.Numeric, usages.Select(usage => usage.Fee));
             Add(command, "received_at", NpgsqlDbType.TimestampTz, usages.Select(usage => usage.ReceivedAt.ToUniversalTime()));
             Add(command, "ended_at", NpgsqlDbType.TimestampTz, usages.Select(usage => usage.EndedAt.ToUniversalTime()));
@@ -84,9 +85,9 @@ public static class UsageInserts
     private const string BatchInsert = """
         WITH new AS (
             INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
-                queue_wait, time_to_first_token, total_time, finish_reason, status, message, fee, received_at, ended_at)
+                queue_wait, time_to_first_token, total_time, finish_reason, status, message, door, fee, received_at, ended_at)
             SELECT * FROM unnest(@request_id, @client_request_id, @gateway_id, @key_id, @role, @model, @node_id, @prompt_tokens, @completion_tokens,
-                @queue_wait, @time_to_first_token, @total_time, @finish_reason, @status, @message, @fee, @received_at, @ended_at)
+                @queue_wait, @time_to_first_token, @total_time, @finish_reason, @status, @message, @door, @fee, @received_at, @ended_at)
             ON CONFLICT (request_id) DO NOTHING
             RETURNING request_id, key_id
         ), kept AS (

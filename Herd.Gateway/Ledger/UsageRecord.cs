@@ -57,6 +57,13 @@ public sealed class UsageRecord
     /// <summary>The gRPC status name the call ended with: <c>OK</c>, <c>CANCELLED</c>, <c>RESOURCE_EXHAUSTED</c>...</summary>
     public required string Status { get; init; }
 
+    public const string GrpcDoor = "grpc";
+    public const string HttpDoor = "http";
+    public const int MaxDoorLength = 8;
+
+    /// <summary>The door the request came through: <see cref="GrpcDoor"/> or <see cref="HttpDoor"/>; null in records from before doors were kept.</summary>
+    public string? Door { get; init; }
+
     /// <summary>Why the request did not end with <c>OK</c>, as the client was told; null when it did.</summary>
     public string? Message { get; init; }
 

@@ -132,7 +132,7 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
             }
 
             CompletionRequestValidator.ValidateMessages(turn.Messages, "turn.messages");
-            await foreach (var completionEvent in runner.RunAsync(request, caller, answerCancelled).ConfigureAwait(false))
+            await foreach (var completionEvent in runner.RunAsync(request, caller, Door.Grpc, answerCancelled).ConfigureAwait(false))
             {
                 if (completionEvent.Delta is { } delta)
                 {

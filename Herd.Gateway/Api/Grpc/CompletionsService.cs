@@ -11,7 +11,7 @@ public sealed class CompletionsService(CompletionRunner runner, ChatConversation
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        await foreach (var completionEvent in runner.RunAsync(request, context.GetCaller(), context.CancellationToken).ConfigureAwait(false))
+        await foreach (var completionEvent in runner.RunAsync(request, context.GetCaller(), Door.Grpc, context.CancellationToken).ConfigureAwait(false))
         {
             await responseStream.WriteAsync(completionEvent, context.CancellationToken).ConfigureAwait(false);
         }

@@ -25,6 +25,7 @@ public sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRec
         builder.Property(usage => usage.NodeId).HasMaxLength(UsageRecord.MaxNodeIdLength);
         builder.Property(usage => usage.FinishReason).HasMaxLength(UsageRecord.MaxFinishReasonLength);
         builder.Property(usage => usage.Status).HasMaxLength(UsageRecord.MaxStatusLength);
+        builder.Property(usage => usage.Door).HasMaxLength(UsageRecord.MaxDoorLength);
 
         // Usage is read as totals over a time range, by key, model or node, per day.
         builder.HasIndex(usage => usage.ReceivedAt);

@@ -160,6 +160,11 @@ namespace Herd.Gateway.Ledger.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("completion_tokens");
 
+                    b.Property<string>("Door")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("door");
+
                     b.Property<DateTimeOffset>("EndedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");

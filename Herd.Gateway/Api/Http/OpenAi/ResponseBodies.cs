@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+
+namespace Herd.Gateway.Api.Http.OpenAi;
+
+public sealed record ChatCompletion(string Id, long Created, string Model, IReadOnlyList<ChatChoice> Choices, UsageBody Usage)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "chat.completion";
+}
+
+public sealed record ChatChoice(
+    int Index,
+    ChatMessageOut Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatLogprobs? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+
+public sealed record ChatMessageOut(string Role, string Content);
+
+public sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);
+
+public sealed record ChatTokenLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<ChatTopLogprob> TopLogprobs);
+
+public sealed record ChatTopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);
+
+/// <summary>One server-sent event of a streamed chat completion.</summary>
+/// <param name="Usage">Only on the last chunk, and only when <c>stream_options.include_usage</c> asked for it.</param>
+public sealed record ChatCompletionChunk(string Id, long Created, string Model, IReadOnlyList<ChunkChoice> Choices, UsageBody? Usage)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "chat.completion.chunk";
+}
+
+public sealed record ChunkChoice(
+    int Index,
+    ChunkDelta Delta,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatLogprobs? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+
+public sealed record ChunkDelta(string? Role, string? Content);
+
+/// <summary>A text completion, whole or as one streamed chunk (OpenAI uses the same object for both).</summary>
+public sealed record TextCompletion(string Id, long Created, string Model, IReadOnlyList<TextChoice> Choices, UsageBody? Usage)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "text_completion";
+}
+
+public sealed record TextChoice(
+    string Text,
+    int Index,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] TextLogprobs? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+
+public sealed record TextLogprobs(
+    IReadOnlyList<string> Tokens,
+    IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<Dictionary<string, float>> TopLogprobs,
+    IReadOnlyList<int> TextOffset);
+
+public sealed record UsageBody(int PromptTokens, int CompletionTokens)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
+
+public sealed record ModelList(IReadOnlyList<ModelBody> Data)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "list";
+}
+
+/// <param name="Created">When a node serving it was first seen; 0 when unknown.</param>
+public sealed record ModelBody(string Id, long Created)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "model";
+
+    public string OwnedBy => "herd";
+}

@@ -1,0 +1,11 @@
+namespace Herd.Gateway.Completions;
+
+/// <summary>The door a request came through, kept in its ledger record.</summary>
+public enum Door
+{
+    /// <summary>herd.v1 over gRPC.</summary>
+    Grpc,
+
+    /// <summary>The OpenAI-compatible HTTP API.</summary>
+    Http,
+}

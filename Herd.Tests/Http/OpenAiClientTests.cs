@@ -1,0 +1,129 @@
+using System.ClientModel;
+using System.Text;
+using Herd.Contracts.V1;
+using Herd.Tests.Fixtures;
+using Herd.Tests.Mesh;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAI.Chat;
+using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
+
+namespace Herd.Tests.Http;
+
+/// <summary>
+/// The official OpenAI .NET client and Microsoft.Extensions.AI's chat client, pointed at a real
+/// gateway by their base URL and key alone: what they get equals what the same greedy request
+/// gets through gRPC, token for token, and the usage they read counts the tokens streamed.
+/// </summary>
+public sealed class OpenAiClientTests(HttpHerdFixture fixture) : IClassFixture<HttpHerdFixture>
+{
+    private const string Question = "Once upon a time";
+
+    [Fact]
+    public async Task Chat_Whole_EqualsTheSameGreedyRequestThroughGrpc_WithItsUsage()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var expected = await ThroughGrpcAsync(key, maxTokens: 12);
+
+        var completion = (await Client(key).CompleteChatAsync([new UserChatMessage(Question)], Greedy(12))).Value;
+
+        Assert.Equal(expected.Text, completion.Content[0].Text);
+        Assert.Equal(expected.Done.Usage.CompletionTokens, completion.Usage.OutputTokenCount);
+        Assert.Equal(expected.Done.Usage.PromptTokens, completion.Usage.InputTokenCount);
+        Assert.Equal(expected.Done.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, completion.FinishReason);
+        Assert.Equal(ChatMessageRole.Assistant, completion.Role);
+    }
+
+    [Fact]
+    public async Task Chat_Streamed_EqualsTheSameGreedyRequestThroughGrpc_AndItsUsageCountsTheTokensStreamed()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var expected = await ThroughGrpcAsync(key, maxTokens: 12);
+
+        var text = new StringBuilder();
+        ChatTokenUsage? usage = null;
+        ChatFinishReason? finish = null;
+        // The client asks for stream_options.include_usage itself.
+        await foreach (var update in Client(key).CompleteChatStreamingAsync([new UserChatMessage(Question)], Greedy(12)))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            usage ??= update.Usage;
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(expected.Text, text.ToString());
+        Assert.NotNull(usage);
+        Assert.Equal(expected.TokenIds.Count, usage.OutputTokenCount);
+        Assert.Equal(expected.Done.Usage.PromptTokens, usage.InputTokenCount);
+        Assert.NotNull(finish);
+    }
+
+    [Fact]
+    public async Task Chat_Logprobs_OnePerTokenWithItsAlternatives()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var options = Greedy(6);
+        options.IncludeLogProbabilities = true;
+        options.TopLogProbabilityCount = 2;
+
+        var completion = (await Client(key).CompleteChatAsync([new UserChatMessage(Question)], options)).Value;
+
+        Assert.Equal(completion.Usage.OutputTokenCount, completion.ContentTokenLogProbabilities.Count);
+        Assert.All(completion.ContentTokenLogProbabilities, token =>
+        {
+            Assert.True(token.LogProbability <= 0);
+            Assert.Equal(2, token.TopLogProbabilities.Count);
+            // Greedy: the token taken is the likeliest.
+            Assert.Equal(token.TopLogProbabilities[0].LogProbability, token.LogProbability, 3);
+        });
+    }
+
+    [Fact]
+    public async Task Models_ListTheServedModel_AndOneOfThemIsFound()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var models = new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = fixture.BaseUrl }).GetOpenAIModelClient();
+
+        var listed = (await models.GetModelsAsync()).Value;
+        var found = (await models.GetModelAsync(TestHerd.Model)).Value;
+
+        Assert.Contains(listed, model => model.Id == TestHerd.Model);
+        Assert.Equal(TestHerd.Model, found.Id);
+    }
+
+    [Fact]
+    public async Task ExtensionsAiChatClient_StreamsFromHerdUnchanged()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var expected = await ThroughGrpcAsync(key, maxTokens: 12);
+        IChatClient client = Client(key).AsIChatClient();
+
+        var text = new StringBuilder();
+        await foreach (var update in client.GetStreamingResponseAsync(Question, new ChatOptions { Temperature = 0, MaxOutputTokens = 12 }))
+        {
+            text.Append(update.Text);
+        }
+
+        Assert.Equal(expected.Text, text.ToString());
+    }
+
+    private ChatClient Client(string key) =>
+        new(TestHerd.Model, new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = fixture.BaseUrl });
+
+    private static ChatCompletionOptions Greedy(int maxTokens) => new() { Temperature = 0, MaxOutputTokenCount = maxTokens };
+
+    private async Task<StreamedCompletion> ThroughGrpcAsync(string key, int maxTokens)
+    {
+        var request = new CompletionRequest
+        {
+            Model = TestHerd.Model,
+            Chat = new ChatMessages { Messages = { new Contracts.V1.ChatMessage { Role = "user", Content = Question } } },
+            Sampling = new SamplingParams { Temperature = 0, MaxTokens = maxTokens },
+        };
+        return await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, request, headers: HttpHerdFixture.Bearer(key));
+    }
+}
