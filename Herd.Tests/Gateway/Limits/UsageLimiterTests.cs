@@ -173,6 +173,23 @@ public sealed partial class UsageLimiterTests(ServersFixture servers) : IAsyncLi
     }
 
     [Fact]
+    public async Task Release_GivesBackTheRequestAndTheTokens_OfEachSharedCounterOnce()
+    {
+        // Windows of a year, so that the test never runs across a window's end.
+        var year = TimeSpan.FromDays(366);
+        LimitRule[] rules = [new(LimitKind.Requests, 1, year), new(LimitKind.Requests, 20, year), new(LimitKind.Tokens, 1000, year)];
+        var limiter = _redis.Limiter();
+        await limiter.AdmitAsync("key-2", rules, tokensToReserve: 50);
+        var released = await limiter.AdmitAsync("key-1", rules, tokensToReserve: 100);
+
+        await limiter.ReleaseAsync(released.Reservation!);
+
+        Assert.Equal([0, 0, 0], (await limiter.StatusAsync("key-1", rules)).Select(rule => rule.Used));
+        Assert.Equal([1, 1, 50], (await limiter.StatusAsync("key-2", rules)).Select(rule => rule.Used));
+        Assert.True((await limiter.AdmitAsync("key-1", rules, tokensToReserve: 100)).IsAdmitted);
+    }
+
+    [Fact]
     public async Task Admit_HostileSubjects_EachCountsAlone_InsideThePrefix()
     {
         string[] subjects = ["a", "a:b", "*", "{a}", "a:b*{c}:requests:3600000", "a:b*{c}:requests:3600000:1", " a "];
