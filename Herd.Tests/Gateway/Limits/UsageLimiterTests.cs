@@ -22,7 +22,7 @@ public sealed partial class UsageLimiterTests(ServersFixture servers) : IAsyncLi
     public async Task Admit_OneMoreThanTheLimit_IsRefusedByThatRule_WithTheEndOfItsWindow()
     {
         var limiter = _redis.Limiter();
-        var admitted = new List<Admission>();
+        var admitted = new List<Herd.Gateway.Admission.Limits.Admission>();
         for (var i = 0; i < 20; i++)
         {
             admitted.Add(await limiter.AdmitAsync("key-1", [TwentyRequestsPerHour], tokensToReserve: 10));
@@ -141,7 +141,7 @@ public sealed partial class UsageLimiterTests(ServersFixture servers) : IAsyncLi
         var oncePerSecond = new LimitRule(LimitKind.Requests, 1, TimeSpan.FromSeconds(1));
         var limiter = _redis.Limiter();
         // Two requests may fall on either side of a window's end; the first refusal comes soon.
-        Admission refused;
+        Herd.Gateway.Admission.Limits.Admission refused;
         do
         {
             refused = await limiter.AdmitAsync("key-1", [oncePerSecond], 0);
