@@ -82,7 +82,7 @@ public sealed class KeyedAdmission(UsageLimiter limiter, string keyPrefix, Price
         {
             if (await admitting.ConfigureAwait(false) is { Reservation: { } reserved })
             {
-                await limiter.SettleAsync(reserved, 0).ConfigureAwait(false);
+                await limiter.ReleaseAsync(reserved).ConfigureAwait(false);
             }
 
             throw;

@@ -212,8 +212,8 @@ public sealed class AccessTests(AccessHerdFixture fixture) : IClassFixture<Acces
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("budget", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(("3.2", "0.3"), (spent.Spent, spent.Remaining));
-        // The refused request counts too: budget and limits are checked in the same round trip.
-        Assert.Equal(4, spent.Limits[0].Used);
+        // The refused request does not count: the limits give back what they charged when the budget refuses.
+        Assert.Equal(3, spent.Limits[0].Used);
     }
 
     [Fact]

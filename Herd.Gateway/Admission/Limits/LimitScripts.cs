@@ -79,6 +79,21 @@ internal static class LimitScripts
         """;
 
     /// <summary>
+    /// KEYS: counters of the windows charged, with their index, each once. ARGV: what each was
+    /// charged. A counter that is gone (its window ended and it expired) stays gone.
+    /// </summary>
+    public const string Release = Common + """
+        for i = 1, #KEYS do
+          local used = redis.call('GET', KEYS[i])
+          if used then
+            local released = math.max(0, tonumber(used) - tonumber(ARGV[i]))
+            redis.call('SET', KEYS[i], int(released), 'KEEPTTL')
+          end
+        end
+        return 0
+        """;
+
+    /// <summary>
     /// KEYS: one counter per rule, without the window index. ARGV: window_ms per rule. Returns
     /// {now, {used, resets} per rule}; changes nothing.
     /// </summary>

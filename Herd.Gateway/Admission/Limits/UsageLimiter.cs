@@ -101,6 +101,32 @@ public sealed class UsageLimiter
         await _database.ScriptEvaluateAsync(LimitScripts.Settle, counters, [difference]).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Gives back everything an admission charged, for a request that did not run after all
+    /// (another check refused it): its request under each request rule and its reserved tokens
+    /// under each token rule, never below zero. A window that has ended and expired meanwhile is
+    /// left gone. Call it instead of <see cref="SettleAsync"/>, once per reservation.
+    /// </summary>
+    public async Task ReleaseAsync(Reservation reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        // Rules of one kind and window share a counter, which the admission charged once.
+        var charged = reservation.Windows
+            .GroupBy(window => _keys.Counter(reservation.Subject, window.Rule, WindowIndex(window)))
+            .Select(counter => (Counter: counter.Key, Charge: Charge(counter.First().Rule, reservation.Tokens)))
+            .Where(counter => counter.Charge > 0)
+            .ToArray();
+        if (charged.Length == 0)
+        {
+            return;
+        }
+
+        await _database.ScriptEvaluateAsync(
+            LimitScripts.Release,
+            [.. charged.Select(counter => counter.Counter)],
+            [.. charged.Select(counter => (RedisValue)counter.Charge)]).ConfigureAwait(false);
+    }
+
     /// <summary>Where <paramref name="subject"/> stands under each rule now; changes nothing.</summary>
     public async Task<IReadOnlyList<LimitStatus>> StatusAsync(string subject, IReadOnlyList<LimitRule> rules)
     {

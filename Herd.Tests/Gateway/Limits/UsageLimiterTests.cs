@@ -22,7 +22,7 @@ public sealed partial class UsageLimiterTests(ServersFixture servers) : IAsyncLi
     public async Task Admit_OneMoreThanTheLimit_IsRefusedByThatRule_WithTheEndOfItsWindow()
     {
         var limiter = _redis.Limiter();
-        var admitted = new List<Admission>();
+        var admitted = new List<Herd.Gateway.Admission.Limits.Admission>();
         for (var i = 0; i < 20; i++)
         {
             admitted.Add(await limiter.AdmitAsync("key-1", [TwentyRequestsPerHour], tokensToReserve: 10));
@@ -141,7 +141,7 @@ public sealed partial class UsageLimiterTests(ServersFixture servers) : IAsyncLi
         var oncePerSecond = new LimitRule(LimitKind.Requests, 1, TimeSpan.FromSeconds(1));
         var limiter = _redis.Limiter();
         // Two requests may fall on either side of a window's end; the first refusal comes soon.
-        Admission refused;
+        Herd.Gateway.Admission.Limits.Admission refused;
         do
         {
             refused = await limiter.AdmitAsync("key-1", [oncePerSecond], 0);
@@ -170,6 +170,23 @@ public sealed partial class UsageLimiterTests(ServersFixture servers) : IAsyncLi
         Assert.True(first.IsAdmitted && second.IsAdmitted);
         Assert.Equal(two, refused.Refusal?.Rule);
         Assert.Equal([2, 2], (await limiter.StatusAsync("key-1", [twenty, two])).Select(rule => rule.Used));
+    }
+
+    [Fact]
+    public async Task Release_GivesBackTheRequestAndTheTokens_OfEachSharedCounterOnce()
+    {
+        // Windows of a year, so that the test never runs across a window's end.
+        var year = TimeSpan.FromDays(366);
+        LimitRule[] rules = [new(LimitKind.Requests, 1, year), new(LimitKind.Requests, 20, year), new(LimitKind.Tokens, 1000, year)];
+        var limiter = _redis.Limiter();
+        await limiter.AdmitAsync("key-2", rules, tokensToReserve: 50);
+        var released = await limiter.AdmitAsync("key-1", rules, tokensToReserve: 100);
+
+        await limiter.ReleaseAsync(released.Reservation!);
+
+        Assert.Equal([0, 0, 0], (await limiter.StatusAsync("key-1", rules)).Select(rule => rule.Used));
+        Assert.Equal([1, 1, 50], (await limiter.StatusAsync("key-2", rules)).Select(rule => rule.Used));
+        Assert.True((await limiter.AdmitAsync("key-1", rules, tokensToReserve: 100)).IsAdmitted);
     }
 
     [Fact]
