@@ -232,6 +232,31 @@ public sealed class HttpDoorTests(HttpHerdFixture fixture) : IClassFixture<HttpH
         Assert.Equal(HttpStatusCode.OK, served.Status);
     }
 
+    [Fact]
+    public async Task LlmApiRoutes_AnswerAsLangchainLlmApiReadsThem()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var expected = await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, MeshClient.Request(Prompt, 8), headers: HttpHerdFixture.Bearer(key));
+        using var http = fixture.Http(key);
+        http.BaseAddress = new Uri(fixture.BaseUrl, "/");
+        var body = new { prompt = Prompt, @params = new { n_predict = 8, temp = 0, stop = Array.Empty<string>() } };
+
+        using var generated = await http.PostAsync("generate", Json(body));
+        using var whole = await http.PostAsync("agenerate", Json(body));
+        using var streaming = new HttpRequestMessage(HttpMethod.Post, "agenerate") { Content = Json(body) };
+        streaming.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var streamed = await http.SendAsync(streaming);
+        using var unnamed = await http.PostAsync("generate", Json(new { prompt = "" }));
+
+        Assert.Equal(expected.Text, await generated.Content.ReadAsStringAsync());
+        Assert.Equal(expected.Text, await whole.Content.ReadAsStringAsync());
+        // An event's data lines join with new lines, as an SSE client reads them.
+        var events = (await streamed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(frame => string.Join('\n', frame.Split('\n').Select(line => line["data: ".Length..])));
+        Assert.Equal(expected.Text, string.Concat(events));
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
+    }
+
     private static string OpenAiFinish(StreamedCompletion completion) =>
         completion.Done.FinishReason == Contracts.V1.FinishReason.Length ? "length" : "stop";
 

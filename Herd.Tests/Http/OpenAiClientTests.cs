@@ -111,6 +111,27 @@ public sealed class OpenAiClientTests(HttpHerdFixture fixture) : IClassFixture<H
         Assert.Equal(expected.Text, text.ToString());
     }
 
+    [Fact]
+    public async Task OpenAiNpmPackage_ChatAndCompletions_WholeAndStreamed_ModelsAndErrors()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var chatExpected = await ThroughGrpcAsync(key, maxTokens: 8);
+        var textExpected = await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, MeshClient.Request(Question, 8), headers: HttpHerdFixture.Bearer(key));
+
+        var answer = await NodeJsClient.OpenAiAsync(fixture.BaseUrl.ToString().TrimEnd('/'), key, TestHerd.Model, Question, 8);
+
+        Assert.Equal([chatExpected.Text, chatExpected.Text], answer.GetProperty("chat").EnumerateArray().Select(choice => choice.GetString()));
+        Assert.Equal(2 * chatExpected.Done.Usage.CompletionTokens, answer.GetProperty("chatUsage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(chatExpected.Text, answer.GetProperty("chatStreamed").GetString());
+        Assert.Equal(chatExpected.TokenIds.Count, answer.GetProperty("chatStreamUsage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(textExpected.Text, answer.GetProperty("text").GetString());
+        Assert.Equal(textExpected.TokenIds.Count, answer.GetProperty("textTokens").GetInt32());
+        Assert.Equal(textExpected.Text, answer.GetProperty("textStreamed").GetString());
+        Assert.Contains(TestHerd.Model, answer.GetProperty("models").EnumerateArray().Select(model => model.GetString()));
+        Assert.Equal(404, answer.GetProperty("refused").GetProperty("status").GetInt32());
+        Assert.Equal("model_not_found", answer.GetProperty("refused").GetProperty("code").GetString());
+    }
+
     private ChatClient Client(string key) =>
         new(TestHerd.Model, new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = fixture.BaseUrl });
 

@@ -1,15 +1,24 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Herd.Tests.Fixtures;
 
 namespace Herd.Tests.Mesh;
 
-/// <summary>Runs <c>Clients/node/complete.js</c>, a client of the gateway written with @grpc/grpc-js.</summary>
+/// <summary>Runs the Node.js clients in <c>Clients/node</c>: <c>complete.js</c> (@grpc/grpc-js) and <c>openai.js</c> (the openai package).</summary>
 internal static class NodeJsClient
 {
-    public static async Task<JsonElement> CompleteAsync(int port, string model, string prompt, int maxTokens)
+    public static Task<JsonElement> CompleteAsync(int port, string model, string prompt, int maxTokens) =>
+        RunAsync("complete.js", $"127.0.0.1:{port}", model, prompt, maxTokens.ToString(CultureInfo.InvariantCulture));
+
+    /// <param name="baseUrl">The HTTP API's base URL, ending in <c>/v1</c>.</param>
+    public static Task<JsonElement> OpenAiAsync(string baseUrl, string key, string model, string prompt, int maxTokens) =>
+        RunAsync("openai.js", baseUrl, key, model, prompt, maxTokens.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Runs a script and reads the one JSON object it prints.</summary>
+    private static async Task<JsonElement> RunAsync(string scriptName, params string[] arguments)
     {
-        var script = Path.Combine(HerdService.RepositoryRoot(), "Herd.Tests", "Clients", "node", "complete.js");
+        var script = Path.Combine(HerdService.RepositoryRoot(), "Herd.Tests", "Clients", "node", scriptName);
         if (!Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules")))
         {
             throw new InvalidOperationException("The Node.js test client's packages are not installed: run ./test.sh, or npm ci --prefix Herd.Tests/Clients/node.");
@@ -17,10 +26,15 @@ internal static class NodeJsClient
 
         var startInfo = new ProcessStartInfo("node")
         {
-            ArgumentList = { script, $"127.0.0.1:{port}", model, prompt, maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        startInfo.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(startInfo)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();

@@ -1,10 +1,11 @@
 using Herd.Gateway.Access;
+using Herd.Gateway.Api.Http.LlmApi;
 using Herd.Gateway.Api.Http.OpenAi;
 
 namespace Herd.Gateway.Api.Http;
 
 /// <summary>
-/// Wires the HTTP door: the OpenAI-compatible API over the same keys, roles, limits, fees, queue,
+/// Wires the HTTP door: the OpenAI-compatible API, and llm-api's routes, over the same keys, roles, limits, fees, queue,
 /// nodes and ledger as the gRPC door. It needs the request path (<c>AddCompletions</c>).
 /// </summary>
 public static class HttpApiExtensions
@@ -22,6 +23,7 @@ public static class HttpApiExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapOpenAi();
+        app.MapLlmApi();
         return app;
     }
 }

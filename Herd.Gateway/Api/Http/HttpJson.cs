@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Herd.Gateway.Api.Http.LlmApi;
 using Herd.Gateway.Api.Http.OpenAi;
 
 namespace Herd.Gateway.Api.Http;
@@ -20,4 +21,5 @@ namespace Herd.Gateway.Api.Http;
 [JsonSerializable(typeof(TextCompletion))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelBody))]
+[JsonSerializable(typeof(GenerateBody))]
 public sealed partial class HttpJson : JsonSerializerContext;

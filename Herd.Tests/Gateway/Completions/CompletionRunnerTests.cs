@@ -220,7 +220,7 @@ public sealed class CompletionRunnerTests(ServersFixture servers)
         var recorder = new RecordingUsageRecorder();
         var runner = bed.Runner(new OpenAdmission(), recorder);
         using var client = new CancellationTokenSource();
-        await using var events = runner.RunAsync(Request(), null, client.Token).GetAsyncEnumerator();
+        await using var events = runner.RunAsync(Request(), null, Door.Grpc, client.Token).GetAsyncEnumerator();
 
         var first = events.MoveNextAsync();
         var job = await bed.Node.TakeAsync(Model);

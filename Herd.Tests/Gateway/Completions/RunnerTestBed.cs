@@ -160,7 +160,7 @@ internal sealed class RunnerTestBed : IAsyncDisposable
         CompletionRunner runner, CompletionRequest request, Caller? caller = null, CancellationToken cancellationToken = default)
     {
         var events = new List<CompletionEvent>();
-        await foreach (var completionEvent in runner.RunAsync(request, caller, cancellationToken))
+        await foreach (var completionEvent in runner.RunAsync(request, caller, Door.Grpc, cancellationToken))
         {
             events.Add(completionEvent);
         }

@@ -53,6 +53,7 @@ public sealed class UsageInsertsTests(ServersFixture servers)
             FinishReason = "length",
             Status = "CANCELLED",
             Message = "the client cancelled",
+            Door = UsageRecord.HttpDoor,
             Fee = 0.000123456789m,
             // Not UTC on purpose: the insert stores the instant.
             ReceivedAt = new DateTimeOffset(2026, 3, 1, 13, 0, 0, TimeSpan.FromHours(1)),

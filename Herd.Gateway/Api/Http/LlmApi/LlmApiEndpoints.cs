@@ -1,0 +1,85 @@
+using System.Text;
+using Herd.Contracts.V1;
+using Herd.Gateway.Api.Http.OpenAi;
+using Herd.Gateway.Completions;
+using Herd.Gateway.Nodes.Catalog;
+using Herd.Gateway.Telemetry;
+using Microsoft.Net.Http.Headers;
+
+namespace Herd.Gateway.Api.Http.LlmApi;
+
+/// <summary>
+/// The routes of the llm-api project that langchain-llm-api's <c>LLMAPI</c> calls: <c>/generate</c>
+/// answers the completion as plain text (the client returns the body as it is), and
+/// <c>/agenerate</c> streams it as server-sent events, one event per step, when the client accepts
+/// <c>text/event-stream</c>, and otherwise answers as <c>/generate</c> does.
+/// </summary>
+public static class LlmApiEndpoints
+{
+    public const string GeneratePath = "/generate";
+    public const string StreamingGeneratePath = "/agenerate";
+
+    public static IEndpointRouteBuilder MapLlmApi(this IEndpointRouteBuilder routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        routes.MapPost(GeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
+            HttpRoutes.AnswerAsync(http, GeneratePath, telemetry, () => GenerateAsync(http, GeneratePath, callers, runner, catalog, stream: false)));
+        routes.MapPost(StreamingGeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
+            HttpRoutes.AnswerAsync(http, StreamingGeneratePath, telemetry, () => GenerateAsync(
+                http, StreamingGeneratePath, callers, runner, catalog, stream: http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))));
+        return routes;
+    }
+
+    private static async Task GenerateAsync(HttpContext http, string path, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, bool stream)
+    {
+        var caller = await callers.CheckAsync(http, path).ConfigureAwait(false);
+        var body = await HttpBodies.ReadAsync(http, HttpJson.Default.GenerateBody).ConfigureAwait(false);
+        var served = (await OpenAiModels.ListAsync(catalog, caller).ConfigureAwait(false)).Data.Select(model => model.Id).ToList();
+        var request = LlmApiRequests.Generate(body, served);
+        var text = new StringBuilder();
+        await foreach (var completionEvent in runner.RunAsync(request, caller, Door.Http, http.RequestAborted).ConfigureAwait(false))
+        {
+            if (completionEvent.Delta is not { } delta)
+            {
+                continue;
+            }
+
+            if (stream)
+            {
+                await WriteEventAsync(http.Response, delta, http.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                text.Append(delta.Text);
+            }
+        }
+
+        if (!stream)
+        {
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.WriteAsync(text.ToString(), http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One event whose data is the step's text; a new line in it becomes a second data line, as the format requires.</summary>
+    private static async Task WriteEventAsync(HttpResponse response, CompletionDelta delta, CancellationToken cancellationToken)
+    {
+        if (!response.HasStarted)
+        {
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
+        }
+
+        var lines = delta.Text.Split('\n');
+        var frame = new StringBuilder();
+        foreach (var line in lines)
+        {
+            frame.Append("data: ").Append(line.TrimEnd('\r')).Append('\n');
+        }
+
+        frame.Append('\n');
+        await response.WriteAsync(frame.ToString(), cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
