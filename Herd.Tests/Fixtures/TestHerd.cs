@@ -13,7 +13,12 @@ namespace Herd.Tests.Fixtures;
 internal sealed class TestHerd : IAsyncDisposable
 {
     public const string Model = "herd-tiny";
-    public const string Secret = "test-node-secret";
+    /// <summary>
+    /// The node secret of the herd whose Redis this is. Each herd has its own, so that a node of
+    /// one herd still reconnecting to a port another herd's gateway has since taken is refused
+    /// there instead of serving that herd's jobs.
+    /// </summary>
+    public static string SecretFor(string redisConnection) => "test-node-secret-" + redisConnection.Replace(':', '-');
 
     private readonly string _modelCache;
     private readonly IReadOnlyDictionary<string, string> _nodeSettings;
@@ -117,7 +122,7 @@ internal sealed class TestHerd : IAsyncDisposable
             ["Herd__Node__Model"] = Model,
             ["Herd__Node__Threads"] = "1",
             ["Herd__Node__Gateways__0"] = gateway.GrpcUrl,
-            ["HERD_NODE_SECRET"] = Secret,
+            ["HERD_NODE_SECRET"] = SecretFor(Redis.ConnectionString),
             ["Herd__Node__ReconnectMaxDelay"] = "00:00:01",
             ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}"),
         };
@@ -228,7 +233,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__redis"] = redisConnection,
-            ["HERD_NODE_SECRET"] = TestHerd.Secret,
+            ["HERD_NODE_SECRET"] = TestHerd.SecretFor(redisConnection),
             ["Herd__Gateway__GatewayId"] = gatewayId,
             ["Kestrel__Endpoints__Grpc__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{grpc}"),
             ["Kestrel__Endpoints__Http__Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{http}"),
