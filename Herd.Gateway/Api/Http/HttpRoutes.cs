@@ -31,9 +31,9 @@ public static class HttpRoutes
             outcome = OutcomeNames.Of(FailureKind.Unavailable);
             await FailAsync(http, new RequestFailure(FailureKind.Unavailable, $"The herd's Redis, which holds the queue, is unreachable; retry shortly. ({exception.Message})"), null).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested || http.Response.HasStarted)
         {
-            // The client left: there is no one to answer.
+            // The client left (its stream may close before the request is marked aborted): there is no one to answer.
             outcome = OutcomeNames.Cancelled;
         }
         finally

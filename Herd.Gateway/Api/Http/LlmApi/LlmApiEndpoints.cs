@@ -34,7 +34,10 @@ public static class LlmApiEndpoints
     {
         var caller = await callers.CheckAsync(http, path).ConfigureAwait(false);
         var body = await HttpBodies.ReadAsync(http, HttpJson.Default.GenerateBody).ConfigureAwait(false);
-        var served = (await OpenAiModels.ListAsync(catalog, caller).ConfigureAwait(false)).Data.Select(model => model.Id).ToList();
+        // The served models are looked up only for a body that names none.
+        IReadOnlyList<string> served = LlmApiRequests.NamedModel(body) is null
+            ? [.. (await OpenAiModels.ListAsync(catalog, caller).ConfigureAwait(false)).Data.Select(model => model.Id)]
+            : [];
         var request = LlmApiRequests.Generate(body, served);
         var text = new StringBuilder();
         await foreach (var completionEvent in runner.RunAsync(request, caller, Door.Http, http.RequestAborted).ConfigureAwait(false))

@@ -9,6 +9,14 @@ namespace Herd.Gateway.Api.Http.LlmApi;
 /// <summary>Turns an llm-api <c>{"prompt", "params"}</c> body into a completion request.</summary>
 public static class LlmApiRequests
 {
+    /// <summary>The model the body names in <c>params.model</c>; null when it names none.</summary>
+    /// <exception cref="OpenAiRequestException"><c>params.model</c> is not a string.</exception>
+    public static string? NamedModel(GenerateBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return body.Params is { } parameters ? String(parameters, "model") : null;
+    }
+
     /// <param name="servedModels">The models the herd serves: the one used when <c>params.model</c> is not given and there is just one.</param>
     /// <exception cref="OpenAiRequestException">The body is malformed or names no model where several are served.</exception>
     public static CompletionRequest Generate(GenerateBody body, IReadOnlyList<string> servedModels)
