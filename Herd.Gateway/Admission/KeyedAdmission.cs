@@ -69,10 +69,12 @@ public sealed class KeyedAdmission(UsageLimiter limiter, string keyPrefix, Price
     private async Task<AdmittedCompletion> AdmitAsync(
         Caller caller, CompletionRequest request, int contextLength, IReadOnlyList<string> nodeGroups, string? budgetTicket, string? limitsTicket)
     {
-        var promptBound = Math.Min(PromptTokenBound(request), contextLength);
+        var promptBound = PromptTokenBound(request, contextLength);
         var completionBound = CompletionTokenBound(request, contextLength);
         var reservingBudget = ReserveBudgetAsync(caller, request, promptBound, completionBound, budgetTicket);
-        var admitting = limiter.AdmitAsync(caller.KeyId, caller.Role.Limits, Math.Min(contextLength, promptBound + completionBound), limitsTicket);
+        // An embeddings request's texts each fit the context on their own; a generation fits it whole.
+        var tokenBound = request.InputCase == CompletionRequest.InputOneofCase.Embed ? promptBound : Math.Min(contextLength, promptBound + completionBound);
+        var admitting = limiter.AdmitAsync(caller.KeyId, caller.Role.Limits, tokenBound, limitsTicket);
         BudgetReservation? budgetReservation;
         try
         {
@@ -170,17 +172,23 @@ public sealed class KeyedAdmission(UsageLimiter limiter, string keyPrefix, Price
 
     /// <summary>
     /// The most tokens the prompt can take: a byte-level tokenizer makes at most one token per
-    /// UTF-8 byte, and a chat template adds a few per message.
+    /// UTF-8 byte, and a chat template adds a few per message; no prompt takes more than the
+    /// context. Texts to embed are each a prompt of their own.
     /// </summary>
-    internal static long PromptTokenBound(CompletionRequest request) => request.InputCase switch
+    internal static long PromptTokenBound(CompletionRequest request, int contextLength) => request.InputCase switch
     {
-        CompletionRequest.InputOneofCase.Chat => TemplateTokensPerPrompt + request.Chat.Messages.Sum(message =>
-            (long)TemplateTokensPerMessage + Encoding.UTF8.GetByteCount(message.Role) + Encoding.UTF8.GetByteCount(message.Content)),
-        _ => TemplateTokensPerPrompt + (long)Encoding.UTF8.GetByteCount(request.Prompt),
+        CompletionRequest.InputOneofCase.Chat => Math.Min(contextLength, TemplateTokensPerPrompt + request.Chat.Messages.Sum(message =>
+            (long)TemplateTokensPerMessage + Encoding.UTF8.GetByteCount(message.Role) + Encoding.UTF8.GetByteCount(message.Content))),
+        CompletionRequest.InputOneofCase.Embed => request.Embed.Texts.Sum(text => Math.Min(contextLength, TemplateTokensPerPrompt + (long)Encoding.UTF8.GetByteCount(text))),
+        _ => Math.Min(contextLength, TemplateTokensPerPrompt + (long)Encoding.UTF8.GetByteCount(request.Prompt)),
     };
 
-    private static long CompletionTokenBound(CompletionRequest request, int contextLength) =>
-        request.Sampling is { HasMaxTokens: true, MaxTokens: > 0 } sampling ? Math.Min(sampling.MaxTokens, contextLength) : contextLength;
+    private static long CompletionTokenBound(CompletionRequest request, int contextLength) => request switch
+    {
+        { InputCase: CompletionRequest.InputOneofCase.Embed } => 0,
+        { Sampling: { HasMaxTokens: true, MaxTokens: > 0 } sampling } => Math.Min(sampling.MaxTokens, contextLength),
+        _ => contextLength,
+    };
 
     private static RequestFailedException Denied(string message) => new(FailureKind.Forbidden, message);
 

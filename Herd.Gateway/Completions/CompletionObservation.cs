@@ -26,7 +26,12 @@ internal sealed class CompletionObservation
         {
             _completion.DisplayName = $"{GatewayTelemetry.CompletionSpan} {request.Model}";
             _completion.SetTag(TelemetryTags.Model, request.Model);
-            _completion.SetTag(TelemetryTags.Operation, request.InputCase == CompletionRequest.InputOneofCase.Chat ? "chat" : "text_completion");
+            _completion.SetTag(TelemetryTags.Operation, request.InputCase switch
+            {
+                CompletionRequest.InputOneofCase.Chat => "chat",
+                CompletionRequest.InputOneofCase.Embed => "embeddings",
+                _ => "text_completion",
+            });
             _completion.SetTag(TelemetryTags.Priority, request.Priority);
             _completion.SetTag(TelemetryTags.KeyId, progress.Caller?.KeyId);
         }

@@ -18,6 +18,9 @@ public static class CompletionRequestValidator
     public const int MaxStopSequences = 16;
     public const int MaxStopSequenceLength = 256;
 
+    /// <summary>The most texts one embeddings request may hold (as OpenAI's API, and the node's limit per job).</summary>
+    public const int MaxEmbedTexts = 2048;
+
     private static readonly HashSet<string> Roles = new(["system", "user", "assistant", "tool"], StringComparer.Ordinal);
 
     /// <exception cref="RequestFailedException">An invalid request, naming the first problem found.</exception>
@@ -35,8 +38,11 @@ public static class CompletionRequestValidator
             case CompletionRequest.InputOneofCase.Chat:
                 ValidateMessages(request.Chat.Messages, "chat.messages");
                 break;
+            case CompletionRequest.InputOneofCase.Embed:
+                ValidateTexts(request.Embed.Texts);
+                break;
             default:
-                throw Invalid("either prompt or chat must be set");
+                throw Invalid("one of prompt, chat or embed must be set");
         }
 
         if (request.Sampling is { } sampling)
@@ -52,6 +58,15 @@ public static class CompletionRequestValidator
         Require(messages.Count is > 0 and <= MaxChatMessages, $"{field} must hold 1 to {MaxChatMessages} messages");
         Require(messages.All(message => Roles.Contains(message.Role)), $"each message's role must be one of {string.Join(", ", Roles)}");
         Require(messages.Sum(message => (long)message.Content.Length) <= MaxPromptCharacters, $"{field} must have at most {MaxPromptCharacters} characters in all");
+    }
+
+    /// <exception cref="RequestFailedException">An invalid request, naming the first problem found.</exception>
+    public static void ValidateTexts(IReadOnlyCollection<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        Require(texts.Count is > 0 and <= MaxEmbedTexts, $"embed.texts must hold 1 to {MaxEmbedTexts} texts, not {texts.Count}");
+        Require(texts.All(text => text.Length > 0), "each text to embed must have at least one character");
+        Require(texts.Sum(text => (long)text.Length) <= MaxPromptCharacters, $"the texts to embed must have at most {MaxPromptCharacters} characters in all");
     }
 
     /// <exception cref="RequestFailedException">An invalid request, naming the first problem found.</exception>

@@ -198,13 +198,17 @@ public sealed partial class CompletionRunner(
     private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, string jobId, PendingAdmission admitted, string? traceContext)
     {
         var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams() };
-        if (request.InputCase == CompletionRequest.InputOneofCase.Chat)
+        switch (request.InputCase)
         {
-            assign.Chat = request.Chat;
-        }
-        else
-        {
-            assign.Prompt = request.Prompt;
+            case CompletionRequest.InputOneofCase.Chat:
+                assign.Chat = request.Chat;
+                break;
+            case CompletionRequest.InputOneofCase.Embed:
+                assign.Embed = request.Embed;
+                break;
+            default:
+                assign.Prompt = request.Prompt;
+                break;
         }
 
         return queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray())
@@ -284,18 +288,23 @@ public sealed partial class CompletionRunner(
         return delta;
     }
 
-    private static CompletionDone Done(JobFinished finished, CompletionProgress progress, decimal fee, TimeSpan total) => new()
+    private static CompletionDone Done(JobFinished finished, CompletionProgress progress, decimal fee, TimeSpan total)
     {
-        FinishReason = finished.FinishReason,
-        Usage = finished.Usage,
-        QueueWait = progress.Assigned?.QueueWait ?? Duration.FromTimeSpan(TimeSpan.Zero),
-        TimeToFirstToken = Duration.FromTimeSpan(progress.TimeToFirstToken ?? total),
-        TotalTime = Duration.FromTimeSpan(total),
-        NodeId = progress.Assigned?.NodeId ?? string.Empty,
-        RequestId = progress.Request.RequestId,
-        LedgerId = progress.Caller is null ? string.Empty : progress.JobId,
-        Fee = FeeText.Format(fee),
-    };
+        var done = new CompletionDone
+        {
+            FinishReason = finished.FinishReason,
+            Usage = finished.Usage,
+            QueueWait = progress.Assigned?.QueueWait ?? Duration.FromTimeSpan(TimeSpan.Zero),
+            TimeToFirstToken = Duration.FromTimeSpan(progress.TimeToFirstToken ?? total),
+            TotalTime = Duration.FromTimeSpan(total),
+            NodeId = progress.Assigned?.NodeId ?? string.Empty,
+            RequestId = progress.Request.RequestId,
+            LedgerId = progress.Caller is null ? string.Empty : progress.JobId,
+            Fee = FeeText.Format(fee),
+        };
+        done.Embeddings.AddRange(finished.Embeddings);
+        return done;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not withdraw job {JobId} after its client left; its lease will expire")]
     private partial void LogAbandonFailed(Exception exception, string jobId);

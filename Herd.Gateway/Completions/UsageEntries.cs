@@ -68,9 +68,13 @@ internal static class UsageEntries
         _ => !progress.Succeeded && progress.Failure is null or { Kind: FailureKind.Cancelled } && progress.Assigned is not null ? "cancelled" : null,
     };
 
-    /// <summary>The prompt as given, or a chat's messages as JSON.</summary>
-    private static string PromptText(CompletionRequest request) =>
-        request.InputCase == CompletionRequest.InputOneofCase.Chat ? JsonFormatter.Default.Format(request.Chat) : request.Prompt;
+    /// <summary>The prompt as given, or a chat's messages or the texts to embed as JSON.</summary>
+    private static string PromptText(CompletionRequest request) => request.InputCase switch
+    {
+        CompletionRequest.InputOneofCase.Chat => JsonFormatter.Default.Format(request.Chat),
+        CompletionRequest.InputOneofCase.Embed => JsonFormatter.Default.Format(request.Embed),
+        _ => request.Prompt,
+    };
 
     private static string? ClientRequestId(CompletionRequest request) =>
         request.RequestId.Length == 0 ? null : Fit(request.RequestId, UsageRecord.MaxClientRequestIdLength);

@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Herd.Gateway.Configuration;
 using Herd.Gateway.Nodes.Catalog;
 using Herd.Gateway.Nodes.Dispatch;
@@ -16,6 +17,9 @@ namespace Herd.Gateway.Nodes;
 /// </summary>
 public static class NodesExtensions
 {
+    /// <summary>The largest message a node may send its gateway.</summary>
+    public const int MaxNodeMessageBytes = 128 * 1024 * 1024;
+
     /// <summary>The NodeLink service and the registry of linked nodes; no Redis. Needs the gateway's gRPC server (<c>AddGrpcServer</c>).</summary>
     public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
     {
@@ -25,6 +29,9 @@ public static class NodesExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton<NodeRegistry>();
+        // An embeddings job's answer is one message with a vector per text (2048 texts of 8192
+        // floats is 64 MiB): gRPC's 4 MiB default would break the node's link over it.
+        builder.Services.Configure<GrpcServiceOptions<NodeLinkService>>(options => options.MaxReceiveMessageSize = MaxNodeMessageBytes);
         return builder;
     }
 

@@ -16,7 +16,8 @@ namespace Herd.Tests.Http;
 /// choices, stop sequences and logprobs; every error in OpenAI's shape with the status a client
 /// expects; hostile bodies; a client that leaves mid-stream; and the ledger's record of each.
 /// </summary>
-public sealed class HttpDoorTests(HttpHerdFixture fixture) : IClassFixture<HttpHerdFixture>
+[Collection(WithHttpHerd.Name)]
+public sealed class HttpDoorTests(HttpHerdFixture fixture)
 {
     private const string Prompt = "Once upon a time";
 
@@ -190,6 +191,10 @@ public sealed class HttpDoorTests(HttpHerdFixture fixture) : IClassFixture<HttpH
             ("chat/completions", new ByteArrayContent(invalidUtf8)),
             ("completions", new StringContent(huge, Encoding.UTF8, "application/json")),
             ("completions", new ByteArrayContent(Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251)).ToArray())),
+            ("embeddings", new StringContent("{\"input\": " + deep + "}", Encoding.UTF8, "application/json")),
+            ("embeddings", new StringContent("{\"model\": \"herd-tiny\", \"input\": {\"text\": [true]}}", Encoding.UTF8, "application/json")),
+            ("/embeddings", new StringContent("{\"text\": " + deep + "}", Encoding.UTF8, "application/json")),
+            ("/embeddings", new ByteArrayContent([0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xC0, 0xAF, 0x22, 0x7D])),
         })
         {
             // With 100-continue a client waits for the gateway's word before sending a body it refuses.

@@ -15,7 +15,8 @@ namespace Herd.Tests.Http;
 /// gateway by their base URL and key alone: what they get equals what the same greedy request
 /// gets through gRPC, token for token, and the usage they read counts the tokens streamed.
 /// </summary>
-public sealed class OpenAiClientTests(HttpHerdFixture fixture) : IClassFixture<HttpHerdFixture>
+[Collection(WithHttpHerd.Name)]
+public sealed class OpenAiClientTests(HttpHerdFixture fixture)
 {
     private const string Question = "Once upon a time";
 

@@ -22,4 +22,9 @@ namespace Herd.Gateway.Api.Http;
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelBody))]
 [JsonSerializable(typeof(GenerateBody))]
+[JsonSerializable(typeof(EmbeddingBody))]
+[JsonSerializable(typeof(EmbeddingList<float[]>))]
+[JsonSerializable(typeof(EmbeddingList<string>))]
+[JsonSerializable(typeof(EmbedTextBody))]
+[JsonSerializable(typeof(float[]))]
 public sealed partial class HttpJson : JsonSerializerContext;

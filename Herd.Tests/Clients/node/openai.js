@@ -29,6 +29,9 @@ async function main() {
     textStreamed += chunk.choices.map((choice) => choice.text).join("");
   }
 
+  // The package asks for base64 and decodes it, as OpenAI's Python client does.
+  const embedded = await client.embeddings.create({ model, input: [prompt, "A second text"] });
+
   const models = [];
   for await (const listed of client.models.list()) models.push(listed.id);
 
@@ -48,6 +51,8 @@ async function main() {
     textTokens: text.choices[0].logprobs.tokens.length,
     textUsage: text.usage,
     textStreamed,
+    embeddings: embedded.data.map((item) => Array.from(item.embedding)),
+    embeddingUsage: embedded.usage,
     models,
     refused,
   }));

@@ -187,6 +187,21 @@ public sealed class KeyedAdmissionTests(ServersFixture servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Begin_Embeddings_ReserveEachTextsPromptBound_UpToTheContext_AndNoCompletion()
+    {
+        var role = new Role("metered") { Limits = [TokensAYear], Budget = 5m };
+        var caller = Caller(role);
+        // Two texts: 5 bytes + 16, and one longer than the context, which takes the context at most.
+        var request = new CompletionRequest { Model = Model, Embed = new EmbedInput { Texts = { "Hello", new string('a', 3 * ContextLength) } } };
+        const long expectedBound = PromptBound + ContextLength;
+
+        var admitted = await Admission().Begin(caller, request, ContextLength, NewJobId()).Result;
+
+        Assert.Equal((expectedBound, expectedBound), (admitted.Reservation!.Tokens, admitted.PromptTokenBound));
+        Assert.Equal(expectedBound * 0.001m, await Bed.Keeper().SpentAsync(caller.KeyId));
+    }
+
+    [Fact]
     public async Task FeeOf_RequestThatNeverReachedANode_IsZero()
     {
         var admitted = await Admission().Begin(Caller(new Role("user")), Request(), ContextLength, NewJobId()).Result;

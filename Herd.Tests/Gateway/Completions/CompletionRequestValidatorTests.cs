@@ -9,7 +9,10 @@ public sealed class CompletionRequestValidatorTests
     public static TheoryData<string, CompletionRequest> Malformed() => new()
     {
         { "model", new CompletionRequest { Prompt = "hi" } },
-        { "either prompt or chat", new CompletionRequest { Model = "m" } },
+        { "one of prompt, chat or embed", new CompletionRequest { Model = "m" } },
+        { "embed.texts", new CompletionRequest { Model = "m", Embed = new EmbedInput() } },
+        { "embed.texts", new CompletionRequest { Model = "m", Embed = new EmbedInput { Texts = { Enumerable.Repeat("x", 2049) } } } },
+        { "each text to embed", new CompletionRequest { Model = "m", Embed = new EmbedInput { Texts = { "x", string.Empty } } } },
         { "prompt", new CompletionRequest { Model = "m", Prompt = string.Empty } },
         { "priority", new CompletionRequest { Model = "m", Prompt = "hi", Priority = -1 } },
         { "priority", new CompletionRequest { Model = "m", Prompt = "hi", Priority = 101 } },

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Text.Json;
 using Herd.Contracts.V1;
+using Herd.Gateway.Access;
 using Herd.Gateway.Api.Http.OpenAi;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Nodes.Catalog;
@@ -12,12 +14,14 @@ namespace Herd.Gateway.Api.Http.LlmApi;
 /// The routes of the llm-api project that langchain-llm-api's <c>LLMAPI</c> calls: <c>/generate</c>
 /// answers the completion as plain text (the client returns the body as it is), and
 /// <c>/agenerate</c> streams it as server-sent events, one event per step, when the client accepts
-/// <c>text/event-stream</c>, and otherwise answers as <c>/generate</c> does.
+/// <c>text/event-stream</c>, and otherwise answers as <c>/generate</c> does. <c>/embeddings</c>
+/// answers one text's embedding as a bare array of numbers.
 /// </summary>
 public static class LlmApiEndpoints
 {
     public const string GeneratePath = "/generate";
     public const string StreamingGeneratePath = "/agenerate";
+    public const string EmbeddingsPath = "/embeddings";
 
     public static IEndpointRouteBuilder MapLlmApi(this IEndpointRouteBuilder routes)
     {
@@ -27,6 +31,8 @@ public static class LlmApiEndpoints
         routes.MapPost(StreamingGeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, StreamingGeneratePath, telemetry, () => GenerateAsync(
                 http, StreamingGeneratePath, callers, runner, catalog, stream: http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))));
+        routes.MapPost(EmbeddingsPath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
+            HttpRoutes.AnswerAsync(http, EmbeddingsPath, telemetry, () => EmbedAsync(http, callers, runner, catalog)));
         return routes;
     }
 
@@ -34,11 +40,7 @@ public static class LlmApiEndpoints
     {
         var caller = await callers.CheckAsync(http, path).ConfigureAwait(false);
         var body = await HttpBodies.ReadAsync(http, HttpJson.Default.GenerateBody).ConfigureAwait(false);
-        // The served models are looked up only for a body that names none.
-        IReadOnlyList<string> served = LlmApiRequests.NamedModel(body) is null
-            ? [.. (await OpenAiModels.ListAsync(catalog, caller).ConfigureAwait(false)).Data.Select(model => model.Id)]
-            : [];
-        var request = LlmApiRequests.Generate(body, served);
+        var request = LlmApiRequests.Generate(body, await ServedUnlessNamedAsync(body.Params, catalog, caller).ConfigureAwait(false));
         var text = new StringBuilder();
         await foreach (var completionEvent in runner.RunAsync(request, caller, Door.Http, http.RequestAborted).ConfigureAwait(false))
         {
@@ -63,6 +65,22 @@ public static class LlmApiEndpoints
             await http.Response.WriteAsync(text.ToString(), http.RequestAborted).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The text's embedding as a bare JSON array of numbers, as llm-api answers.</summary>
+    private static async Task EmbedAsync(HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog)
+    {
+        var caller = await callers.CheckAsync(http, EmbeddingsPath).ConfigureAwait(false);
+        var body = await HttpBodies.ReadAsync(http, HttpJson.Default.EmbedTextBody).ConfigureAwait(false);
+        var request = LlmApiRequests.Embed(body, await ServedUnlessNamedAsync(body.Params, catalog, caller).ConfigureAwait(false));
+        var done = await EmbeddingRuns.RunAsync(runner, request, caller, http.RequestAborted).ConfigureAwait(false);
+        await http.Response.WriteAsJsonAsync(done.Embeddings[0].Values.ToArray(), HttpJson.Default.SingleArray, contentType: null, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The models the caller may use, looked up only for a body that names none.</summary>
+    private static async Task<IReadOnlyList<string>> ServedUnlessNamedAsync(Dictionary<string, JsonElement>? parameters, ModelCatalog catalog, Caller? caller) =>
+        LlmApiRequests.NamedModel(parameters) is null
+            ? [.. (await OpenAiModels.ListAsync(catalog, caller).ConfigureAwait(false)).Data.Select(model => model.Id)]
+            : [];
 
     /// <summary>One event whose data is the step's text; a new line in it becomes a second data line, as the format requires.</summary>
     private static async Task WriteEventAsync(HttpResponse response, CompletionDelta delta, CancellationToken cancellationToken)

@@ -6,15 +6,29 @@ using Herd.Gateway.Failures;
 
 namespace Herd.Gateway.Api.Http.LlmApi;
 
-/// <summary>Turns an llm-api <c>{"prompt", "params"}</c> body into a completion request.</summary>
+/// <summary>Turns llm-api's <c>{"prompt", "params"}</c> and <c>{"text"}</c> bodies into Herd's requests.</summary>
 public static class LlmApiRequests
 {
-    /// <summary>The model the body names in <c>params.model</c>; null when it names none.</summary>
+    /// <summary>The model a body names in <c>params.model</c>; null when it names none.</summary>
     /// <exception cref="OpenAiRequestException"><c>params.model</c> is not a string.</exception>
-    public static string? NamedModel(GenerateBody body)
+    public static string? NamedModel(Dictionary<string, JsonElement>? parameters) =>
+        parameters is null ? null : String(parameters, "model");
+
+    /// <param name="servedModels">The models the herd serves: the one used when <c>params.model</c> is not given and there is just one.</param>
+    /// <exception cref="OpenAiRequestException">The body is malformed or names no model where several are served.</exception>
+    public static CompletionRequest Embed(EmbedTextBody body, IReadOnlyList<string> servedModels)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return body.Params is { } parameters ? String(parameters, "model") : null;
+        ArgumentNullException.ThrowIfNull(servedModels);
+        if (string.IsNullOrEmpty(body.Text))
+        {
+            throw Invalid("text must be a non-empty string.", "text");
+        }
+
+        var parameters = body.Params ?? [];
+        var embed = new EmbedInput();
+        embed.Texts.Add(body.Text);
+        return new CompletionRequest { Model = ModelOf(parameters, servedModels), Embed = embed, Priority = Int(parameters, "priority") ?? 0 };
     }
 
     /// <param name="servedModels">The models the herd serves: the one used when <c>params.model</c> is not given and there is just one.</param>
@@ -29,9 +43,7 @@ public static class LlmApiRequests
         }
 
         var parameters = body.Params ?? [];
-        var model = String(parameters, "model") ?? (servedModels.Count == 1
-            ? servedModels[0]
-            : throw Invalid($"params.model must name the model: the herd serves {(servedModels.Count == 0 ? "none now" : string.Join(", ", servedModels))}.", "params.model"));
+        var model = ModelOf(parameters, servedModels);
         var sampling = new SamplingParams();
         if ((Int(parameters, "n_predict") ?? Int(parameters, "max_tokens")) is { } maxTokens)
         {
@@ -74,6 +86,11 @@ public static class LlmApiRequests
         return new CompletionRequest { Model = model, Prompt = body.Prompt, Sampling = sampling, Priority = Int(parameters, "priority") ?? 0 };
     }
 
+    private static string ModelOf(Dictionary<string, JsonElement> parameters, IReadOnlyList<string> servedModels) =>
+        String(parameters, "model") ?? (servedModels.Count == 1
+            ? servedModels[0]
+            : throw Invalid($"params.model must name the model: the herd serves {(servedModels.Count == 0 ? "none now" : string.Join(", ", servedModels))}.", "params.model"));
+
     private static string? String(Dictionary<string, JsonElement> parameters, string name) =>
         !parameters.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid($"params.{name} must be a string.", "params." + name);
@@ -88,5 +105,5 @@ public static class LlmApiRequests
         : value.ValueKind == JsonValueKind.Number && value.TryGetSingle(out var number) ? number
         : throw Invalid($"params.{name} must be a number.", "params." + name);
 
-    private static OpenAiRequestException Invalid(string message, string param) => new(new RequestFailure(FailureKind.InvalidRequest, message), param);
+    private static OpenAiRequestException Invalid(string message, string param) => OpenAiRequestException.Invalid(message, param);
 }

@@ -1,11 +1,12 @@
+using Herd.Gateway.Completions;
 using Herd.Gateway.Nodes.Catalog;
 using Herd.Gateway.Telemetry;
 
 namespace Herd.Gateway.Api.Http.OpenAi;
 
 /// <summary>
-/// The OpenAI-compatible routes: chat and text completions (whole or streamed), and the models a
-/// key may use. Every route checks the key first, then reads the body; whatever stops a request is
+/// The OpenAI-compatible routes: chat and text completions (whole or streamed), embeddings, and
+/// the models a key may use. Every route checks the key first, then reads the body; whatever stops a request is
 /// answered once, in OpenAI's error shape (<see cref="HttpFailures"/>).
 /// </summary>
 public static class OpenAiEndpoints
@@ -13,6 +14,7 @@ public static class OpenAiEndpoints
     public const string ChatPath = "/v1/chat/completions";
     public const string TextPath = "/v1/completions";
     public const string ModelsPath = "/v1/models";
+    public const string EmbeddingsPath = "/v1/embeddings";
 
     public static IEndpointRouteBuilder MapOpenAi(this IEndpointRouteBuilder routes)
     {
@@ -30,6 +32,13 @@ public static class OpenAiEndpoints
                 var caller = await callers.CheckAsync(http, TextPath).ConfigureAwait(false);
                 var body = await HttpBodies.ReadAsync(http, HttpJson.Default.TextCompletionBody).ConfigureAwait(false);
                 await responder.AnswerAsync(http, OpenAiRequests.Text(body), caller).ConfigureAwait(false);
+            }));
+        routes.MapPost(EmbeddingsPath, (HttpContext http, HttpCallers callers, CompletionRunner runner, GatewayTelemetry telemetry) =>
+            HttpRoutes.AnswerAsync(http, EmbeddingsPath, telemetry, async () =>
+            {
+                var caller = await callers.CheckAsync(http, EmbeddingsPath).ConfigureAwait(false);
+                var body = await HttpBodies.ReadAsync(http, HttpJson.Default.EmbeddingBody).ConfigureAwait(false);
+                await OpenAiEmbeddings.AnswerAsync(http, runner, body, caller).ConfigureAwait(false);
             }));
         routes.MapGet(ModelsPath, (HttpContext http, HttpCallers callers, ModelCatalog catalog, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, ModelsPath, telemetry, async () =>

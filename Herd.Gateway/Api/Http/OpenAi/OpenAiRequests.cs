@@ -285,7 +285,7 @@ public static class OpenAiRequests
         }
     }
 
-    private static OpenAiRequestException Invalid(string message, string param) => new(new RequestFailure(FailureKind.InvalidRequest, message), param);
+    private static OpenAiRequestException Invalid(string message, string param) => OpenAiRequestException.Invalid(message, param);
 }
 
 /// <summary>An OpenAI request Herd refuses, with the field at fault for the error's <c>param</c>.</summary>
@@ -294,4 +294,7 @@ public sealed class OpenAiRequestException(RequestFailure failure, string param)
     public RequestFailure Failure { get; } = failure ?? throw new ArgumentNullException(nameof(failure));
 
     public string Param { get; } = param;
+
+    /// <summary>An invalid request, with the field at fault.</summary>
+    public static OpenAiRequestException Invalid(string message, string param) => new(new RequestFailure(FailureKind.InvalidRequest, message), param);
 }

@@ -106,6 +106,26 @@ public abstract class SamplingBody
     public int? Priority { get; set; }
 }
 
+/// <summary>What OpenAI's clients send to <c>POST /v1/embeddings</c>, with Herd's <c>priority</c>.</summary>
+public sealed class EmbeddingBody
+{
+    public string? Model { get; set; }
+
+    /// <summary>A string or an array of strings (OpenAI also takes token ids, which Herd refuses by name).</summary>
+    public JsonElement? Input { get; set; }
+
+    /// <summary><c>float</c> (the default) or <c>base64</c>: little-endian float32 values.</summary>
+    public string? EncodingFormat { get; set; }
+
+    /// <summary>Kept only to refuse it: Herd returns the model's own hidden size.</summary>
+    public int? Dimensions { get; set; }
+
+    public string? User { get; set; }
+
+    /// <summary>Herd's own: higher runs first, within the role's ceiling.</summary>
+    public int? Priority { get; set; }
+}
+
 public sealed class StreamOptionsBody
 {
     public bool? IncludeUsage { get; set; }

@@ -62,6 +62,26 @@ public sealed record UsageBody(int PromptTokens, int CompletionTokens)
     public int TotalTokens => PromptTokens + CompletionTokens;
 }
 
+/// <summary>The answer of <c>POST /v1/embeddings</c>.</summary>
+/// <typeparam name="TVector">A <c>float[]</c>, or a base64 string of little-endian float32 values.</typeparam>
+public sealed record EmbeddingList<TVector>(IReadOnlyList<EmbeddingItem<TVector>> Data, string Model, EmbeddingUsage Usage)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "list";
+}
+
+public sealed record EmbeddingItem<TVector>(int Index, TVector Embedding)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "embedding";
+}
+
+/// <summary>An embeddings call's usage: its texts' tokens, all of them prompt tokens.</summary>
+public sealed record EmbeddingUsage(int PromptTokens)
+{
+    public int TotalTokens => PromptTokens;
+}
+
 public sealed record ModelList(IReadOnlyList<ModelBody> Data)
 {
     [JsonPropertyName("object")]
