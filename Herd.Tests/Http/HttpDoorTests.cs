@@ -62,6 +62,35 @@ public sealed class HttpDoorTests(HttpHerdFixture fixture)
     }
 
     [Fact]
+    public async Task Http2_ByAlpnOverTls_AndWithPriorKnowledgeOnTheGrpcEndpoint_StreamsTheSameAnswer_AsHttp1()
+    {
+        var key = await fixture.KeyAsync("caller");
+        var expected = await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, MeshClient.Request(Prompt, 8), headers: HttpHerdFixture.Bearer(key));
+        var body = new { model = TestHerd.Model, prompt = Prompt, max_tokens = 8, temperature = 0, stream = true };
+
+        var answers = new List<(string Scheme, Version Version, string Text)>();
+        foreach (var (baseUrl, version) in new[]
+        {
+            (fixture.HttpsUrl, HttpVersion.Version20),
+            (fixture.HttpsUrl, HttpVersion.Version11),
+            (fixture.H2cUrl, HttpVersion.Version20),
+            (fixture.BaseUrl, HttpVersion.Version11),
+        })
+        {
+            using var http = fixture.Http(key, baseUrl);
+            // Exact: an endpoint without the version fails the call instead of falling back.
+            using var request = new HttpRequestMessage(HttpMethod.Post, "completions") { Content = Json(body), Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            var events = await ReadEventsAsync(response);
+            answers.Add((baseUrl.Scheme, response.Version, string.Concat(events[..^1].Select(data => (string?)JsonNode.Parse(data)!["choices"]![0]!["text"]))));
+        }
+
+        Assert.Equal(
+            [("https", HttpVersion.Version20, expected.Text), ("https", HttpVersion.Version11, expected.Text), ("http", HttpVersion.Version20, expected.Text), ("http", HttpVersion.Version11, expected.Text)],
+            answers);
+    }
+
+    [Fact]
     public async Task Text_StopSequence_EndsTheTextBeforeIt_AndLogprobsCoverEachToken()
     {
         var key = await fixture.KeyAsync("caller");
