@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Net.Http.Headers;
 using Grpc.Core;
 using Herd.Gateway.Access.Keys;
 using Herd.Tests.Fixtures;
