@@ -95,6 +95,9 @@ internal sealed class BenchHerd : IAsyncDisposable
     /// <summary>The gRPC endpoint of a gateway resource (the process itself).</summary>
     public Uri GrpcEndpoint(string gateway) => _app.GetEndpoint(gateway, "grpc");
 
+    /// <summary>The gateway's HTTP endpoint (HTTP/1.1: the OpenAI-compatible API).</summary>
+    public Uri HttpEndpoint(string gateway) => _app.GetEndpoint(gateway, "http");
+
     /// <summary>The project resource of the app model with that name.</summary>
     public static IResourceBuilder<ProjectResource> Project(IDistributedApplicationTestingBuilder builder, string name) =>
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == name));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Reflection;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
@@ -13,14 +14,17 @@ namespace Herd.Cli.Bench;
 /// <summary>
 /// <c>bench-gateway</c>: what the gateway costs. The node runs the benchmark engine (tokens at a
 /// fixed rate, no model), so the same load can be measured through the gateway, its Redis queue
-/// and the node link, and directly on a node engine in a process of its own
-/// (<c>Herd.Node stream-bench</c>), side by side, at 1, 16 and 64 concurrent streams.
+/// and the node link, through the gateway's gRPC and HTTP doors, and directly on a node engine in
+/// a process of its own (<c>Herd.Node stream-bench</c>), side by side, at 1, 16 and 64 concurrent
+/// streams.
 /// </summary>
 internal static class GatewayBenchmark
 {
     public const double TokensPerSecond = 50;
     public const int TokensPerRequest = 100;
     public const int MaxSequences = 64;
+    private const string Model = "herd-tiny";
+    private const string Prompt = "The herd streams tokens";
 
     /// <summary>Concurrency and rounds: a round at one stream gives one time to first token, so it runs more.</summary>
     private static readonly (int Streams, int Rounds)[] Loads = [(1, 15), (16, 3), (64, 3)];
@@ -39,9 +43,23 @@ internal static class GatewayBenchmark
         var node = NodeAssembly();
         await using var herd = await BenchHerd.StartAsync(ConfigureHerd, cancellationToken);
         using var channel = GrpcChannel.ForAddress(herd.GrpcEndpoint("gateway"));
+        using var http1 = HttpStreams.Client(herd.HttpEndpoint("gateway"), HttpVersion.Version11);
+        // HTTP/2 with prior knowledge: the HTTP routes on the gRPC endpoint, as h2c.
+        using var http2 = HttpStreams.Client(herd.GrpcEndpoint("gateway"), HttpVersion.Version20);
         await BenchClient.WaitForNodeAsync(new Catalog.CatalogClient(channel), headers: null, cancellationToken);
         var client = new Completions.CompletionsClient(channel);
-        await ThroughGatewayAsync(client, 4, cancellationToken);
+        (string Name, Func<int, Task<StreamMeasure>> Run)[] doors =
+        [
+            ("gRPC", streams => ThroughGatewayAsync(client, streams, cancellationToken)),
+            ("HTTP/1.1", streams => HttpStreams.RunAsync(http1, Model, Prompt, TokensPerRequest, streams, cancellationToken)),
+            ("HTTP/2", streams => HttpStreams.RunAsync(http2, Model, Prompt, TokensPerRequest, streams, cancellationToken)),
+        ];
+        // Warm at the highest concurrency: HTTP/1.1 then has its connections open, as a client's pool would.
+        foreach (var (_, run) in doors)
+        {
+            await run(Loads.Max(load => load.Streams));
+        }
+
         var roundTrip = await RoundTripAsync(new Health.HealthClient(channel), cancellationToken);
 
         await output.WriteLineAsync();
@@ -50,23 +68,37 @@ internal static class GatewayBenchmark
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Reference: a bare gRPC round trip to the gateway (health check), median of {RoundTrips}: {roundTrip.BackToBackMs:F2} ms back to back, {roundTrip.AfterIdleMs:F2} ms after {IdleBetweenRoundTrips.TotalMilliseconds:F0} ms idle"));
         await output.WriteLineAsync();
-        await output.WriteLineAsync("| streams | rounds | direct tokens/s | gateway tokens/s | gateway / direct | direct TTFT (median) | gateway TTFT (median) | added TTFT | of which queue wait |");
-        await output.WriteLineAsync("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        await output.WriteLineAsync("| streams | rounds | path | tokens/s | of direct | of gRPC | TTFT (median) | added to direct | added to gRPC | queue wait |");
+        await output.WriteLineAsync("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var (streams, rounds) in Loads)
         {
-            var direct = new List<Measure>();
-            var through = new List<Measure>();
+            var direct = new List<StreamMeasure>();
+            var through = doors.Select(_ => new List<StreamMeasure>()).ToArray();
             for (var round = 0; round < rounds; round++)
             {
                 direct.Add(await DirectAsync(node, streams, cancellationToken));
                 await Task.Delay(Settle, cancellationToken);
-                through.Add(await ThroughGatewayAsync(client, streams, cancellationToken));
-                await Task.Delay(Settle, cancellationToken);
+                // The doors take turns going first, so that none always follows the direct path.
+                for (var turn = 0; turn < doors.Length; turn++)
+                {
+                    var door = (round + turn) % doors.Length;
+                    through[door].Add(await doors[door].Run(streams));
+                    await Task.Delay(Settle, cancellationToken);
+                }
             }
 
-            var (d, g) = (Summarize(direct), Summarize(through));
+            var d = StreamMeasure.Summarize(direct);
+            var g = StreamMeasure.Summarize(through[0]);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {streams} | {rounds} | {d.TokensPerSecond:F0} | {g.TokensPerSecond:F0} | {g.TokensPerSecond / d.TokensPerSecond:P1} | {d.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs:F1} ms | {g.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {g.QueueWaitMs:F1} ms |"));
+                $"| {streams} | {rounds} | direct | {d.TokensPerSecond:F0} | | | {d.TimeToFirstTokenMs:F1} ms | | | |"));
+            for (var door = 0; door < doors.Length; door++)
+            {
+                var m = StreamMeasure.Summarize(through[door]);
+                var queueWait = m.QueueWaitsMs.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{m.QueueWaitMs:F1} ms");
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"| {streams} | {rounds} | {doors[door].Name} | {m.TokensPerSecond:F0} | {m.TokensPerSecond / d.TokensPerSecond:P1} | {m.TokensPerSecond / g.TokensPerSecond:P1} | {m.TimeToFirstTokenMs:F1} ms | {m.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {m.TimeToFirstTokenMs - g.TimeToFirstTokenMs:F1} ms | {queueWait} |"));
+            }
+
             await output.FlushAsync(cancellationToken);
         }
 
@@ -123,20 +155,15 @@ internal static class GatewayBenchmark
         return (await MedianAsync(TimeSpan.Zero), await MedianAsync(IdleBetweenRoundTrips));
     }
 
-    private static Measure Summarize(List<Measure> rounds) => new(
-        BenchClient.Median(rounds.Select(round => round.TokensPerSecond)),
-        [.. rounds.SelectMany(round => round.TimeToFirstTokensMs)],
-        [.. rounds.SelectMany(round => round.QueueWaitsMs)]);
-
-    private static async Task<Measure> ThroughGatewayAsync(Completions.CompletionsClient client, int streams, CancellationToken cancellationToken)
+    private static async Task<StreamMeasure> ThroughGatewayAsync(Completions.CompletionsClient client, int streams, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var runs = await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
         {
             var request = new CompletionRequest
             {
-                Model = "herd-tiny",
-                Prompt = "The herd streams tokens",
+                Model = Model,
+                Prompt = Prompt,
                 Sampling = new SamplingParams { Temperature = 0, MaxTokens = TokensPerRequest },
             };
             var begun = Stopwatch.GetTimestamp();
@@ -164,13 +191,13 @@ internal static class GatewayBenchmark
             return (Tokens: tokens, FirstToken: firstToken, QueueWait: queueWait);
         }));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new Measure(
+        return new StreamMeasure(
             runs.Sum(run => run.Tokens) / seconds,
             [.. runs.Select(run => run.FirstToken.TotalMilliseconds)],
             [.. runs.Select(run => run.QueueWait.TotalMilliseconds)]);
     }
 
-    private static async Task<Measure> DirectAsync(string node, int streams, CancellationToken cancellationToken)
+    private static async Task<StreamMeasure> DirectAsync(string node, int streams, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -196,17 +223,9 @@ internal static class GatewayBenchmark
         }
 
         var values = line.Split(' ').Select(pair => pair.Split('=')).ToDictionary(pair => pair[0], pair => pair[1]);
-        return new Measure(
+        return new StreamMeasure(
             double.Parse(values["tokens_per_second"], CultureInfo.InvariantCulture),
             [.. values["ttft_ms"].Split(',').Select(value => double.Parse(value, CultureInfo.InvariantCulture))],
             []);
-    }
-
-    /// <param name="QueueWaitsMs">the gateway's own figure for each stream, from enqueue to a node taking the job</param>
-    private sealed record Measure(double TokensPerSecond, IReadOnlyList<double> TimeToFirstTokensMs, IReadOnlyList<double> QueueWaitsMs)
-    {
-        public double TimeToFirstTokenMs => BenchClient.Median(TimeToFirstTokensMs);
-
-        public double QueueWaitMs => QueueWaitsMs.Count == 0 ? 0 : BenchClient.Median(QueueWaitsMs);
     }
 }

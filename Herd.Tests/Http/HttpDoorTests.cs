@@ -166,6 +166,17 @@ public sealed class HttpDoorTests(HttpHerdFixture fixture)
     }
 
     [Fact]
+    public async Task NoNodeOfTheRolesGroups_Is503NoNodeInTime_AfterTheQueuesMaximumWait()
+    {
+        using var http = fixture.Http(await fixture.KeyAsync("nowhere"));
+
+        var answer = await PostAsync(http, "chat/completions", new { model = TestHerd.Model, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 1 });
+
+        await AssertErrorAsync(answer, HttpStatusCode.ServiceUnavailable, "no_node_in_time", null);
+        Assert.Contains("within 5 s", (string?)answer.Json["error"]!["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Limit_Is429_WithRetryAfter()
     {
         var key = await fixture.KeyAsync("once");

@@ -25,6 +25,9 @@ public sealed class HttpHerdFixture : IAsyncLifetime
           llama-only:
             allow_models: ["llama-*"]
             allow_methods: ["http/*"]
+          nowhere:
+            allow_methods: ["http/*"]
+            allow_node_groups: ["nowhere"]
           once:
             allow_methods: ["http/*"]
             limits:
