@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Herd.Gateway.Api.Http;
 
@@ -6,11 +7,11 @@ namespace Herd.Gateway.Api.Http;
 /// What the OpenAPI document says of a route of the HTTP door beside its body and answer: its
 /// group, a summary, a description and the failures it answers in OpenAI's error shape
 /// (<see cref="HttpFailures"/>). The routes read and write their bodies themselves, so each
-/// declares them with <c>Accepts&lt;T&gt;</c> and <c>Produces&lt;T&gt;</c> next to this.
+/// declares them with <see cref="AcceptsBody{TBody}"/> and <c>Produces&lt;T&gt;</c> next to this.
 /// </summary>
 /// <remarks>
 /// A new route of the door takes two lines after its handler:
-/// <c>.Accepts&lt;TBody&gt;(Json).Produces&lt;TAnswer&gt;(contentType: Json)</c> and
+/// <c>.AcceptsBody&lt;TBody&gt;().Produces&lt;TAnswer&gt;(contentType: Json)</c> and
 /// <c>.Documented(tag, summary, description, CompletionFailures)</c>. With its types in
 /// <see cref="HttpJson"/>, their schemas get the names they have on the wire by themselves.
 /// </remarks>
@@ -39,6 +40,15 @@ public static class HttpRouteDocs
         StatusCodes.Status403Forbidden,
         StatusCodes.Status503ServiceUnavailable,
     ];
+
+    /// <summary>
+    /// Declares the route's JSON body for the document only. <c>Accepts&lt;T&gt;("application/json")</c>
+    /// would also make routing refuse a body sent with another content type or none, which the door
+    /// reads all the same (as OpenAI's API does); with no content type named, routing lets every
+    /// request through and the document says <c>application/json</c>.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsBody<TBody>(this RouteHandlerBuilder route) =>
+        route.WithMetadata(new AcceptsMetadata([], typeof(TBody)));
 
     /// <summary>Adds to the route's 200 answer the server-sent events it sends instead when asked to stream (<see cref="EventStreamAnswer"/>).</summary>
     public static RouteHandlerBuilder ProducesEvents<TEvent>(this RouteHandlerBuilder route) =>

@@ -27,12 +27,12 @@ public static class LlmApiEndpoints
         ArgumentNullException.ThrowIfNull(routes);
         routes.MapPost(GeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, GeneratePath, telemetry, () => GenerateAsync(http, GeneratePath, callers, runner, catalog, stream: false)))
-            .Accepts<GenerateBody>(HttpRouteDocs.Json).Produces<string>(contentType: HttpRouteDocs.PlainText)
+            .AcceptsBody<GenerateBody>().Produces<string>(contentType: HttpRouteDocs.PlainText)
             .Documented(Tag, "Generate text", "llm-api's completion, answered as plain text.", HttpRouteDocs.CompletionFailures);
         routes.MapPost(StreamingGeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, StreamingGeneratePath, telemetry, () => GenerateAsync(
                 http, StreamingGeneratePath, callers, runner, catalog, stream: http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))))
-            .Accepts<GenerateBody>(HttpRouteDocs.Json).Produces<string>(contentType: HttpRouteDocs.PlainText).ProducesEvents<string>()
+            .AcceptsBody<GenerateBody>().Produces<string>(contentType: HttpRouteDocs.PlainText).ProducesEvents<string>()
             .Documented(Tag, "Generate text, streamed", "With `Accept: text/event-stream`, one event per step whose data is the step's text; otherwise as `/generate`.", HttpRouteDocs.CompletionFailures);
         return routes;
     }

@@ -27,7 +27,7 @@ public static class OpenAiEndpoints
                 var body = await HttpBodies.ReadAsync(http, HttpJson.Default.ChatCompletionBody).ConfigureAwait(false);
                 await responder.AnswerAsync(http, OpenAiRequests.Chat(body), caller).ConfigureAwait(false);
             }))
-            .Accepts<ChatCompletionBody>(HttpRouteDocs.Json).Produces<ChatCompletion>(contentType: HttpRouteDocs.Json).ProducesEvents<ChatCompletionChunk>()
+            .AcceptsBody<ChatCompletionBody>().Produces<ChatCompletion>(contentType: HttpRouteDocs.Json).ProducesEvents<ChatCompletionChunk>()
             .Documented(Tag, "Create a chat completion", "Completes a conversation, whole or, with `stream: true`, as server-sent events of `chat.completion.chunk` ending with `data: [DONE]`.", HttpRouteDocs.CompletionFailures);
         routes.MapPost(TextPath, (HttpContext http, HttpCallers callers, OpenAiResponder responder, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, TextPath, telemetry, async () =>
@@ -36,7 +36,7 @@ public static class OpenAiEndpoints
                 var body = await HttpBodies.ReadAsync(http, HttpJson.Default.TextCompletionBody).ConfigureAwait(false);
                 await responder.AnswerAsync(http, OpenAiRequests.Text(body), caller).ConfigureAwait(false);
             }))
-            .Accepts<TextCompletionBody>(HttpRouteDocs.Json).Produces<TextCompletion>(contentType: HttpRouteDocs.Json).ProducesEvents<TextCompletion>()
+            .AcceptsBody<TextCompletionBody>().Produces<TextCompletion>(contentType: HttpRouteDocs.Json).ProducesEvents<TextCompletion>()
             .Documented(Tag, "Create a text completion", "Continues one prompt or several, whole or, with `stream: true`, as server-sent events of `text_completion` chunks ending with `data: [DONE]`.", HttpRouteDocs.CompletionFailures);
         routes.MapGet(ModelsPath, (HttpContext http, HttpCallers callers, ModelCatalog catalog, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, ModelsPath, telemetry, async () =>
