@@ -7,7 +7,6 @@ using Herd.Gateway.Api.Http.LlmApi;
 using Herd.Gateway.Api.Http.OpenAi;
 using Herd.Tests.Fixtures;
 using Microsoft.OpenApi;
-using Microsoft.OpenApi.Reader;
 using Microsoft.Playwright;
 
 namespace Herd.Tests.Http;
@@ -150,9 +149,10 @@ public sealed partial class ExplorerTests(HttpHerdFixture fixture) : IClassFixtu
     [Fact]
     public async Task Explorer_TurnedOff_ServesNeitherPageNorDocument_AndTheDoorStillAnswers()
     {
+        // A second gateway of the same herd, with access control off (it needs no ledger) and the explorer off.
         await using var gateway = GatewayProcess.Start("gateway-without-explorer", fixture.Herd.Redis.ConnectionString, new Dictionary<string, string>
         {
-            [$"{ExplorerOptions.Section.Replace(":", "__", StringComparison.Ordinal)}__{nameof(ExplorerOptions.Enabled)}"] = "false",
+            ["Herd__Gateway__Explorer__Enabled"] = "false",
         });
         await gateway.Process.WaitUntilStartedAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gateway.HttpPort}") };

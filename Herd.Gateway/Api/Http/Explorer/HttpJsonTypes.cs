@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 
 namespace Herd.Gateway.Api.Http.Explorer;
 
@@ -17,19 +16,20 @@ public static class HttpJsonTypes
 
     private static List<Type> Walk()
     {
-        var found = new Dictionary<Type, JsonTypeInfo>();
+        var found = new HashSet<Type>();
         var pending = new Stack<Type>(typeof(HttpJson).GetCustomAttributesData()
             .Where(attribute => attribute.AttributeType == typeof(JsonSerializableAttribute))
-            .Select(attribute => (Type)attribute.ConstructorArguments[0].Value!));
+            .Select(attribute => attribute.ConstructorArguments[0].Value)
+            .OfType<Type>());
         while (pending.TryPop(out var type))
         {
             type = Nullable.GetUnderlyingType(type) ?? type;
-            if (found.ContainsKey(type) || HttpJson.Default.GetTypeInfo(type) is not { } info)
+            if (found.Contains(type) || HttpJson.Default.GetTypeInfo(type) is not { } info)
             {
                 continue;
             }
 
-            found[type] = info;
+            found.Add(type);
             foreach (var property in info.Properties)
             {
                 pending.Push(property.PropertyType);
@@ -41,6 +41,6 @@ public static class HttpJsonTypes
             }
         }
 
-        return [.. found.Keys];
+        return [.. found];
     }
 }

@@ -75,9 +75,15 @@ public sealed class WireSchemas(JsonSerializerOptions defaults)
             return;
         }
 
-        var wireNames = wire.Properties
-            .Where(property => MemberName(property) is not null)
-            .ToDictionary(property => MemberName(property)!, property => property.Name, StringComparer.Ordinal);
+        var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in wire.Properties)
+        {
+            if (MemberName(property) is { } member)
+            {
+                wireNames[member] = property.Name;
+            }
+        }
+
         foreach (var property in generated.Properties)
         {
             if (MemberName(property) is not { } member
