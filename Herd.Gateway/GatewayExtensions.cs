@@ -3,6 +3,7 @@ using Herd.Gateway.Admission;
 using Herd.Gateway.Api.Grpc;
 using Herd.Gateway.Api.Http;
 using Herd.Gateway.Api.Http.Dashboard;
+using Herd.Gateway.Api.Http.Explorer;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes;
@@ -37,6 +38,7 @@ public static class GatewayExtensions
         builder.AddAdmission(keyed: access);
         builder.AddCompletions(recordUsage: access);
         builder.AddHttpApi();
+        builder.AddExplorer();
         return builder;
     }
 
@@ -46,6 +48,7 @@ public static class GatewayExtensions
         app.MapNodeLinks();
         app.MapGrpcApi();
         app.MapHttpApi();
+        app.MapExplorer();
         if (AccessExtensions.IsAccessEnabled(app.Configuration))
         {
             app.MapDashboard();

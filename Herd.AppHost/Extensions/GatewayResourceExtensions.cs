@@ -26,8 +26,8 @@ public static class GatewayResourceExtensions
 
     /// <summary>
     /// Links the gateway's own live page of nodes, queue, requests and usage (<c>/dashboard</c>,
-    /// signed in with an API key) from the gateway's row of the Aspire dashboard, in place of the bare
-    /// HTTP endpoint, which serves nothing at its root.
+    /// signed in with an API key), and its HTTP API explorer (<c>/explorer</c>), from the gateway's
+    /// row of the Aspire dashboard, in place of the bare HTTP endpoint, which serves nothing at its root.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithHerdDashboardUrl(this IResourceBuilder<ProjectResource> gateway)
     {
@@ -35,6 +35,7 @@ public static class GatewayResourceExtensions
         return gateway
             .WithUrlForEndpoint("Grpc", url => url.DisplayText = "gRPC")
             .WithUrlForEndpoint("Http", url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
-            .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/dashboard"), "Herd dashboard");
+            .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/dashboard"), "Herd dashboard")
+            .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/explorer"), "HTTP API explorer");
     }
 }

@@ -6,7 +6,8 @@ namespace Herd.AppHost.Lifecycle;
 
 /// <summary>
 /// Once the gateways and nodes are healthy (nodes are once linked) and the herd's admin key is written, prints where the Aspire
-/// dashboard is (with its login token), the key, and a command line that streams a completion.
+/// dashboard is (with its login token), the gateway's addresses and its HTTP API explorer, the key, and a command line that
+/// streams a completion.
 /// </summary>
 /// <param name="repositoryRoot">The working copy the herd was built from, where the command runs.</param>
 internal sealed class TryItBanner(
@@ -83,6 +84,7 @@ internal sealed class TryItBanner(
 
         lines.Add($"Gateway (gRPC): {gatewayUrl}");
         lines.Add($"Gateway (HTTP, OpenAI-compatible): {httpUrl}/v1");
+        lines.Add($"HTTP API explorer (paste the key under Authentication): {httpUrl}/explorer");
         if (key is null)
         {
             lines.Add(keyFile is null

@@ -29,13 +29,7 @@ public sealed partial class AspireDashboardTests : IDisposable
         var banner = Banner().Match(appHost.Output);
         await CompleteAsync(new Uri(banner.Groups["gateway"].Value), await _state.AdminKeyAsync(TimeSpan.Zero));
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = DashboardHerdFixture.ChromiumPath,
-            Headless = true,
-            // The machine's network is closed: without these Chromium keeps trying to reach Google.
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 900 } });
 
         await page.GotoAsync(banner.Groups["dashboard"].Value);

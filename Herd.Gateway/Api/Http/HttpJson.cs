@@ -23,8 +23,8 @@ namespace Herd.Gateway.Api.Http;
 [JsonSerializable(typeof(ModelBody))]
 [JsonSerializable(typeof(GenerateBody))]
 [JsonSerializable(typeof(EmbeddingBody))]
-[JsonSerializable(typeof(EmbeddingList<float[]>))]
-[JsonSerializable(typeof(EmbeddingList<string>))]
+[JsonSerializable(typeof(EmbeddingList))]
+[JsonSerializable(typeof(Base64EmbeddingList))]
 [JsonSerializable(typeof(EmbedTextBody))]
 [JsonSerializable(typeof(float[]))]
 public sealed partial class HttpJson : JsonSerializerContext;

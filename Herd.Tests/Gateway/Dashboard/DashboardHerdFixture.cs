@@ -24,9 +24,6 @@ public sealed class DashboardHerdFixture : IAsyncLifetime
             allow_methods: ["herd.v1.Completions/*"]
         """;
 
-    /// <summary>Debian's Chromium; the tests never download a browser.</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     private TestHerd? _herd;
     private LedgerHost? _ledger;
     private IPlaywright? _playwright;
@@ -55,13 +52,7 @@ public sealed class DashboardHerdFixture : IAsyncLifetime
             withAccess: true);
         _ledger = LedgerHost.Build(Herd.LedgerConnectionString!);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            // The machine's network is closed: without these Chromium keeps trying to reach Google.
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await Chromium.LaunchAsync(_playwright);
     }
 
     /// <summary>A new key of <paramref name="role"/>, as the text a person pastes into the page.</summary>

@@ -23,16 +23,25 @@ public static class LlmApiEndpoints
     public const string StreamingGeneratePath = "/agenerate";
     public const string EmbeddingsPath = "/embeddings";
 
+    /// <summary>The group these routes have in the OpenAPI document.</summary>
+    public const string Tag = "llm-api";
+
     public static IEndpointRouteBuilder MapLlmApi(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
         routes.MapPost(GeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
-            HttpRoutes.AnswerAsync(http, GeneratePath, telemetry, () => GenerateAsync(http, GeneratePath, callers, runner, catalog, stream: false)));
+            HttpRoutes.AnswerAsync(http, GeneratePath, telemetry, () => GenerateAsync(http, GeneratePath, callers, runner, catalog, stream: false)))
+            .AcceptsBody<GenerateBody>().Produces<string>(contentType: HttpRouteDocs.PlainText)
+            .Documented(Tag, "Generate text", "llm-api's completion, answered as plain text.", HttpRouteDocs.CompletionFailures);
         routes.MapPost(StreamingGeneratePath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
             HttpRoutes.AnswerAsync(http, StreamingGeneratePath, telemetry, () => GenerateAsync(
-                http, StreamingGeneratePath, callers, runner, catalog, stream: http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))));
+                http, StreamingGeneratePath, callers, runner, catalog, stream: http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))))
+            .AcceptsBody<GenerateBody>().Produces<string>(contentType: HttpRouteDocs.PlainText).ProducesEvents<string>()
+            .Documented(Tag, "Generate text, streamed", "With `Accept: text/event-stream`, one event per step whose data is the step's text; otherwise as `/generate`.", HttpRouteDocs.CompletionFailures);
         routes.MapPost(EmbeddingsPath, (HttpContext http, HttpCallers callers, CompletionRunner runner, ModelCatalog catalog, GatewayTelemetry telemetry) =>
-            HttpRoutes.AnswerAsync(http, EmbeddingsPath, telemetry, () => EmbedAsync(http, callers, runner, catalog)));
+            HttpRoutes.AnswerAsync(http, EmbeddingsPath, telemetry, () => EmbedAsync(http, callers, runner, catalog)))
+            .AcceptsBody<EmbedTextBody>().Produces<float[]>(contentType: HttpRouteDocs.Json)
+            .Documented(Tag, "Embed a text", "llm-api's embedding of one text, answered as a bare array of numbers (a unit vector of the model's hidden size).", HttpRouteDocs.CompletionFailures);
         return routes;
     }
 

@@ -40,13 +40,13 @@ public static class OpenAiEmbeddings
         var usage = new EmbeddingUsage(done.Usage?.PromptTokens ?? 0);
         if (base64)
         {
-            var encoded = new EmbeddingList<string>([.. done.Embeddings.Select((vector, index) => new EmbeddingItem<string>(index, Base64(vector)))], request.Model, usage);
-            await http.Response.WriteAsJsonAsync(encoded, HttpJson.Default.EmbeddingListString, contentType: null, http.RequestAborted).ConfigureAwait(false);
+            var encoded = new Base64EmbeddingList([.. done.Embeddings.Select((vector, index) => new Base64EmbeddingItem(index, Base64(vector)))], request.Model, usage);
+            await http.Response.WriteAsJsonAsync(encoded, HttpJson.Default.Base64EmbeddingList, contentType: null, http.RequestAborted).ConfigureAwait(false);
             return;
         }
 
-        var floats = new EmbeddingList<float[]>([.. done.Embeddings.Select((vector, index) => new EmbeddingItem<float[]>(index, [.. vector.Values]))], request.Model, usage);
-        await http.Response.WriteAsJsonAsync(floats, HttpJson.Default.EmbeddingListSingleArray, contentType: null, http.RequestAborted).ConfigureAwait(false);
+        var floats = new EmbeddingList([.. done.Embeddings.Select((vector, index) => new EmbeddingItem(index, [.. vector.Values]))], request.Model, usage);
+        await http.Response.WriteAsJsonAsync(floats, HttpJson.Default.EmbeddingList, contentType: null, http.RequestAborted).ConfigureAwait(false);
     }
 
     private static bool IsBase64(EmbeddingBody body) => body.EncodingFormat switch

@@ -62,15 +62,28 @@ public sealed record UsageBody(int PromptTokens, int CompletionTokens)
     public int TotalTokens => PromptTokens + CompletionTokens;
 }
 
-/// <summary>The answer of <c>POST /v1/embeddings</c>.</summary>
-/// <typeparam name="TVector">A <c>float[]</c>, or a base64 string of little-endian float32 values.</typeparam>
-public sealed record EmbeddingList<TVector>(IReadOnlyList<EmbeddingItem<TVector>> Data, string Model, EmbeddingUsage Usage)
+/// <summary>The answer of <c>POST /v1/embeddings</c> with each vector as numbers (<c>encoding_format: float</c>, the default).</summary>
+public sealed record EmbeddingList(IReadOnlyList<EmbeddingItem> Data, string Model, EmbeddingUsage Usage)
 {
     [JsonPropertyName("object")]
     public string ObjectType => "list";
 }
 
-public sealed record EmbeddingItem<TVector>(int Index, TVector Embedding)
+public sealed record EmbeddingItem(int Index, float[] Embedding)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "embedding";
+}
+
+/// <summary>The answer of <c>POST /v1/embeddings</c> with <c>encoding_format: base64</c>.</summary>
+public sealed record Base64EmbeddingList(IReadOnlyList<Base64EmbeddingItem> Data, string Model, EmbeddingUsage Usage)
+{
+    [JsonPropertyName("object")]
+    public string ObjectType => "list";
+}
+
+/// <param name="Embedding">The vector's little-endian float32 values, base64-encoded.</param>
+public sealed record Base64EmbeddingItem(int Index, string Embedding)
 {
     [JsonPropertyName("object")]
     public string ObjectType => "embedding";
