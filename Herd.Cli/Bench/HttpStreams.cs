@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
 using System.Text.Json;
 
 namespace Herd.Cli.Bench;
@@ -25,7 +25,8 @@ internal static class HttpStreams
 
     public static async Task<StreamMeasure> RunAsync(HttpClient http, string model, string prompt, int tokensPerRequest, int streams, CancellationToken cancellationToken)
     {
-        var body = new Dictionary<string, object>
+        // Serialized once, sent with its length, as OpenAI's clients send a request body.
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["model"] = model,
             ["prompt"] = prompt,
@@ -33,19 +34,19 @@ internal static class HttpStreams
             ["temperature"] = 0,
             ["stream"] = true,
             ["stream_options"] = new Dictionary<string, bool> { ["include_usage"] = true },
-        };
+        });
         var started = Stopwatch.GetTimestamp();
         var runs = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => StreamAsync(http, body, cancellationToken)));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         return new StreamMeasure(runs.Sum(run => run.Tokens) / seconds, [.. runs.Select(run => run.FirstToken.TotalMilliseconds)], []);
     }
 
-    private static async Task<(int Tokens, TimeSpan FirstToken)> StreamAsync(HttpClient http, Dictionary<string, object> body, CancellationToken cancellationToken)
+    private static async Task<(int Tokens, TimeSpan FirstToken)> StreamAsync(HttpClient http, byte[] body, CancellationToken cancellationToken)
     {
         var begun = Stopwatch.GetTimestamp();
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions")
         {
-            Content = JsonContent.Create(body),
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
             Version = http.DefaultRequestVersion,
             VersionPolicy = http.DefaultVersionPolicy,
         };
