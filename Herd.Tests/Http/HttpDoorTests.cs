@@ -95,11 +95,10 @@ public sealed class HttpDoorTests(HttpHerdFixture fixture)
     {
         var key = await fixture.KeyAsync("caller");
         var expected = await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, MeshClient.Request(Prompt, 16), headers: HttpHerdFixture.Bearer(key));
-        var at = Enumerable.Range(1, Math.Max(0, expected.Text.Length - 2)).FirstOrDefault(i => expected.Text.IndexOf(expected.Text.Substring(i, 2), StringComparison.Ordinal) == i);
-        Assert.True(at > 0, $"No stop sequence fits in \"{expected.Text}\".");
+        var (stop, at) = StopPoint.In(expected.Text);
         using var http = fixture.Http(key);
 
-        var stopped = await PostAsync(http, "completions", new { model = TestHerd.Model, prompt = Prompt, max_tokens = 16, temperature = 0, stop = expected.Text.Substring(at, 2) });
+        var stopped = await PostAsync(http, "completions", new { model = TestHerd.Model, prompt = Prompt, max_tokens = 16, temperature = 0, stop });
         var withLogprobs = await PostAsync(http, "completions", new { model = TestHerd.Model, prompt = Prompt, max_tokens = 5, temperature = 0, logprobs = 3 });
 
         Assert.Equal(expected.Text[..at], (string?)stopped.Json["choices"]![0]!["text"]);

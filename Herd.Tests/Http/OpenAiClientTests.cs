@@ -84,6 +84,23 @@ public sealed class OpenAiClientTests(HttpHerdFixture fixture)
     }
 
     [Fact]
+    public async Task Chat_StopSequence_EndsTheAnswerBeforeIt()
+    {
+        var key = await fixture.KeyAsync("caller");
+        // herd-tiny answers this one in plain characters (others in bytes that decode to U+FFFD).
+        const string question = "Hello";
+        var expected = await ThroughGrpcAsync(key, maxTokens: 16, question);
+        var (stop, at) = StopPoint.In(expected.Text);
+        var options = Greedy(16);
+        options.StopSequences.Add(stop);
+
+        var completion = (await Client(key).CompleteChatAsync([new UserChatMessage(question)], options)).Value;
+
+        Assert.Equal(expected.Text[..at], completion.Content[0].Text);
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+    }
+
+    [Fact]
     public async Task Models_ListTheServedModel_AndOneOfThemIsFound()
     {
         var key = await fixture.KeyAsync("caller");
@@ -113,13 +130,18 @@ public sealed class OpenAiClientTests(HttpHerdFixture fixture)
     }
 
     [Fact]
-    public async Task OpenAiNpmPackage_ChatAndCompletions_WholeAndStreamed_ModelsAndErrors()
+    public async Task OpenAiNpmPackage_ChatAndCompletions_WholeAndStreamed_StopSequences_Embeddings_ModelsAndErrors()
     {
         var key = await fixture.KeyAsync("caller");
         var chatExpected = await ThroughGrpcAsync(key, maxTokens: 8);
         var textExpected = await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, MeshClient.Request(Question, 8), headers: HttpHerdFixture.Bearer(key));
 
-        var answer = await NodeJsClient.OpenAiAsync(fixture.BaseUrl.ToString().TrimEnd('/'), key, TestHerd.Model, Question, 8);
+        var (stop, stopAt) = StopPoint.In(textExpected.Text);
+        string[] texts = [Question, "A second text"];
+        var embedded = await StreamedCompletion.RunAsync(
+            fixture.Herd.Gateways[0].Completions, new CompletionRequest { Model = TestHerd.Model, Embed = new EmbedInput { Texts = { texts } } }, headers: HttpHerdFixture.Bearer(key));
+
+        var answer = await NodeJsClient.OpenAiAsync(fixture.BaseUrl.ToString().TrimEnd('/'), key, TestHerd.Model, Question, 8, stop);
 
         Assert.Equal([chatExpected.Text, chatExpected.Text], answer.GetProperty("chat").EnumerateArray().Select(choice => choice.GetString()));
         Assert.Equal(2 * chatExpected.Done.Usage.CompletionTokens, answer.GetProperty("chatUsage").GetProperty("completion_tokens").GetInt32());
@@ -128,6 +150,13 @@ public sealed class OpenAiClientTests(HttpHerdFixture fixture)
         Assert.Equal(textExpected.Text, answer.GetProperty("text").GetString());
         Assert.Equal(textExpected.TokenIds.Count, answer.GetProperty("textTokens").GetInt32());
         Assert.Equal(textExpected.Text, answer.GetProperty("textStreamed").GetString());
+        Assert.Equal(textExpected.Text[..stopAt], answer.GetProperty("textStopped").GetString());
+        // The package asks for base64 and decodes it.
+        var vectors = answer.GetProperty("embeddings").EnumerateArray().Select(vector => vector.EnumerateArray().Select(value => value.GetSingle()).ToArray()).ToList();
+        Assert.Equal(texts.Length, vectors.Count);
+        EmbeddingsTests.AssertClose(embedded.Done.Embeddings[0].Values, vectors[0]);
+        EmbeddingsTests.AssertClose(embedded.Done.Embeddings[1].Values, vectors[1]);
+        Assert.Equal(embedded.Done.Usage.PromptTokens, answer.GetProperty("embeddingUsage").GetProperty("prompt_tokens").GetInt32());
         Assert.Contains(TestHerd.Model, answer.GetProperty("models").EnumerateArray().Select(model => model.GetString()));
         Assert.Equal(404, answer.GetProperty("refused").GetProperty("status").GetInt32());
         Assert.Equal("model_not_found", answer.GetProperty("refused").GetProperty("code").GetString());
@@ -138,12 +167,12 @@ public sealed class OpenAiClientTests(HttpHerdFixture fixture)
 
     private static ChatCompletionOptions Greedy(int maxTokens) => new() { Temperature = 0, MaxOutputTokenCount = maxTokens };
 
-    private async Task<StreamedCompletion> ThroughGrpcAsync(string key, int maxTokens)
+    private async Task<StreamedCompletion> ThroughGrpcAsync(string key, int maxTokens, string question = Question)
     {
         var request = new CompletionRequest
         {
             Model = TestHerd.Model,
-            Chat = new ChatMessages { Messages = { new Contracts.V1.ChatMessage { Role = "user", Content = Question } } },
+            Chat = new ChatMessages { Messages = { new Contracts.V1.ChatMessage { Role = "user", Content = question } } },
             Sampling = new SamplingParams { Temperature = 0, MaxTokens = maxTokens },
         };
         return await StreamedCompletion.RunAsync(fixture.Herd.Gateways[0].Completions, request, headers: HttpHerdFixture.Bearer(key));

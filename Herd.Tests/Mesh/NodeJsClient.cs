@@ -12,8 +12,8 @@ internal static class NodeJsClient
         RunAsync("complete.js", $"127.0.0.1:{port}", model, prompt, maxTokens.ToString(CultureInfo.InvariantCulture));
 
     /// <param name="baseUrl">The HTTP API's base URL, ending in <c>/v1</c>.</param>
-    public static Task<JsonElement> OpenAiAsync(string baseUrl, string key, string model, string prompt, int maxTokens) =>
-        RunAsync("openai.js", baseUrl, key, model, prompt, maxTokens.ToString(CultureInfo.InvariantCulture));
+    public static Task<JsonElement> OpenAiAsync(string baseUrl, string key, string model, string prompt, int maxTokens, string stop) =>
+        RunAsync("openai.js", baseUrl, key, model, prompt, maxTokens.ToString(CultureInfo.InvariantCulture), stop);
 
     /// <summary>Runs a script and reads the one JSON object it prints.</summary>
     private static async Task<JsonElement> RunAsync(string scriptName, params string[] arguments)

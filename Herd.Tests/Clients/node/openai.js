@@ -1,10 +1,10 @@
 // The official openai package against Herd's HTTP API, as a Node.js program would use it.
-// Usage: node openai.js <base url> <api key> <model> <prompt> <max tokens>
+// Usage: node openai.js <base url> <api key> <model> <prompt> <max tokens> <stop sequence>
 // Prints one JSON object with what each call answered.
 const OpenAI = require("openai");
 
 async function main() {
-  const [baseURL, apiKey, model, prompt, maxTokensText] = process.argv.slice(2);
+  const [baseURL, apiKey, model, prompt, maxTokensText, stop] = process.argv.slice(2);
   const maxTokens = Number(maxTokensText);
   const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
   const messages = [{ role: "user", content: prompt }];
@@ -22,6 +22,7 @@ async function main() {
   }
 
   const text = await client.completions.create({ model, prompt, max_tokens: maxTokens, temperature: 0, logprobs: 2 });
+  const textStopped = await client.completions.create({ model, prompt, max_tokens: maxTokens, temperature: 0, stop: [stop] });
 
   let textStreamed = "";
   const textStream = await client.completions.create({ model, prompt, max_tokens: maxTokens, temperature: 0, stream: true });
@@ -50,6 +51,7 @@ async function main() {
     text: text.choices[0].text,
     textTokens: text.choices[0].logprobs.tokens.length,
     textUsage: text.usage,
+    textStopped: textStopped.choices[0].text,
     textStreamed,
     embeddings: embedded.data.map((item) => Array.from(item.embedding)),
     embeddingUsage: embedded.usage,
