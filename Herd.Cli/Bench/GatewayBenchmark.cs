@@ -27,7 +27,7 @@ internal static class GatewayBenchmark
     private const string Prompt = "The herd streams tokens";
 
     /// <summary>Concurrency and rounds: a round at one stream gives one time to first token, so it runs more.</summary>
-    private static readonly (int Streams, int Rounds)[] Loads = [(1, 15), (16, 3), (64, 3)];
+    private static readonly (int Streams, int Rounds)[] Loads = [(1, 15), (16, 9), (64, 6)];
 
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
