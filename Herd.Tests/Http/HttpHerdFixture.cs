@@ -114,16 +114,7 @@ public sealed class HttpHerdFixture : IAsyncLifetime
     }
 
     /// <summary>A client of the HTTP endpoint that sends the key as OpenAI's clients do.</summary>
-    internal HttpClient Http(string? key)
-    {
-        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromMinutes(2) };
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return client;
-    }
+    internal HttpClient Http(string? key) => Http(key, BaseUrl);
 
     public async Task DisposeAsync()
     {
