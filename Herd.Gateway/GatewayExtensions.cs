@@ -7,6 +7,7 @@ using Herd.Gateway.Api.Http.Explorer;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes;
+using Herd.Gateway.Prompts;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 
@@ -37,6 +38,7 @@ public static class GatewayExtensions
 
         builder.AddAdmission(keyed: access);
         builder.AddCompletions(recordUsage: access);
+        builder.AddPrompts(repository: access);
         builder.AddHttpApi();
         builder.AddExplorer();
         return builder;

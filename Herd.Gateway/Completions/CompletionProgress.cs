@@ -16,6 +16,9 @@ public sealed class CompletionProgress(CompletionRequest request, Caller? caller
 
     public Door Door { get; init; }
 
+    /// <summary>The published prompt the request's text came from; null for the caller's own text.</summary>
+    public PromptOrigin? Origin { get; init; }
+
     public Caller? Caller { get; } = caller;
 
     /// <summary>The gateway's id for the request: the job's id in the queue and the request's in the ledger.</summary>

@@ -37,14 +37,21 @@ public sealed partial class CompletionRunner(
     GatewayTelemetry telemetry,
     ILogger<CompletionRunner> logger)
 {
+    /// <summary>Runs a request of the caller's own text (see the overload with a <see cref="PromptOrigin"/>).</summary>
+    public IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, Door door, CancellationToken cancellationToken) =>
+        RunAsync(request, caller, door, origin: null, cancellationToken);
+
+    /// <param name="request">The request, its prompt a text, chat or texts to embed (a prompt call is expanded before it gets here).</param>
     /// <param name="caller">The verified caller; null when access control is off.</param>
     /// <param name="door">The door the request came through, for its record.</param>
+    /// <param name="origin">The published prompt the request's text came from; null for the caller's own text.</param>
+    /// <param name="cancellationToken">The client's call.</param>
     /// <exception cref="RequestFailedException">Why the request was refused or did not finish.</exception>
     /// <exception cref="RedisException">Redis, which holds the queue, is unreachable.</exception>
-    public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, Door door, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CompletionEvent> RunAsync(CompletionRequest request, Caller? caller, Door door, PromptOrigin? origin, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var progress = new CompletionProgress(request, caller, Guid.NewGuid().ToString("N"), time.GetUtcNow()) { Door = door };
+        var progress = new CompletionProgress(request, caller, Guid.NewGuid().ToString("N"), time.GetUtcNow()) { Door = door, Origin = origin };
         var observation = new CompletionObservation(telemetry, progress);
         var events = ServeAsync(progress, observation, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -301,6 +308,9 @@ public sealed partial class CompletionRunner(
             RequestId = progress.Request.RequestId,
             LedgerId = progress.Caller is null ? string.Empty : progress.JobId,
             Fee = FeeText.Format(fee),
+            PromptId = progress.Origin?.PromptId ?? string.Empty,
+            PromptVersion = progress.Origin?.Version ?? string.Empty,
+            ParentRequestId = progress.Origin?.ParentRequestId ?? string.Empty,
         };
         done.Embeddings.AddRange(finished.Embeddings);
         return done;

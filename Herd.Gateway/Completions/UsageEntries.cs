@@ -22,6 +22,9 @@ internal static class UsageEntries
             Role = caller.Role.Name,
             Model = Fit(progress.Request.Model, UsageRecord.MaxModelLength)!,
             ReceivedAt = progress.ReceivedAt,
+            PromptId = progress.Origin?.PromptId,
+            PromptVersion = progress.Origin?.Version,
+            ParentRequestId = progress.Origin?.ParentRequestId,
         };
     }
 
@@ -51,6 +54,9 @@ internal static class UsageEntries
                 Door = progress.Door == Door.Http ? UsageRecord.HttpDoor : UsageRecord.GrpcDoor,
                 Message = Fit(progress.OutcomeMessage, UsageRecord.MaxMessageLength),
                 Fee = fee,
+                PromptId = progress.Origin?.PromptId,
+                PromptVersion = progress.Origin?.Version,
+                ParentRequestId = progress.Origin?.ParentRequestId,
                 ReceivedAt = progress.ReceivedAt,
                 EndedAt = progress.ReceivedAt + total,
             },

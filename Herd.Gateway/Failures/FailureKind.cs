@@ -19,6 +19,9 @@ public enum FailureKind
     /// <summary>No node in the herd serves the model.</summary>
     ModelNotServed,
 
+    /// <summary>No callable prompt (or chain) with that id and version that the caller's role may see.</summary>
+    PromptNotFound,
+
     /// <summary>One of the key's request or token limits has no room now.</summary>
     OverLimit,
 

@@ -16,7 +16,7 @@ public static class OutcomeNames
         FailureKind.InvalidRequest => "INVALID_ARGUMENT",
         FailureKind.Unauthenticated => "UNAUTHENTICATED",
         FailureKind.Forbidden => "PERMISSION_DENIED",
-        FailureKind.ModelNotServed => "NOT_FOUND",
+        FailureKind.ModelNotServed or FailureKind.PromptNotFound => "NOT_FOUND",
         FailureKind.OverLimit or FailureKind.OverBudget or FailureKind.QueueFull => "RESOURCE_EXHAUSTED",
         FailureKind.Unavailable => "UNAVAILABLE",
         FailureKind.NoNodeInTime => "DEADLINE_EXCEEDED",

@@ -6,7 +6,7 @@ namespace Herd.Gateway.Ledger;
 
 /// <summary>
 /// The ledger database in PostgreSQL: API keys, one usage record per request, the text of
-/// requests whose key keeps history, and feedback. Its schema changes only by migrations
+/// requests whose key keeps history, feedback, and the prompt repository's versions. Its schema changes only by migrations
 /// (<c>Ledger/Migrations</c>), applied by <see cref="LedgerMigrator"/>.
 /// </summary>
 public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) : DbContext(options)
@@ -18,6 +18,8 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
     public DbSet<HistoryEntry> History => Set<HistoryEntry>();
 
     public DbSet<Feedback> Feedback => Set<Feedback>();
+
+    public DbSet<PromptVersionRecord> PromptVersions => Set<PromptVersionRecord>();
 
     /// <summary>The provider settings every ledger context uses, at run time and at design time alike.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
@@ -41,6 +43,7 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         modelBuilder.ApplyConfiguration(new UsageRecordConfiguration());
         modelBuilder.ApplyConfiguration(new HistoryEntryConfiguration());
         modelBuilder.ApplyConfiguration(new FeedbackConfiguration());
+        modelBuilder.ApplyConfiguration(new PromptVersionRecordConfiguration());
         SnakeCaseNames.Apply(modelBuilder);
     }
 }

@@ -66,6 +66,9 @@ public static class UsageInserts
             Add(command, "status", NpgsqlDbType.Text, usages.Select(usage => usage.Status));
             Add(command, "message", NpgsqlDbType.Text, usages.Select(usage => usage.Message));
             Add(command, "door", NpgsqlDbType.Text, usages.Select(usage => usage.Door));
+            Add(command, "prompt_id", NpgsqlDbType.Text, usages.Select(usage => usage.PromptId));
+            Add(command, "prompt_version", NpgsqlDbType.Text, usages.Select(usage => usage.PromptVersion));
+            Add(command, "parent_request_id", NpgsqlDbType.Text, usages.Select(usage => usage.ParentRequestId));
             Add(command, "fee", NpgsqlDbType.Numeric, usages.Select(usage => usage.Fee));
             Add(command, "received_at", NpgsqlDbType.TimestampTz, usages.Select(usage => usage.ReceivedAt.ToUniversalTime()));
             Add(command, "ended_at", NpgsqlDbType.TimestampTz, usages.Select(usage => usage.EndedAt.ToUniversalTime()));
@@ -85,9 +88,9 @@ public static class UsageInserts
     private const string BatchInsert = """
         WITH new AS (
             INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
-                queue_wait, time_to_first_token, total_time, finish_reason, status, message, door, fee, received_at, ended_at)
+                queue_wait, time_to_first_token, total_time, finish_reason, status, message, door, prompt_id, prompt_version, parent_request_id, fee, received_at, ended_at)
             SELECT * FROM unnest(@request_id, @client_request_id, @gateway_id, @key_id, @role, @model, @node_id, @prompt_tokens, @completion_tokens,
-                @queue_wait, @time_to_first_token, @total_time, @finish_reason, @status, @message, @door, @fee, @received_at, @ended_at)
+                @queue_wait, @time_to_first_token, @total_time, @finish_reason, @status, @message, @door, @prompt_id, @prompt_version, @parent_request_id, @fee, @received_at, @ended_at)
             ON CONFLICT (request_id) DO NOTHING
             RETURNING request_id, key_id
         ), kept AS (

@@ -67,6 +67,15 @@ public sealed class UsageRecord
     /// <summary>Why the request did not end with <c>OK</c>, as the client was told; null when it did.</summary>
     public string? Message { get; init; }
 
+    /// <summary>The prompt the request called (<see cref="PromptVersionRecord.PromptId"/>); null when it sent its own text.</summary>
+    public string? PromptId { get; init; }
+
+    /// <summary>The version of <see cref="PromptId"/> that ran; null with no prompt.</summary>
+    public string? PromptVersion { get; init; }
+
+    /// <summary>For a step of a chain, the id the chain's steps share; null otherwise.</summary>
+    public string? ParentRequestId { get; init; }
+
     /// <summary>What the request cost the key, in the herd's fee unit.</summary>
     public decimal Fee { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Herd.Gateway.Configuration.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Herd.Gateway.Access.Roles;

@@ -32,7 +32,7 @@ public sealed partial class Role
     /// <summary>gRPC method patterns without the leading slash, such as <c>herd.v1.Completions/*</c>; none unless the file says otherwise.</summary>
     public NamePatterns Methods { get; init; } = NamePatterns.None;
 
-    /// <summary>Prompt repository name patterns; all unless the file says otherwise.</summary>
+    /// <summary>Prompt patterns, as <c>id</c> (every stage) or <c>id@stage</c>; all unless the file says otherwise.</summary>
     public NamePatterns Prompts { get; init; } = NamePatterns.All;
 
     /// <summary>The highest priority this role's requests may ask for, 0 to <see cref="HighestPriority"/>.</summary>
@@ -55,7 +55,26 @@ public sealed partial class Role
         return Methods.Matches(WithoutLeadingSlash(grpcFullMethod));
     }
 
-    public bool AllowsPrompt(string promptRepository) => Prompts.Matches(promptRepository);
+    /// <summary>
+    /// Whether the role may see and call a prompt's versions on <paramref name="stage"/>: a pattern
+    /// with <c>@</c> is matched against <c>id@stage</c> (<c>*@prod</c>), one without against the id
+    /// alone, at every stage (<c>summarize_*</c>).
+    /// </summary>
+    public bool AllowsPrompt(string promptId, string stage)
+    {
+        ArgumentNullException.ThrowIfNull(promptId);
+        ArgumentNullException.ThrowIfNull(stage);
+        foreach (var pattern in Prompts.Patterns)
+        {
+            var name = pattern.Contains('@', StringComparison.Ordinal) ? $"{promptId}@{stage}" : promptId;
+            if (NamePatterns.IsMatch(pattern, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public override string ToString() => Name;
 

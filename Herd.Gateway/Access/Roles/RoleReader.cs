@@ -1,4 +1,5 @@
 using System.Globalization;
+using Herd.Gateway.Configuration.Yaml;
 using Herd.Gateway.Queue;
 using YamlDotNet.RepresentationModel;
 

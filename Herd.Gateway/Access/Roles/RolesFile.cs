@@ -1,3 +1,4 @@
+using Herd.Gateway.Configuration.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

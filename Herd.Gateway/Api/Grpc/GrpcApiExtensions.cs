@@ -3,6 +3,7 @@ using Herd.Gateway.Access;
 using Herd.Gateway.Api.Grpc.Account;
 using Herd.Gateway.Api.Grpc.Admin;
 using Herd.Gateway.Api.Grpc.History;
+using Herd.Gateway.Api.Grpc.Prompts;
 
 namespace Herd.Gateway.Api.Grpc;
 
@@ -10,7 +11,8 @@ namespace Herd.Gateway.Api.Grpc;
 /// Wires the gRPC door for clients: <c>herd.v1.Completions</c> and <c>herd.v1.Catalog</c>, and
 /// with access control on the key check in front of them and the services over the ledger: key
 /// administration (<c>herd.v1.Keys</c>), usage reports (<c>herd.v1.UsageReports</c>), a key's own
-/// history (<c>herd.v1.History</c>) and its account (<c>herd.v1.Account</c>).
+/// history (<c>herd.v1.History</c>), its account (<c>herd.v1.Account</c>) and the prompt
+/// repository (<c>herd.v1.Prompts</c>).
 /// </summary>
 public static class GrpcApiExtensions
 {
@@ -33,6 +35,7 @@ public static class GrpcApiExtensions
         OnTheLedger<UsageReportsService>(services);
         OnTheLedger<HistoryService>(services);
         OnTheLedger<AccountService>(services);
+        OnTheLedger<PromptsService>(services);
         return builder;
     }
 
@@ -48,6 +51,7 @@ public static class GrpcApiExtensions
             app.MapGrpcService<UsageReportsService>();
             app.MapGrpcService<HistoryService>();
             app.MapGrpcService<AccountService>();
+            app.MapGrpcService<PromptsService>();
         }
 
         return app;

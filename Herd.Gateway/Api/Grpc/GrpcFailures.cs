@@ -15,7 +15,7 @@ public static class GrpcFailures
         FailureKind.InvalidRequest => StatusCode.InvalidArgument,
         FailureKind.Unauthenticated => StatusCode.Unauthenticated,
         FailureKind.Forbidden => StatusCode.PermissionDenied,
-        FailureKind.ModelNotServed => StatusCode.NotFound,
+        FailureKind.ModelNotServed or FailureKind.PromptNotFound => StatusCode.NotFound,
         FailureKind.OverLimit or FailureKind.OverBudget or FailureKind.QueueFull => StatusCode.ResourceExhausted,
         FailureKind.Unavailable => StatusCode.Unavailable,
         FailureKind.NoNodeInTime => StatusCode.DeadlineExceeded,

@@ -26,11 +26,15 @@ public sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRec
         builder.Property(usage => usage.FinishReason).HasMaxLength(UsageRecord.MaxFinishReasonLength);
         builder.Property(usage => usage.Status).HasMaxLength(UsageRecord.MaxStatusLength);
         builder.Property(usage => usage.Door).HasMaxLength(UsageRecord.MaxDoorLength);
+        builder.Property(usage => usage.PromptId).HasMaxLength(PromptVersionRecord.MaxIdLength);
+        builder.Property(usage => usage.PromptVersion).HasMaxLength(PromptVersionRecord.MaxVersionLength);
+        builder.Property(usage => usage.ParentRequestId).HasMaxLength(UsageRecord.MaxRequestIdLength);
 
-        // Usage is read as totals over a time range, by key, model or node, per day.
+        // Usage is read as totals over a time range, by key, model, node or prompt, per day.
         builder.HasIndex(usage => usage.ReceivedAt);
         builder.HasIndex(usage => new { usage.KeyId, usage.ReceivedAt });
         builder.HasIndex(usage => new { usage.Model, usage.ReceivedAt });
         builder.HasIndex(usage => new { usage.NodeId, usage.ReceivedAt });
+        builder.HasIndex(usage => new { usage.PromptId, usage.ReceivedAt });
     }
 }

@@ -21,6 +21,12 @@ public sealed record OpenRequest
 
     public DateTimeOffset ReceivedAt { get; init; }
 
+    public string? PromptId { get; init; }
+
+    public string? PromptVersion { get; init; }
+
+    public string? ParentRequestId { get; init; }
+
     /// <summary>The record to keep when the serving gateway is gone: nothing is known of how far the request got.</summary>
     public OutboxEntry Abandoned(DateTimeOffset now) => new()
     {
@@ -32,6 +38,9 @@ public sealed record OpenRequest
             KeyId = KeyId,
             Role = Role,
             Model = Model,
+            PromptId = PromptId,
+            PromptVersion = PromptVersion,
+            ParentRequestId = ParentRequestId,
             Status = "UNAVAILABLE",
             Message = $"The gateway serving the request ({GatewayId}) stopped before it ended; its tokens were not counted.",
             TotalTime = now > ReceivedAt ? now - ReceivedAt : TimeSpan.Zero,

@@ -57,7 +57,10 @@ public static class HistoryQuery
                     text == null ? null : text.Completion,
                     feedback == null ? null : feedback.Score,
                     feedback == null ? null : feedback.Comment,
-                    feedback == null ? null : feedback.CreatedAt))
+                    feedback == null ? null : feedback.CreatedAt,
+                    record.PromptId,
+                    record.PromptVersion,
+                    record.ParentRequestId))
             .Take(pageSize + 1)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return rows.Count > pageSize

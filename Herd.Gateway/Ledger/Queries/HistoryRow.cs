@@ -4,6 +4,8 @@ namespace Herd.Gateway.Ledger.Queries;
 /// <param name="Prompt">Null when the ledger holds no text for the request (the key opted out of history).</param>
 /// <param name="Completion">Null exactly when <paramref name="Prompt"/> is.</param>
 /// <param name="FeedbackScore">Null when the key gave no feedback on the request.</param>
+/// <param name="PromptId">The published prompt the request called; null when it sent its own text.</param>
+/// <param name="ParentRequestId">For a step of a chain, the id its steps share.</param>
 public sealed record HistoryRow(
     string RequestId,
     string? KeyId,
@@ -18,7 +20,10 @@ public sealed record HistoryRow(
     string? Completion,
     int? FeedbackScore,
     string? FeedbackComment,
-    DateTimeOffset? FeedbackAt)
+    DateTimeOffset? FeedbackAt,
+    string? PromptId = null,
+    string? PromptVersion = null,
+    string? ParentRequestId = null)
 {
     /// <summary>Where this row stands in the order of history, for the page after it.</summary>
     public HistoryPosition Position => new(ReceivedAt, RequestId);

@@ -9,4 +9,7 @@ public enum UsageGrouping
 
     /// <summary>The UTC day the request was received.</summary>
     Day,
+
+    /// <summary>The prompt and version called, as <c>id@version</c>; empty for requests of their own text.</summary>
+    Prompt,
 }

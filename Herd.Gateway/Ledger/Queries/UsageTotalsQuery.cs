@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Herd.Gateway.Ledger.Queries;
 
-/// <summary>Sums the usage records of a time range by key, model, node or day.</summary>
+/// <summary>Sums the usage records of a time range by key, model, node, day or prompt.</summary>
 public static class UsageTotalsQuery
 {
     /// <summary>One row per group that has requests in <paramref name="range"/>, ordered by group (ordinal).</summary>
@@ -19,7 +19,8 @@ public static class UsageTotalsQuery
             UsageGrouping.Model => await SumAsync(inRange.GroupBy(usage => usage.Model), cancellationToken).ConfigureAwait(false),
             UsageGrouping.Node => await SumAsync(inRange.GroupBy(usage => usage.NodeId ?? ""), cancellationToken).ConfigureAwait(false),
             UsageGrouping.Day => await SumByDayAsync(inRange, cancellationToken).ConfigureAwait(false),
-            _ => throw new ArgumentOutOfRangeException(nameof(grouping), grouping, "Group usage by key, model, node or day."),
+            UsageGrouping.Prompt => await SumAsync(inRange.GroupBy(usage => usage.PromptId == null ? "" : usage.PromptId + "@" + usage.PromptVersion), cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentOutOfRangeException(nameof(grouping), grouping, "Group usage by key, model, node, day or prompt."),
         };
         return [.. rows.OrderBy(row => row.Group, StringComparer.Ordinal)];
     }

@@ -50,6 +50,7 @@ public sealed class UsageReportsService(IDbContextFactory<LedgerDbContext> conte
         UsageGroupBy.Model => UsageGrouping.Model,
         UsageGroupBy.Node => UsageGrouping.Node,
         UsageGroupBy.Day => UsageGrouping.Day,
-        _ => throw RequestFields.Invalid($"group_by must be KEY, MODEL, NODE or DAY; got {requested}."),
+        UsageGroupBy.Prompt => UsageGrouping.Prompt,
+        _ => throw RequestFields.Invalid($"group_by must be KEY, MODEL, NODE, DAY or PROMPT; got {requested}."),
     };
 }

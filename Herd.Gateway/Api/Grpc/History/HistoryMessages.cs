@@ -34,6 +34,9 @@ public static class HistoryMessages
             TextKept = row.Prompt is not null,
             Prompt = row.Prompt ?? "",
             Completion = row.Completion ?? "",
+            PromptId = row.PromptId ?? "",
+            PromptVersion = row.PromptVersion ?? "",
+            ParentRequestId = row.ParentRequestId ?? "",
         };
         if (row.FeedbackScore is { } score)
         {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Prompts.Calls;
 
 namespace Herd.Gateway.Api.Http.OpenAi;
 
@@ -11,7 +12,7 @@ public static class ChoiceRuns
 {
     /// <summary>Every choice's events, tagged with its index; the first failure cancels the other choices and is thrown.</summary>
     public static async IAsyncEnumerable<(int Index, CompletionEvent Event)> RunAsync(
-        CompletionRunner runner, OpenAiCall call, Caller? caller, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PromptedCompletions runner, OpenAiCall call, Caller? caller, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(call);
@@ -49,7 +50,7 @@ public static class ChoiceRuns
     }
 
     private static async Task PumpAsync(
-        CompletionRunner runner, CompletionRequest request, int index, Caller? caller, ChannelWriter<(int, CompletionEvent)> output, CancellationTokenSource stopping)
+        PromptedCompletions runner, CompletionRequest request, int index, Caller? caller, ChannelWriter<(int, CompletionEvent)> output, CancellationTokenSource stopping)
     {
         try
         {

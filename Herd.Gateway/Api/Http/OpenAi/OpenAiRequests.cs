@@ -96,6 +96,11 @@ public static class OpenAiRequests
             throw Invalid(string.Create(CultureInfo.InvariantCulture, $"logprobs must be in [0, {MaxTextLogprobs}], not {body.Logprobs}."), "logprobs");
         }
 
+        if (body.PromptId is not null)
+        {
+            return PromptCall(body);
+        }
+
         var prompts = Prompts(body.Prompt);
         var sampling = Sampling(body, body.MaxTokens ?? DefaultTextMaxTokens, body.Logprobs);
         var n = ChoicesPerPrompt(body.N, prompts.Count);
@@ -107,6 +112,42 @@ public static class OpenAiRequests
             Priority = body.Priority ?? 0,
         })).ToList();
         return new OpenAiCall(OpenAiRoute.Text, body.Model ?? string.Empty, choices, body.Stream == true, body.StreamOptions?.IncludeUsage == true, body.Logprobs);
+    }
+
+    /// <summary>
+    /// A call of a published prompt: its text comes from the prompt's template, and what the body
+    /// leaves unset (max_tokens included) from the prompt's defaults. The answer names the model
+    /// asked for, or the prompt's id when the prompt chose it.
+    /// </summary>
+    private static OpenAiCall PromptCall(TextCompletionBody body)
+    {
+        if (body.Prompt is { ValueKind: not JsonValueKind.Null } prompt && !(prompt.ValueKind == JsonValueKind.String && prompt.GetString()!.Length == 0))
+        {
+            throw Invalid("Send prompt_id or prompt, not both: a published prompt brings its own text (prompt may be \"\").", "prompt");
+        }
+
+        var call = new Contracts.V1.PromptCall
+        {
+            Id = body.PromptId ?? string.Empty,
+            Version = body.PromptVersion ?? string.Empty,
+            Stage = body.PromptStage ?? string.Empty,
+        };
+        if (body.Variables is { } variables)
+        {
+            call.Variables.Add(variables);
+        }
+
+        var sampling = Sampling(body, body.MaxTokens, body.Logprobs);
+        var n = ChoicesPerPrompt(body.N, prompts: 1);
+        var choices = Enumerable.Range(0, n).Select(_ => new CompletionRequest
+        {
+            Model = body.Model ?? string.Empty,
+            PromptCall = call,
+            Sampling = sampling,
+            Priority = body.Priority ?? 0,
+        }).ToList();
+        var model = string.IsNullOrEmpty(body.Model) ? call.Id : body.Model;
+        return new OpenAiCall(OpenAiRoute.Text, model, choices, body.Stream == true, body.StreamOptions?.IncludeUsage == true, body.Logprobs);
     }
 
     private static SamplingParams Sampling(SamplingBody body, int? maxTokens, int? topLogprobs)

@@ -2,6 +2,7 @@ using System.Text;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Prompts.Calls;
 
 namespace Herd.Gateway.Api.Http.OpenAi;
 
@@ -11,7 +12,7 @@ namespace Herd.Gateway.Api.Http.OpenAi;
 /// job was counted: with <c>n</c> above 1 each choice is a job of its own and its prompt counts
 /// for each.
 /// </summary>
-public sealed class OpenAiResponder(CompletionRunner runner, TimeProvider time)
+public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider time)
 {
     public async Task AnswerAsync(HttpContext http, OpenAiCall call, Caller? caller)
     {

@@ -61,6 +61,18 @@ public sealed class TextCompletionBody : SamplingBody
     public string? Suffix { get; set; }
 
     public int? BestOf { get; set; }
+
+    /// <summary>Herd's: a published prompt to call in place of <see cref="Prompt"/> (see docs/prompts.md).</summary>
+    public string? PromptId { get; set; }
+
+    /// <summary>Herd's: the prompt's version; null for the newest the caller may call.</summary>
+    public string? PromptVersion { get; set; }
+
+    /// <summary>Herd's: with no version, the newest version on this stage.</summary>
+    public string? PromptStage { get; set; }
+
+    /// <summary>Herd's: the prompt's variables; those left out take their defaults.</summary>
+    public Dictionary<string, string>? Variables { get; set; }
 }
 
 /// <summary>The fields both completion routes share.</summary>

@@ -63,14 +63,14 @@ public sealed class RoleTests
     public void Allows_SeveralPatterns_AllowAnyNameOneOfThemMatches()
     {
         var role = Assert.Single(RolesFile.Parse(
-            "roles:\n  user: { allow_node_groups: [cpu, \"gpu-*\"], allow_prompts: [support, \"sales/*\"] }\n",
+            "roles:\n  user: { allow_node_groups: [cpu, \"gpu-*\"], allow_prompts: [support, \"sales_*@prod\"] }\n",
             "roles.yaml"));
 
         Assert.Equal(
             [true, true, false, true, true, false],
             [
                 role.AllowsNodeGroup("cpu"), role.AllowsNodeGroup("gpu-a100"), role.AllowsNodeGroup("tpu"),
-                role.AllowsPrompt("support"), role.AllowsPrompt("sales/emails"), role.AllowsPrompt("support/old"),
+                role.AllowsPrompt("support", "dev"), role.AllowsPrompt("sales_emails", "prod"), role.AllowsPrompt("sales_emails", "dev"),
             ]);
     }
 

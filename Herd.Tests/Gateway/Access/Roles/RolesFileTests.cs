@@ -57,7 +57,7 @@ public sealed class RolesFileTests
         Assert.Equal("guest", role.Name);
         Assert.True(role.AllowsModel("any-model"));
         Assert.True(role.AllowsNodeGroup("any-group"));
-        Assert.True(role.AllowsPrompt("any/prompt"));
+        Assert.True(role.AllowsPrompt("any_prompt", "prod"));
         Assert.False(role.AllowsMethod("/herd.v1.Completions/Complete"));
         Assert.Equal(100, role.MaxPriority);
         Assert.Empty(role.Limits);
@@ -71,7 +71,7 @@ public sealed class RolesFileTests
 
         Assert.False(role.AllowsModel("herd-tiny"));
         Assert.False(role.AllowsNodeGroup("cpu"));
-        Assert.False(role.AllowsPrompt("support"));
+        Assert.False(role.AllowsPrompt("support", "prod"));
         Assert.Empty(role.Limits);
     }
 

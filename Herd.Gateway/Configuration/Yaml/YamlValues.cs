@@ -1,9 +1,9 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Herd.Gateway.Access.Roles;
+namespace Herd.Gateway.Configuration.Yaml;
 
-/// <summary>Small readings of YAML nodes shared by the parts of the roles file reader.</summary>
+/// <summary>Small readings of YAML nodes shared by the readers of the gateway's YAML files (roles, prompts).</summary>
 internal static class YamlValues
 {
     /// <summary>Whether the node is YAML's null: nothing written, <c>~</c> or <c>null</c> unquoted.</summary>
