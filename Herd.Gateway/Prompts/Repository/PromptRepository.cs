@@ -174,7 +174,7 @@ public sealed partial class PromptRepository(
             var called = versions.FirstOrDefault(visibility.Allows);
             if (called is null)
             {
-                var wanted = step.Version.Length == 0 ? "a callable version" : $"version '{step.Version}'";
+                var wanted = step.Version.Length == 0 ? "callable version" : $"version '{step.Version}'";
                 problems.Add($"step {index + 1}: prompt '{step.PromptId}' has no {wanted} that you may see; publish it first");
                 stepVariables.Add([]);
                 continue;
