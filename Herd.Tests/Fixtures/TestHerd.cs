@@ -112,7 +112,9 @@ internal sealed class TestHerd : IAsyncDisposable
         }
     }
 
-    public ChildProcess StartNode(int index)
+    /// <param name="index">the node's number: its id is node-<paramref name="index"/>, and it links to gateway <paramref name="index"/> modulo their count</param>
+    /// <param name="settings">configuration of this node only, over the herd's (<c>Herd__Node__Model</c> for another model)</param>
+    public ChildProcess StartNode(int index, IReadOnlyDictionary<string, string>? settings = null)
     {
         var gateway = Gateways[index % Gateways.Count];
         var environment = new Dictionary<string, string>
@@ -131,7 +133,7 @@ internal sealed class TestHerd : IAsyncDisposable
             environment["Herd__Node__Group"] = _nodeGroups[index];
         }
 
-        foreach (var (name, value) in _nodeSettings)
+        foreach (var (name, value) in _nodeSettings.Concat(settings ?? new Dictionary<string, string>()))
         {
             environment[name] = value;
         }
@@ -139,22 +141,22 @@ internal sealed class TestHerd : IAsyncDisposable
         return HerdService.Start("Herd.Node", [], environment);
     }
 
-    /// <summary>Waits until the herd lists <paramref name="nodes"/> ready nodes serving the model.</summary>
-    public async Task WaitUntilServedAsync(int nodes)
+    /// <summary>Waits until the herd lists <paramref name="nodes"/> ready nodes serving <paramref name="model"/> (<see cref="Model"/> by default).</summary>
+    public async Task WaitUntilServedAsync(int nodes, string model = Model)
     {
         var catalog = new Catalog.CatalogClient(Gateways[0].Channel);
         var deadline = DateTime.UtcNow + HerdService.StartTimeout;
         while (true)
         {
             var models = await catalog.ListModelsAsync(new ListModelsRequest(), KeyHeaders());
-            if (models.Models.FirstOrDefault(model => model.Name == Model)?.Nodes == nodes)
+            if (models.Models.FirstOrDefault(served => served.Name == model)?.Nodes == nodes)
             {
                 return;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The herd did not list {nodes} nodes serving {Model} in time. Node output:\n{string.Join("\n---\n", Nodes.Select(node => node?.Output))}\nGateway output:\n{string.Join("\n---\n", Gateways.Select(gateway => gateway.Process.Output))}");
+                throw new TimeoutException($"The herd did not list {nodes} nodes serving {model} in time. Node output:\n{string.Join("\n---\n", Nodes.Select(node => node?.Output))}\nGateway output:\n{string.Join("\n---\n", Gateways.Select(gateway => gateway.Process.Output))}");
             }
 
             await Task.Delay(100);
