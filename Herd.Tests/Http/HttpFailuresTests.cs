@@ -14,6 +14,7 @@ public sealed class HttpFailuresTests
         { FailureKind.Unauthenticated, 401, "authentication_error", "invalid_api_key" },
         { FailureKind.Forbidden, 403, "permission_error", "permission_denied" },
         { FailureKind.ModelNotServed, 404, "invalid_request_error", "model_not_found" },
+        { FailureKind.PromptNotFound, 404, "invalid_request_error", "prompt_not_found" },
         { FailureKind.OverLimit, 429, "rate_limit_error", "rate_limit_exceeded" },
         { FailureKind.OverBudget, 429, "insufficient_quota", "insufficient_quota" },
         { FailureKind.QueueFull, 429, "rate_limit_error", "queue_full" },

@@ -54,6 +54,9 @@ public sealed class UsageInsertsTests(ServersFixture servers)
             Status = "CANCELLED",
             Message = "the client cancelled",
             Door = UsageRecord.HttpDoor,
+            PromptId = "summarize",
+            PromptVersion = "1.0",
+            ParentRequestId = "chain-run-1",
             Fee = 0.000123456789m,
             // Not UTC on purpose: the insert stores the instant.
             ReceivedAt = new DateTimeOffset(2026, 3, 1, 13, 0, 0, TimeSpan.FromHours(1)),
