@@ -33,6 +33,9 @@ public sealed partial class KubernetesPublishingTests : IDisposable
         Assert.Equal(
             await File.ReadAllTextAsync(Path.Combine(HerdService.RepositoryRoot(), "Herd.Gateway", "roles.yaml")),
             published.Single<V1ConfigMap>("herd-roles").Data["roles.yaml"]);
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(HerdService.RepositoryRoot(), "Herd.Gateway", "prompts.yaml")),
+            published.Single<V1ConfigMap>("herd-prompts").Data["prompts.yaml"]);
         Assert.Empty(published.All<V1PersistentVolumeClaim>());
     }
 
@@ -61,6 +64,8 @@ public sealed partial class KubernetesPublishingTests : IDisposable
         Assert.Equal((8081, null), (service["http"].Port, service["http"].AppProtocol));
         Assert.Equal("/etc/herd/roles.yaml", Variable(gateway.Containers.Single(), "Herd__Gateway__Access__RolesFile").Value);
         Assert.Equal("herd-roles", gateway.Volumes.Single(volume => volume.Name == gateway.Containers.Single().VolumeMounts.Single(mount => mount.MountPath == "/etc/herd").Name).ConfigMap.Name);
+        Assert.Equal("/etc/herd-prompts/prompts.yaml", Variable(gateway.Containers.Single(), "Herd__Gateway__Prompts__SeedFile").Value);
+        Assert.Equal("herd-prompts", gateway.Volumes.Single(volume => volume.Name == gateway.Containers.Single().VolumeMounts.Single(mount => mount.MountPath == "/etc/herd-prompts").Name).ConfigMap.Name);
         Assert.Equal("herd/node:latest", node.Containers.Single().Image);
         Assert.Equal("http://gateway:8080", Variable(node.Containers.Single(), "services__gateway__grpc__0").Value);
         Assert.Equal((30L, 60L), (gateway.TerminationGracePeriodSeconds, node.TerminationGracePeriodSeconds));
@@ -181,7 +186,7 @@ public sealed partial class KubernetesPublishingTests : IDisposable
             Directory.GetFiles(_output).Select(Path.GetFileName).Where(file => file != "kustomization.yaml").Order(),
             kustomization.Resources.Order());
         Assert.Equal(
-            ["gateway-roles.yaml", "gateway.yaml", "node-models.yaml", "node.yaml", "postgres.yaml", "redis.yaml", "secrets.yaml"],
+            ["gateway-prompts.yaml", "gateway-roles.yaml", "gateway.yaml", "node-models.yaml", "node.yaml", "postgres.yaml", "redis.yaml", "secrets.yaml"],
             kustomization.Resources.Order());
         Assert.Equal(["herd/gateway", "herd/node-cuda"], kustomization.Images.Select(image => image.Name).Order());
         Assert.Equal("herd", kustomization.Labels.Single().Pairs["app.kubernetes.io/part-of"]);
