@@ -2,13 +2,13 @@ using Herd.Gateway.Access;
 using Herd.Gateway.Admission;
 using Herd.Gateway.Api.Grpc;
 using Herd.Gateway.Api.Http;
-using Herd.Gateway.Api.Http.Dashboard;
 using Herd.Gateway.Api.Http.Explorer;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Herd.Gateway.WebApp;
 
 namespace Herd.Gateway;
 
@@ -32,7 +32,7 @@ public static class GatewayExtensions
         {
             builder.AddLedger();
             builder.AddUsageOutbox();
-            builder.AddDashboard();
+            builder.AddWebApp();
         }
 
         builder.AddAdmission(keyed: access);
@@ -51,7 +51,7 @@ public static class GatewayExtensions
         app.MapExplorer();
         if (AccessExtensions.IsAccessEnabled(app.Configuration))
         {
-            app.MapDashboard();
+            app.MapWebApp();
         }
 
         return app;
