@@ -31,7 +31,6 @@ public static class WebAppExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         // The gateway's single dashboard page became the web app; old links and bookmarks lead there.
         app.MapGet(WebAppRoutes.OldDashboard, () => Results.Redirect(WebAppRoutes.Base)).ExcludeFromDescription();
-        app.MapGet(WebAppRoutes.OldDashboard + "/", () => Results.Redirect(WebAppRoutes.Base)).ExcludeFromDescription();
         return app;
     }
 }
