@@ -1,8 +1,8 @@
 using Herd.Contracts.V1;
+using Herd.Gateway.Ledger;
 using Herd.Gateway.Ledger.Queries;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Herd.Gateway.Ledger;
 
 namespace Herd.Tests.Gateway.WebApp;
 
