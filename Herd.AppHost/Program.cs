@@ -42,7 +42,7 @@ var gateway = builder.AddProject<Projects.Herd_Gateway>("gateway")
     .WithEnvironment("HERD_NODE_SECRET", nodeSecret)
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithAdminKey(builder.StateFolder())
-    .WithHerdDashboardUrl()
+    .WithHerdWebAppUrl()
     .WithNewApiKeyCommand();
 
 if (herd.Nodes > 0)

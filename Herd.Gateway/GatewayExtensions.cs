@@ -2,7 +2,6 @@ using Herd.Gateway.Access;
 using Herd.Gateway.Admission;
 using Herd.Gateway.Api.Grpc;
 using Herd.Gateway.Api.Http;
-using Herd.Gateway.Api.Http.Dashboard;
 using Herd.Gateway.Api.Http.Explorer;
 using Herd.Gateway.Completions;
 using Herd.Gateway.Ledger;
@@ -10,6 +9,7 @@ using Herd.Gateway.Nodes;
 using Herd.Gateway.Prompts;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
+using Herd.Gateway.WebApp;
 
 namespace Herd.Gateway;
 
@@ -33,7 +33,7 @@ public static class GatewayExtensions
         {
             builder.AddLedger();
             builder.AddUsageOutbox();
-            builder.AddDashboard();
+            builder.AddWebApp();
         }
 
         builder.AddAdmission(keyed: access);
@@ -53,7 +53,7 @@ public static class GatewayExtensions
         app.MapExplorer();
         if (AccessExtensions.IsAccessEnabled(app.Configuration))
         {
-            app.MapDashboard();
+            app.MapWebApp();
         }
 
         return app;

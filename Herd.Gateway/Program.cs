@@ -8,8 +8,8 @@ if (GatewayCommandLine.Handles(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
-// The dashboard's page lives in wwwroot, which a build leaves in the project folder and a
-// publish copies beside the gateway; this finds it in either case, whatever the environment.
+// The web app's static files (its stylesheet, Blazor's and Fluent UI's scripts) are found from
+// the build's manifest or beside a published gateway alike, whatever the environment.
 builder.WebHost.UseStaticWebAssets();
 
 builder.AddServiceDefaults();

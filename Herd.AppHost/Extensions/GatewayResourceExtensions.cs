@@ -25,17 +25,17 @@ public static class GatewayResourceExtensions
     }
 
     /// <summary>
-    /// Links the gateway's own live page of nodes, queue, requests and usage (<c>/dashboard</c>,
+    /// Links the gateway's own web app of nodes, queue, usage, history and keys (<c>/app</c>,
     /// signed in with an API key), and its HTTP API explorer (<c>/explorer</c>), from the gateway's
     /// row of the Aspire dashboard, in place of the bare HTTP endpoint, which serves nothing at its root.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithHerdDashboardUrl(this IResourceBuilder<ProjectResource> gateway)
+    public static IResourceBuilder<ProjectResource> WithHerdWebAppUrl(this IResourceBuilder<ProjectResource> gateway)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         return gateway
             .WithUrlForEndpoint("Grpc", url => url.DisplayText = "gRPC")
             .WithUrlForEndpoint("Http", url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
-            .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/dashboard"), "Herd dashboard")
+            .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/app"), "Herd web app")
             .WithUrl(ReferenceExpression.Create($"{gateway.GetEndpoint("http")}/explorer"), "HTTP API explorer");
     }
 }

@@ -37,6 +37,7 @@ public static class AccessExtensions
         builder.AddKeys();
         services.AddSingleton<KeyVerifier>();
         services.AddSingleton<KeyCheck>();
+        services.AddSingleton<HistoryOptOut>();
         services.AddHostedService<BootstrapKeyWriter>();
         return builder;
     }

@@ -21,7 +21,24 @@ public sealed partial class KeyCheck(KeyVerifier verifier, RoleCatalog roles, IL
         ArgumentNullException.ThrowIfNull(method);
         var presented = ApiKeyHeaders.Find(authorization, apiKey, out var problem)
             ?? throw Refuse(FailureKind.Unauthenticated, problem, method, keyId: null);
+        var caller = await IdentifyAsync(presented, method, cancellationToken).ConfigureAwait(false);
+        var name = Role.WithoutLeadingSlash(method);
+        if (!caller.Role.AllowsMethod(name))
+        {
+            throw Refuse(FailureKind.Forbidden, $"The role '{caller.Role.Name}' of API key {caller.KeyId} may not call {name}.", method, caller.KeyId);
+        }
 
+        return caller;
+    }
+
+    /// <summary>The caller a presented key stands for: the key must be in force and its role defined, whatever it may call.</summary>
+    /// <param name="presented">The whole key as its holder gave it.</param>
+    /// <param name="purpose">What the key is presented for, for the log: a method, or a page of the web app.</param>
+    /// <exception cref="RequestFailedException">Unauthenticated without a key in force, forbidden when its role is not defined, unavailable when the ledger cannot be reached.</exception>
+    public async Task<Caller> IdentifyAsync(string presented, string purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        ArgumentNullException.ThrowIfNull(purpose);
         ApiKeyVerification verification;
         try
         {
@@ -29,13 +46,13 @@ public sealed partial class KeyCheck(KeyVerifier verifier, RoleCatalog roles, IL
         }
         catch (LedgerUnreachableException exception)
         {
-            LogLedgerUnreachable(exception, method);
+            LogLedgerUnreachable(exception, purpose);
             throw new RequestFailedException(FailureKind.Unavailable, exception.Message);
         }
 
         if (!verification.IsValid)
         {
-            throw Refuse(FailureKind.Unauthenticated, verification.Reason, method, verification.Key?.Id);
+            throw Refuse(FailureKind.Unauthenticated, verification.Reason, purpose, verification.Key?.Id);
         }
 
         var key = verification.Key;
@@ -43,13 +60,7 @@ public sealed partial class KeyCheck(KeyVerifier verifier, RoleCatalog roles, IL
         {
             throw Refuse(FailureKind.Forbidden,
                 $"The API key {key.Id} has the role '{key.Role}', which the gateway's roles file does not define; ask an admin to define it or to give the key another role.",
-                method, key.Id);
-        }
-
-        var name = Role.WithoutLeadingSlash(method);
-        if (!role.AllowsMethod(name))
-        {
-            throw Refuse(FailureKind.Forbidden, $"The role '{role.Name}' of API key {key.Id} may not call {name}.", method, key.Id);
+                purpose, key.Id);
         }
 
         return new Caller(key.Id, key.Name, role, key.HistoryOptOut, key.Budget);

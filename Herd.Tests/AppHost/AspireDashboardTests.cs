@@ -3,7 +3,6 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.Contracts.V1;
 using Herd.Tests.Fixtures;
-using Herd.Tests.Gateway.Dashboard;
 using Microsoft.Playwright;
 
 namespace Herd.Tests.AppHost;
@@ -47,7 +46,7 @@ public sealed partial class AspireDashboardTests : IDisposable
         var traceRow = await trace.InnerTextAsync();
 
         Assert.DoesNotContain("/login", page.Url, StringComparison.Ordinal);
-        Assert.Contains("Herd dashboard", resources, StringComparison.Ordinal);
+        Assert.Contains("Herd web app", resources, StringComparison.Ordinal);
         Assert.Contains("herd.v1.Completions/Complete", traceRow, StringComparison.Ordinal);
     }
 

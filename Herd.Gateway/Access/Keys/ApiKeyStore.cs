@@ -117,6 +117,26 @@ public sealed partial class ApiKeyStore(
         return await context.ApiKeys.AnyAsync(key => key.Id == keyId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sets whether the key's prompts and completions are kept. False when there is no such key.</summary>
+    public async Task<bool> SetHistoryOptOutAsync(string keyId, bool historyOptOut, CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeySecret.IsKeyId(keyId))
+        {
+            return false;
+        }
+
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await context.ApiKeys
+            .Where(key => key.Id == keyId)
+            .ExecuteUpdateAsync(update => update.SetProperty(key => key.HistoryOptOut, historyOptOut), cancellationToken).ConfigureAwait(false);
+        if (changed > 0)
+        {
+            LogHistoryOptOut(keyId, historyOptOut);
+        }
+
+        return changed > 0;
+    }
+
     /// <summary>The key with this id, revoked and expired ones included; null when there is none.</summary>
     public async Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken = default)
     {
@@ -198,6 +218,9 @@ public sealed partial class ApiKeyStore(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked API key {KeyId}")]
     private partial void LogRevoked(string keyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "API key {KeyId} history opt-out set to {HistoryOptOut}")]
+    private partial void LogHistoryOptOut(string keyId, bool historyOptOut);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "API key {KeyId} was created with a pepper, but Herd:Gateway:Access:KeyPepper is not set; it cannot verify until the same pepper is configured again")]
     private partial void LogPepperMissing(string keyId);

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Herd.Gateway.Access.Roles;
 
 /// <summary>
-/// What the keys of one role may do: which models, node groups, gRPC methods and prompts they
-/// may use, the highest priority they may ask for, the limits they are held to and the budget
+/// What the keys of one role may do: which models, node groups, gRPC methods, prompts and web app
+/// tabs they may use, the highest priority they may ask for, the limits they are held to and the budget
 /// each key may spend. Read from the roles file (see <see cref="RolesFile"/>).
 /// </summary>
 public sealed partial class Role
@@ -34,6 +34,9 @@ public sealed partial class Role
 
     /// <summary>Prompt patterns, as <c>id</c> (every stage) or <c>id@stage</c>; all unless the file says otherwise.</summary>
     public NamePatterns Prompts { get; init; } = NamePatterns.All;
+
+    /// <summary>Web app tab name patterns (see <c>TabNames</c>): the tabs the role's keys see in the web app; none unless the file says otherwise.</summary>
+    public NamePatterns Tabs { get; init; } = NamePatterns.None;
 
     /// <summary>The highest priority this role's requests may ask for, 0 to <see cref="HighestPriority"/>.</summary>
     public int MaxPriority { get; init; } = HighestPriority;
@@ -75,6 +78,9 @@ public sealed partial class Role
 
         return false;
     }
+
+    /// <summary>Whether the role's keys may open a tab of the web app, named as <c>TabNames</c> names it.</summary>
+    public bool AllowsTab(string tab) => Tabs.Matches(tab);
 
     public override string ToString() => Name;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herd.Gateway.Configuration.Yaml;
 using Herd.Gateway.Queue;
+using Herd.Gateway.WebApp.Tabs;
 using YamlDotNet.RepresentationModel;
 
 namespace Herd.Gateway.Access.Roles;
@@ -12,11 +13,12 @@ internal static class RoleReader
     public const string AllowNodeGroups = "allow_node_groups";
     public const string AllowMethods = "allow_methods";
     public const string AllowPrompts = "allow_prompts";
+    public const string AllowTabs = "allow_tabs";
     public const string MaxPriority = "max_priority";
     public const string Limits = "limits";
     public const string Budget = "budget";
 
-    private static readonly string KnownKeys = string.Join(", ", AllowModels, AllowNodeGroups, AllowMethods, AllowPrompts, MaxPriority, Limits, Budget);
+    private static readonly string KnownKeys = string.Join(", ", AllowModels, AllowNodeGroups, AllowMethods, AllowPrompts, AllowTabs, MaxPriority, Limits, Budget);
 
     /// <summary>The role, or null when its settings have errors (added to <paramref name="errors"/>).</summary>
     public static Role? Read(string name, YamlNode body, RolesFileErrors errors)
@@ -38,6 +40,7 @@ internal static class RoleReader
         var nodeGroups = NamePatterns.All;
         var methods = NamePatterns.None;
         var prompts = NamePatterns.All;
+        var tabs = NamePatterns.None;
         var maxPriority = Role.HighestPriority;
         IReadOnlyList<LimitRule> limits = [];
         decimal? budget = null;
@@ -58,6 +61,9 @@ internal static class RoleReader
                     break;
                 case AllowPrompts:
                     prompts = ReadPatterns(value, field, errors) ?? prompts;
+                    break;
+                case AllowTabs:
+                    tabs = ReadPatterns(value, field, errors, PatternKind.Tabs) ?? tabs;
                     break;
                 case MaxPriority:
                     maxPriority = ReadMaxPriority(value, field, errors) ?? maxPriority;
@@ -82,6 +88,7 @@ internal static class RoleReader
                 NodeGroups = nodeGroups,
                 Methods = methods,
                 Prompts = prompts,
+                Tabs = tabs,
                 MaxPriority = maxPriority,
                 Limits = limits,
                 Budget = budget,
@@ -115,6 +122,11 @@ internal static class RoleReader
             {
                 // A bare service name matches no method, which would silently allow nothing.
                 errors.Add(item, $"{field}: '{pattern}' names no method; write 'service/method', '{pattern}/*' for every method of a service, or '*' for all methods");
+            }
+            else if (kind == PatternKind.Tabs && !TabNames.All.Any(tab => NamePatterns.IsMatch(pattern, tab)))
+            {
+                // A misspelt tab would silently hide it from everyone of the role.
+                errors.Add(item, $"{field}: '{pattern}' names no tab of the web app; the tabs are {string.Join(", ", TabNames.All)} ('*' for all)");
             }
             else
             {
@@ -156,5 +168,6 @@ internal static class RoleReader
         Names,
         Methods,
         NodeGroups,
+        Tabs,
     }
 }

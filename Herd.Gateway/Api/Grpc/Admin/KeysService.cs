@@ -1,10 +1,8 @@
-using System.Globalization;
 using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
 using Herd.Gateway.Access.Keys;
 using Herd.Gateway.Access.Roles;
-using Herd.Gateway.Ledger;
 
 namespace Herd.Gateway.Api.Grpc.Admin;
 
@@ -36,7 +34,7 @@ public sealed partial class KeysService(
         catch (ArgumentException exception)
         {
             // The store's own checks (name length, expiry in the future) say what is allowed.
-            throw RequestFields.Invalid(WithoutParameterName(exception));
+            throw RequestFields.Invalid(NewKeyRules.Problem(exception));
         }
 
         return new CreateKeyResponse { Key = ApiKeyMessages.Key(created.Key), Secret = created.Secret };
@@ -78,34 +76,22 @@ public sealed partial class KeysService(
 
     private void RequireKnownRole(string role)
     {
-        if (roles.TryGet(role, out _))
+        if (NewKeyRules.RoleProblem(roles, role) is { } problem)
         {
-            return;
+            throw RequestFields.Invalid(problem);
         }
-
-        var known = string.Join(", ", roles.Roles.Select(known => known.Name));
-        var given = role.Length <= ApiKeyRecord.MaxRoleLength ? $"'{role}'" : $"of {role.Length} characters";
-        throw RequestFields.Invalid($"role {given} is not a role of this gateway's roles file; use one of: {known}.");
     }
 
-    /// <summary>Control characters in a name would let it forge lines in logs and listings.</summary>
     private static void RequirePrintableName(string name)
     {
-        if (name.Any(char.IsControl))
+        if (NewKeyRules.NameProblem(name) is { } problem)
         {
-            throw RequestFields.Invalid("name must not hold control characters (line breaks, tabs, escapes); write it on one line.");
+            throw RequestFields.Invalid(problem);
         }
     }
 
-    /// <summary>Decimal text of 0 or more: digits with an optional '.', no sign, exponent or grouping.</summary>
     private static decimal Budget(string text) =>
-        text.Length <= 40 && decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var budget)
-            ? budget
-            : throw RequestFields.Invalid(
-                $"budget must be decimal text of 0 or more, such as \"10.50\" (digits and one '.', no sign or exponent); got {(text.Length <= 40 ? $"\"{text}\"" : $"{text.Length} characters")}. Leave it unset to use the role's budget.");
-
-    private static string WithoutParameterName(ArgumentException exception) =>
-        exception.ParamName is null ? exception.Message : exception.Message.Replace($" (Parameter '{exception.ParamName}')", "", StringComparison.Ordinal);
+        NewKeyRules.TryReadBudget(text, out var budget, out var problem) ? budget : throw RequestFields.Invalid(problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "API key {KeyId} revoked by {CallerKeyId}")]
     private partial void LogRevoked(string keyId, string callerKeyId);

@@ -47,6 +47,29 @@ public sealed class RolesFileTests
         Assert.Equal(10.50m, user.Budget);
     }
 
+    [Fact]
+    public void Parse_AllowTabs_ReadsTheTabPatterns_AndNoneWhenOmitted()
+    {
+        var roles = RolesFile.Parse(
+            """
+            roles:
+              admin:
+                allow_tabs: ["*"]
+              user:
+                allow_tabs: ["history", "nodes", "prompt*"]
+              robot:
+                allow_methods: ["herd.v1.Completions/*"]
+            """,
+            Source);
+
+        Assert.True(roles[0].AllowsTab("keys"));
+        Assert.Equal(["history", "nodes", "prompt*"], roles[1].Tabs.Patterns);
+        Assert.True(roles[1].AllowsTab("prompt-lab"));
+        Assert.False(roles[1].AllowsTab("keys"));
+        Assert.Empty(roles[2].Tabs.Patterns);
+        Assert.False(roles[2].AllowsTab("nodes"));
+    }
+
     [Theory]
     [InlineData("roles:\n  guest: {}\n")]
     [InlineData("roles:\n  guest:\n")]
@@ -106,7 +129,7 @@ public sealed class RolesFileTests
         { "roles:\n  admin: [\n", ["not valid YAML"] },
 
         // Keys of a role.
-        { "roles:\n  user:\n    allow_model: [\"*\"]\n", ["3:5", "role 'user'", "unknown key 'allow_model'", "allow_models"] },
+        { "roles:\n  user:\n    allow_model: [\"*\"]\n", ["3:5", "role 'user'", "unknown key 'allow_model'", "allow_models", "allow_tabs"] },
         { "roles:\n  user: admin\n", ["role 'user' must be a map", "'admin'"] },
 
         // Pattern lists.
@@ -115,6 +138,9 @@ public sealed class RolesFileTests
         { "roles:\n  user:\n    allow_node_groups: [\"Team A\"]\n", ["3:25", "role 'user': allow_node_groups", "'Team A' is not a node group pattern"] },
         { "roles:\n  user:\n    allow_prompts: [\"\"]\n", ["role 'user': allow_prompts", "non-empty", "''"] },
         { "roles:\n  user:\n    allow_methods: [\"herd.v1.Completions\"]\n", ["3:21", "role 'user': allow_methods", "'herd.v1.Completions' names no method", "'herd.v1.Completions/*'"] },
+        { "roles:\n  user:\n    allow_tabs: [\"history\", \"quue\"]\n", ["3:29", "role 'user': allow_tabs", "'quue' names no tab", "prompts, prompt-details, prompt-lab, history, nodes, queue, keys"] },
+        { "roles:\n  user:\n    allow_tabs: [\"x*\"]\n", ["3:18", "role 'user': allow_tabs", "'x*' names no tab"] },
+        { "roles:\n  user:\n    allow_tabs: history\n", ["3:17", "role 'user': allow_tabs must be a list", "'history'"] },
         { "roles:\n  user:\n    allow_methods: [\"/\"]\n", ["role 'user': allow_methods", "non-empty"] },
         { "roles:\n  user:\n    allow_methods: [[\"*\"]]\n", ["role 'user': allow_methods", "not a list"] },
 

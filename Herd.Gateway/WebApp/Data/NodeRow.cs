@@ -1,0 +1,43 @@
+using Herd.Contracts.V1;
+
+namespace Herd.Gateway.WebApp.Data;
+
+/// <summary>One node as the Nodes tab shows it, from the herd's node directory.</summary>
+/// <param name="Health">ready, draining or stale.</param>
+/// <param name="SlotsInUse">Jobs the node runs now, of <paramref name="Slots"/>, as its last heartbeat reported.</param>
+public sealed record NodeRow(
+    string NodeId,
+    string Health,
+    string Group,
+    string Models,
+    int Slots,
+    int SlotsInUse,
+    double DecodeTokensPerSecond,
+    string Device,
+    string GatewayId,
+    DateTimeOffset LastHeartbeat)
+{
+    public static NodeRow From(NodeSummary node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return new NodeRow(
+            node.NodeId,
+            Words(node.Health),
+            node.Group,
+            string.Join(", ", node.Models.Select(model => model.Name)),
+            node.Slots,
+            node.SlotsInUse,
+            node.DecodeTokensPerSecond,
+            node.Device,
+            node.GatewayId,
+            node.LastHeartbeat?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch);
+    }
+
+    private static string Words(NodeHealth health) => health switch
+    {
+        NodeHealth.Ready => "ready",
+        NodeHealth.Draining => "draining",
+        NodeHealth.Stale => "stale",
+        _ => "unknown",
+    };
+}

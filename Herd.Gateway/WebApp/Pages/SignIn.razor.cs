@@ -1,0 +1,29 @@
+using Herd.Gateway.WebApp.Session;
+using Microsoft.AspNetCore.Components;
+
+namespace Herd.Gateway.WebApp.Pages;
+
+/// <summary>Where a person pastes an API key; the gateway's key check decides, and a refusal says why.</summary>
+public sealed partial class SignIn
+{
+    private string? _key;
+    private string? _error;
+    private bool _busy;
+
+    [Inject]
+    private WebAppSession Session { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    private async Task SignInAsync()
+    {
+        _busy = true;
+        _error = await Session.SignInAsync(_key ?? "", CancellationToken.None);
+        _busy = false;
+        if (_error is null)
+        {
+            Navigation.NavigateTo(WebAppRoutes.Base);
+        }
+    }
+}

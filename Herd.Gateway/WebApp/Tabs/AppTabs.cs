@@ -1,0 +1,25 @@
+using Herd.Gateway.Access.Roles;
+using Icons = Microsoft.FluentUI.AspNetCore.Components.Icons;
+
+namespace Herd.Gateway.WebApp.Tabs;
+
+/// <summary>
+/// The tabs the web app has built, in the order of the rail: adding a tab is a name in
+/// <see cref="TabNames"/>, a line here and its page.
+/// </summary>
+public static class AppTabs
+{
+    public static readonly AppTab History = new(TabNames.History, "My history", WebAppRoutes.History, new Icons.Regular.Size20.TextBulletListSquare());
+    public static readonly AppTab Nodes = new(TabNames.Nodes, "Nodes", WebAppRoutes.Nodes, new Icons.Regular.Size20.ServerMultiple());
+    public static readonly AppTab Queue = new(TabNames.Queue, "Queue and usage", WebAppRoutes.Queue, new Icons.Regular.Size20.DataBarVertical());
+    public static readonly AppTab Keys = new(TabNames.Keys, "Keys", WebAppRoutes.Keys, new Icons.Regular.Size20.KeyMultiple());
+
+    public static readonly IReadOnlyList<AppTab> All = [History, Nodes, Queue, Keys];
+
+    /// <summary>The built tabs the role may open, in the order of the rail.</summary>
+    public static IReadOnlyList<AppTab> For(Role role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        return [.. All.Where(tab => role.AllowsTab(tab.Name))];
+    }
+}

@@ -1,0 +1,102 @@
+using Herd.Gateway.Access.Keys;
+using Herd.Tests.Fixtures;
+using Herd.Tests.Gateway.Ledger;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Herd.Tests.Gateway.WebApp;
+
+/// <summary>
+/// A gateway with access control on and two nodes, and Debian's Chromium driven by Playwright,
+/// shared by the web app's tests. Roles: admin (every method and tab); watcher (the Nodes and Queue
+/// tabs, every key's usage but not their text); user (as the default roles file: no Queue or Keys
+/// tab); blind (the Queue tab, but none of the methods its parts need).
+/// </summary>
+public sealed class WebAppHerdFixture : IAsyncLifetime
+{
+    public const string Roles = """
+        roles:
+          admin:
+            allow_methods: ["*"]
+            allow_tabs: ["*"]
+          watcher:
+            allow_methods: ["herd.v1.Catalog/*", "herd.v1.UsageReports/GetTotals"]
+            allow_tabs: ["nodes", "queue"]
+          user:
+            allow_methods: ["herd.v1.Completions/*", "herd.v1.Catalog/*", "herd.v1.Account/*", "herd.v1.History/*"]
+            allow_tabs: ["prompts", "prompt-details", "prompt-lab", "history", "nodes"]
+          blind:
+            allow_methods: ["herd.v1.Completions/*"]
+            allow_tabs: ["queue"]
+        """;
+
+    private TestHerd? _herd;
+    private LedgerHost? _ledger;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+    private string? _folder;
+
+    internal TestHerd Herd => _herd ?? throw new InvalidOperationException("The herd has not started.");
+
+    internal IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser has not started.");
+
+    /// <summary>The gateway's HTTP/1 address, where /app is.</summary>
+    internal Uri HttpAddress => new($"http://127.0.0.1:{Herd.Gateways[0].HttpPort}");
+
+    /// <summary>A folder of this fixture's own, removed at the end, for screenshots.</summary>
+    internal string Folder => _folder ?? throw new InvalidOperationException("The fixture has not started.");
+
+    internal ApiKeyStore Keys => (_ledger ?? throw new InvalidOperationException("The herd has not started.")).Services.GetRequiredService<ApiKeyStore>();
+
+    internal LedgerHost Ledger => _ledger ?? throw new InvalidOperationException("The herd has not started.");
+
+    public async Task InitializeAsync()
+    {
+        _folder = Directory.CreateTempSubdirectory("herd-webapp-").FullName;
+        var rolesFile = Path.Combine(_folder, "roles.yaml");
+        await File.WriteAllTextAsync(rolesFile, Roles);
+        _herd = await TestHerd.StartAsync(
+            gateways: 1,
+            nodes: 2,
+            gatewaySettings: new Dictionary<string, string> { ["Herd__Gateway__Access__RolesFile"] = rolesFile },
+            withAccess: true);
+        _ledger = LedgerHost.Build(Herd.LedgerConnectionString!);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await Chromium.LaunchAsync(_playwright);
+    }
+
+    /// <summary>A new key of <paramref name="role"/>, as the text a person pastes into the sign-in page.</summary>
+    internal async Task<string> KeyAsync(string role, string? name = null) =>
+        (await Keys.CreateAsync(name ?? $"web app test key of role {role}", role, expiresAt: null)).Secret;
+
+    /// <summary>A new page of its own browser context (its own session storage), 1280x800.</summary>
+    internal async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_ledger is not null)
+        {
+            await _ledger.DisposeAsync();
+        }
+
+        if (_herd is not null)
+        {
+            await _herd.DisposeAsync();
+        }
+
+        if (_folder is not null)
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+}

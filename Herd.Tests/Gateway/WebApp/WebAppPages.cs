@@ -1,0 +1,78 @@
+using Herd.Contracts.V1;
+using Herd.Tests.Fixtures;
+using Herd.Tests.Mesh;
+using Microsoft.Playwright;
+
+namespace Herd.Tests.Gateway.WebApp;
+
+/// <summary>What the web app's tests do in the browser and through the API, in one place.</summary>
+internal static class WebAppPages
+{
+    /// <summary>How long the page may take to show what the herd has; tabs read it every two seconds and the ledger is written just after a request ends.</summary>
+    public const float TimeoutMs = 30_000;
+
+    /// <summary>Set to 1 to refresh docs/images/webapp-*.png from this run's screenshots.</summary>
+    public const string UpdateScreenshotsVariable = "HERD_UPDATE_SCREENSHOT";
+
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    public static async Task GoAsync(this IPage page, WebAppHerdFixture fixture, string path) =>
+        await page.GotoAsync(new Uri(fixture.HttpAddress, path).ToString());
+
+    /// <summary>Opens the sign-in page and signs in with <paramref name="key"/>; what follows is the test's to check.</summary>
+    public static async Task SignInAsync(this IPage page, WebAppHerdFixture fixture, string key)
+    {
+        await page.GoAsync(fixture, "/app/sign-in");
+        var input = page.Locator("#key input");
+        await input.FillAsync(key, new LocatorFillOptions { Timeout = TimeoutMs });
+        await page.Locator("#sign-in-button").ClickAsync();
+    }
+
+    /// <summary>Signs in and waits until the app has left the sign-in page.</summary>
+    public static async Task SignedInAsync(this IPage page, WebAppHerdFixture fixture, string key)
+    {
+        await page.SignInAsync(fixture, key);
+        await page.Locator("#viewer").WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs });
+    }
+
+    public static Task WaitForTextAsync(this ILocator locator, string text) =>
+        Assertions.Expect(locator).ToContainTextAsync(text, new LocatorAssertionsToContainTextOptions { Timeout = TimeoutMs });
+
+    /// <summary>The tab names the rail shows.</summary>
+    public static async Task<IReadOnlyList<string>> RailTabsAsync(this IPage page)
+    {
+        await page.Locator("#viewer").WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs });
+        var items = page.Locator(".herd-rail [data-tab]");
+        var names = new List<string>();
+        for (var i = 0; i < await items.CountAsync(); i++)
+        {
+            names.Add(await items.Nth(i).GetAttributeAsync("data-tab") ?? "");
+        }
+
+        return names;
+    }
+
+    /// <summary>A finished completion through the gRPC door with <paramref name="key"/>.</summary>
+    public static async Task<CompletionDone> CompleteAsync(this TestHerd herd, string prompt, string key)
+    {
+        var completion = await StreamedCompletion.RunAsync(herd.Gateways[0].Completions, MeshClient.Request(prompt, maxTokens: 4), headers: herd.KeyHeaders(key));
+        Assert.NotEmpty(completion.Done.LedgerId);
+        return completion.Done;
+    }
+
+    public static string KeyId(string key) => key.Split('_')[1];
+
+    /// <summary>Writes a 1280x800 screenshot to the fixture's folder, and over docs/images/webapp-<paramref name="tab"/>.png only when asked to.</summary>
+    public static async Task SaveScreenshotAsync(this IPage page, WebAppHerdFixture fixture, string tab)
+    {
+        var name = $"webapp-{tab}.png";
+        var path = Path.Combine(fixture.Folder, name);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        var png = await File.ReadAllBytesAsync(path);
+        Assert.True(png.AsSpan().StartsWith(PngSignature), "The screenshot is not a PNG file.");
+        if (Environment.GetEnvironmentVariable(UpdateScreenshotsVariable) == "1")
+        {
+            File.Copy(path, Path.Combine(HerdService.RepositoryRoot(), "docs", "images", name), overwrite: true);
+        }
+    }
+}
