@@ -8,4 +8,7 @@ public enum Door
 
     /// <summary>The OpenAI-compatible HTTP API.</summary>
     Http,
+
+    /// <summary>The web app's prompt lab.</summary>
+    WebApp,
 }

@@ -51,7 +51,12 @@ internal static class UsageEntries
                 TotalTime = total,
                 FinishReason = FinishReasonName(progress),
                 Status = progress.OutcomeName,
-                Door = progress.Door == Door.Http ? UsageRecord.HttpDoor : UsageRecord.GrpcDoor,
+                Door = progress.Door switch
+                {
+                    Door.Http => UsageRecord.HttpDoor,
+                    Door.WebApp => UsageRecord.WebAppDoor,
+                    _ => UsageRecord.GrpcDoor,
+                },
                 Message = Fit(progress.OutcomeMessage, UsageRecord.MaxMessageLength),
                 Fee = fee,
                 PromptId = progress.Origin?.PromptId,

@@ -59,9 +59,10 @@ public sealed class UsageRecord
 
     public const string GrpcDoor = "grpc";
     public const string HttpDoor = "http";
+    public const string WebAppDoor = "web";
     public const int MaxDoorLength = 8;
 
-    /// <summary>The door the request came through: <see cref="GrpcDoor"/> or <see cref="HttpDoor"/>; null in records from before doors were kept.</summary>
+    /// <summary>The door the request came through: <see cref="GrpcDoor"/>, <see cref="HttpDoor"/> or <see cref="WebAppDoor"/>; null in records from before doors were kept.</summary>
     public string? Door { get; init; }
 
     /// <summary>Why the request did not end with <c>OK</c>, as the client was told; null when it did.</summary>

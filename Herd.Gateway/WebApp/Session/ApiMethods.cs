@@ -17,6 +17,14 @@ public static class ApiMethods
     /// <summary>Every key's prompts.</summary>
     public const string ListHistory = "herd.v1.UsageReports/ListHistory";
 
+    public const string ListPrompts = "herd.v1.Prompts/ListPrompts";
+    public const string GetPrompt = "herd.v1.Prompts/GetPrompt";
+    public const string PublishPrompt = "herd.v1.Prompts/PublishPrompt";
+
+    /// <summary>Running a prompt in the lab, as a client calls it.</summary>
+    public const string Complete = "herd.v1.Completions/Complete";
+
+    public const string SubmitFeedback = "herd.v1.History/SubmitFeedback";
     public const string ListMine = "herd.v1.History/ListMine";
     public const string SetHistoryOptOut = "herd.v1.Account/SetHistoryOptOut";
     public const string ListKeys = "herd.v1.Keys/ListKeys";

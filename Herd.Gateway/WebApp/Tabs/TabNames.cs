@@ -1,8 +1,7 @@
 namespace Herd.Gateway.WebApp.Tabs;
 
 /// <summary>
-/// The names of the web app's tabs, as roles list them in <c>allow_tabs</c>. Some name tabs that
-/// are not built yet, so that a roles file may grant them ahead of time.
+/// The names of the web app's tabs, as roles list them in <c>allow_tabs</c>.
 /// </summary>
 public static class TabNames
 {

@@ -17,6 +17,9 @@ public sealed class SetHistoryOptOutTests(WebAppHerdFixture fixture)
         var account = new Account.AccountClient(fixture.Herd.Gateways[0].Channel);
         // The first request caches the key's verdict, which the opt-out must drop.
         var before = await fixture.Herd.CompleteAsync("kept: before the opt-out", key);
+        // The ledger keeps no text of an opted-out key's records, whenever they were made: let the
+        // first one land before opting out.
+        await HistoryOfAsync(WebAppPages.KeyId(key), expected: 1);
 
         var optedOut = await account.SetHistoryOptOutAsync(new SetHistoryOptOutRequest { HistoryOptOut = true }, fixture.Herd.KeyHeaders(key));
         var during = await fixture.Herd.CompleteAsync("not kept: during the opt-out", key);

@@ -17,7 +17,7 @@ public sealed class SignInTests(WebAppHerdFixture fixture)
         await page.ReloadAsync();
 
         await page.Locator("#viewer").WaitForTextAsync("role user");
-        Assert.Equal(["history", "nodes"], await page.RailTabsAsync());
+        Assert.Equal(["prompts", "prompt-details", "prompt-lab", "history", "nodes"], await page.RailTabsAsync());
         // The key lives in the tab's session storage only, never in the address.
         Assert.DoesNotContain(key, page.Url, StringComparison.Ordinal);
     }

@@ -5,30 +5,31 @@ namespace Herd.Tests.Gateway.WebApp;
 public sealed class TabAccessTests(WebAppHerdFixture fixture)
 {
     [Fact]
-    public async Task Admin_SeesEveryBuiltTab()
+    public async Task Admin_SeesEveryTab()
     {
         var page = await fixture.NewPageAsync();
         await page.SignedInAsync(fixture, fixture.Herd.AdminKey!);
 
-        Assert.Equal(["history", "nodes", "queue", "keys"], await page.RailTabsAsync());
+        Assert.Equal(["prompts", "prompt-details", "prompt-lab", "history", "nodes", "queue", "keys"], await page.RailTabsAsync());
     }
 
     [Theory]
     [InlineData("/app/queue", "Queue and usage", "queue")]
     [InlineData("/app/keys", "Keys", "keys")]
-    public async Task User_TabItLacks_IsAbsentFromTheRail_AndItsAddressIsRefused(string path, string title, string tab)
+    [InlineData("/app/prompt-lab", "Prompt lab", "prompt-lab", "watcher")]
+    public async Task User_TabItLacks_IsAbsentFromTheRail_AndItsAddressIsRefused(string path, string title, string tab, string role = "user")
     {
         var page = await fixture.NewPageAsync();
-        await page.SignedInAsync(fixture, await fixture.KeyAsync("user"));
+        await page.SignedInAsync(fixture, await fixture.KeyAsync(role));
 
         Assert.DoesNotContain(tab, await page.RailTabsAsync());
         await page.GoAsync(fixture, path);
 
         var refusal = page.Locator("#tab-refused");
-        await refusal.WaitForTextAsync("Your role 'user' may not open this tab");
+        await refusal.WaitForTextAsync($"Your role '{role}' may not open this tab");
         var message = await refusal.InnerTextAsync();
         Assert.Contains(title, message, StringComparison.Ordinal);
         Assert.Contains($"'{tab}'", message, StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("#keys, #requests").CountAsync());
+        Assert.Equal(0, await page.Locator("#keys, #requests, #lab-prompt").CountAsync());
     }
 }

@@ -7,10 +7,11 @@ using Microsoft.Playwright;
 namespace Herd.Tests.Gateway.WebApp;
 
 /// <summary>
-/// A gateway with access control on and two nodes, and Debian's Chromium driven by Playwright,
+/// A gateway with access control on and two nodes, seeded with the example prompts of
+/// Herd.Gateway/prompts.yaml, and Debian's Chromium driven by Playwright,
 /// shared by the web app's tests. Roles: admin (every method and tab); watcher (the Nodes and Queue
-/// tabs, every key's usage but not their text); user (as the default roles file: no Queue or Keys
-/// tab); blind (the Queue tab, but none of the methods its parts need).
+/// tabs, every key's usage but not their text); user (as the default roles file: the prompts on
+/// prod, no Queue or Keys tab); blind (the Queue tab, but none of the methods its parts need).
 /// </summary>
 public sealed class WebAppHerdFixture : IAsyncLifetime
 {
@@ -23,7 +24,8 @@ public sealed class WebAppHerdFixture : IAsyncLifetime
             allow_methods: ["herd.v1.Catalog/*", "herd.v1.UsageReports/GetTotals"]
             allow_tabs: ["nodes", "queue"]
           user:
-            allow_methods: ["herd.v1.Completions/*", "herd.v1.Catalog/*", "herd.v1.Account/*", "herd.v1.History/*"]
+            allow_methods: ["herd.v1.Completions/*", "herd.v1.Catalog/*", "herd.v1.Account/*", "herd.v1.History/*", "herd.v1.Prompts/ListPrompts", "herd.v1.Prompts/GetPrompt"]
+            allow_prompts: ["*@prod"]
             allow_tabs: ["prompts", "prompt-details", "prompt-lab", "history", "nodes"]
           blind:
             allow_methods: ["herd.v1.Completions/*"]
