@@ -1,7 +1,6 @@
 using System.Globalization;
 using Herd.Gateway.Configuration.Yaml;
 using Herd.Gateway.Queue;
-using Herd.Gateway.WebApp.Tabs;
 using YamlDotNet.RepresentationModel;
 
 namespace Herd.Gateway.Access.Roles;

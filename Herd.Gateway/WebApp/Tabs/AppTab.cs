@@ -1,3 +1,4 @@
+using Herd.Gateway.Access.Roles;
 using Microsoft.FluentUI.AspNetCore.Components;
 
 namespace Herd.Gateway.WebApp.Tabs;

@@ -1,7 +1,8 @@
-namespace Herd.Gateway.WebApp.Tabs;
+namespace Herd.Gateway.Access.Roles;
 
 /// <summary>
-/// The names of the web app's tabs, as roles list them in <c>allow_tabs</c>.
+/// The names of the web app's tabs, as roles list them in <c>allow_tabs</c>: the roles file's
+/// vocabulary, which the web app's tabs (<c>WebApp/Tabs/AppTabs</c>) use.
 /// </summary>
 public static class TabNames
 {

@@ -1,4 +1,4 @@
-namespace Herd.Gateway.Prompts;
+namespace Herd.Gateway.Prompts.SeedFile;
 
 /// <summary>Where the prompt repository is seeded from, bound from <c>Herd:Gateway:Prompts</c> (<c>Herd__Gateway__Prompts__SeedFile</c>).</summary>
 public sealed record PromptsOptions
