@@ -13,8 +13,6 @@ public static class RolesFile
 {
     public const string RolesKey = "roles";
 
-    private const string DuplicateKey = "Duplicate key ";
-
     /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
     /// <exception cref="RolesFileException">The file is missing, unreadable or invalid.</exception>
     public static IReadOnlyList<Role> Load(string path) => Parse(ReadText(path), path);
@@ -62,37 +60,23 @@ public static class RolesFile
 
     private static YamlMappingNode? ReadRoleMap(string yaml, RolesFileErrors errors)
     {
-        var stream = new YamlStream();
-        try
+        var errorsBefore = errors.Count;
+        var rootNode = SingleYamlDocument.LoadRoot(yaml, errors, "a role, or a setting of one, may appear once", $"write one, with the '{RolesKey}' map");
+        if (errors.Count > errorsBefore)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException exception)
-        {
-            // YamlDotNet refuses a key written twice in one map, such as a role defined twice.
-            var problem = exception.Message.StartsWith(DuplicateKey, StringComparison.Ordinal)
-                ? $"'{exception.Message[DuplicateKey.Length..]}' is written twice in the same map; a role, or a setting of one, may appear once"
-                : $"not valid YAML: {exception.Message}";
-            errors.Add(exception.Start, problem);
-            return null;
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            errors.Add(stream.Documents[1].RootNode, $"the file holds {stream.Documents.Count} YAML documents; write one, with the '{RolesKey}' map");
             return null;
         }
 
         const string Expected = $"a '{RolesKey}' map with at least one role, such as 'roles: {{ admin: {{ allow_methods: [\"*\"] }} }}'";
-        if (stream.Documents.Count == 0 || YamlValues.IsNull(stream.Documents[0].RootNode))
+        if (rootNode is null)
         {
             errors.Add((Mark?)null, $"the file is empty; it must hold {Expected}");
             return null;
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (rootNode is not YamlMappingNode root)
         {
-            errors.Add(stream.Documents[0].RootNode, $"the file must hold {Expected}, not {YamlValues.Show(stream.Documents[0].RootNode)}");
+            errors.Add(rootNode, $"the file must hold {Expected}, not {YamlValues.Show(rootNode)}");
             return null;
         }
 

@@ -12,8 +12,6 @@ namespace Herd.Gateway.Prompts.SeedFile;
 /// </summary>
 public static class PromptFile
 {
-    private const string DuplicateKey = "Duplicate key ";
-
     /// <summary>Reads and parses the file at <paramref name="path"/>.</summary>
     /// <exception cref="PromptFileException">The file is missing, unreadable or invalid.</exception>
     public static IReadOnlyList<PromptDefinition> Load(string path)
@@ -61,38 +59,21 @@ public static class PromptFile
 
     private static YamlMappingNode? ReadRoot(string yaml, PromptFileErrors errors)
     {
-        var stream = new YamlStream();
-        try
+        var root = SingleYamlDocument.LoadRoot(
+            yaml,
+            errors,
+            "a prompt, or a setting of one, may appear once (publish a new version under one id with another version)",
+            "write one map from prompt id to prompt");
+        switch (root)
         {
-            stream.Load(new StringReader(yaml));
+            case null:
+                // Nothing, or nothing readable (reported): an operator may keep an empty file to fill later.
+                return null;
+            case YamlMappingNode map:
+                return map;
+            default:
+                errors.Add(root, $"the file must hold a map from prompt id to prompt, such as 'summarize: {{ name: ..., prompt: ... }}', not {YamlValues.Show(root)}");
+                return null;
         }
-        catch (YamlException exception)
-        {
-            var problem = exception.Message.StartsWith(DuplicateKey, StringComparison.Ordinal)
-                ? $"'{exception.Message[DuplicateKey.Length..]}' is written twice in the same map; a prompt, or a setting of one, may appear once (publish a new version under one id with another version)"
-                : $"not valid YAML: {exception.Message}";
-            errors.Add(exception.Start, problem);
-            return null;
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            errors.Add(stream.Documents[1].RootNode, $"the file holds {stream.Documents.Count} YAML documents; write one map from prompt id to prompt");
-            return null;
-        }
-
-        if (stream.Documents.Count == 0 || YamlValues.IsNull(stream.Documents[0].RootNode))
-        {
-            // An empty file seeds nothing: an operator may keep one to fill later.
-            return null;
-        }
-
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            errors.Add(stream.Documents[0].RootNode, $"the file must hold a map from prompt id to prompt, such as 'summarize: {{ name: ..., prompt: ... }}', not {YamlValues.Show(stream.Documents[0].RootNode)}");
-            return null;
-        }
-
-        return root;
     }
 }
