@@ -27,6 +27,7 @@ public sealed class AppHostTests : IDisposable
         }
 
         var withoutKey = await Assert.ThrowsAsync<RpcException>(async () => await new Catalog.CatalogClient(channel).ListModelsAsync(new ListModelsRequest()));
+        var prompts = await ExamplePromptsAsync(channel, key);
 
         Assert.Equal(2, nodes.Count);
         Assert.All(nodes, node => Assert.StartsWith("node-", node.NodeId, StringComparison.Ordinal));
@@ -38,6 +39,25 @@ public sealed class AppHostTests : IDisposable
         Assert.Equal(6, done.Usage.CompletionTokens);
         Assert.Contains(done.NodeId, nodes.Select(node => node.NodeId));
         Assert.Equal(StatusCode.Unauthenticated, withoutKey.StatusCode);
+        Assert.Contains("summarize", prompts);
+        Assert.Contains("summary_headline", prompts);
+    }
+
+    /// <summary>The ids of the prompts the herd starts with, once the gateways have seeded them (just after the ledger is ready).</summary>
+    private static async Task<IReadOnlyList<string>> ExamplePromptsAsync(GrpcChannel channel, string key)
+    {
+        var client = new Prompts.PromptsClient(channel);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var listed = await client.ListPromptsAsync(new ListPromptsRequest(), HerdAppHost.Authorization(key));
+            if (listed.Prompts.Count >= 4 || DateTime.UtcNow > deadline)
+            {
+                return [.. listed.Prompts.Select(prompt => prompt.Definition.Id)];
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     public void Dispose() => _state.Dispose();

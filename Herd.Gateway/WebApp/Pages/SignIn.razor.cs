@@ -1,5 +1,6 @@
 using Herd.Gateway.WebApp.Session;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 
 namespace Herd.Gateway.WebApp.Pages;
 
@@ -19,8 +20,20 @@ public sealed partial class SignIn
     private async Task SignInAsync()
     {
         _busy = true;
-        _error = await Session.SignInAsync(_key ?? "", CancellationToken.None);
-        _busy = false;
+        try
+        {
+            _error = await Session.SignInAsync(_key ?? "", CancellationToken.None);
+        }
+        catch (JSException exception)
+        {
+            // The tab's session storage refused the key: say so rather than end the page's circuit.
+            _error = $"This browser tab could not keep the key: {exception.Message}";
+        }
+        finally
+        {
+            _busy = false;
+        }
+
         if (_error is null)
         {
             Navigation.NavigateTo(WebAppRoutes.Base);

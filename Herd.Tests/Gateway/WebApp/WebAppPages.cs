@@ -22,19 +22,28 @@ internal static class WebAppPages
     /// <summary>Opens the sign-in page and signs in with <paramref name="key"/>; what follows (signed in, or the page's refusal) is the test's to check.</summary>
     public static async Task SignInAsync(this IPage page, WebAppHerdFixture fixture, string key)
     {
-        await page.GoAsync(fixture, "/app/sign-in");
-        var input = page.Locator("#key input");
+        const int Attempts = 3;
         var answered = page.Locator("#viewer, #sign-in-error").First;
         for (var attempt = 1; ; attempt++)
         {
-            await input.FillAsync(key, new LocatorFillOptions { Timeout = TimeoutMs });
-            await page.Locator("#sign-in-button").ClickAsync();
             // Typed in the moment the page appears, the key can reach the field before Fluent's
-            // input has joined the circuit, which then signs in with an empty key: type it again.
-            await answered.WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs });
+            // input has joined the circuit (the page then signs in with an empty key), and a
+            // machine busy with other tests can drop a circuit as it starts: open the page again.
+            try
+            {
+                await page.GoAsync(fixture, "/app/sign-in");
+                await page.Locator("#key input").FillAsync(key, new LocatorFillOptions { Timeout = TimeoutMs / Attempts });
+                await page.Locator("#sign-in-button").ClickAsync(new LocatorClickOptions { Timeout = TimeoutMs / Attempts });
+                await answered.WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs / Attempts });
+            }
+            catch (TimeoutException) when (attempt < Attempts)
+            {
+                continue;
+            }
+
             var empty = await page.Locator("#sign-in-error").CountAsync() > 0
                 && (await page.Locator("#sign-in-error").InnerTextAsync()).Contains("Paste an API key first", StringComparison.Ordinal);
-            if (!empty || attempt == 3)
+            if (!empty || attempt == Attempts)
             {
                 return;
             }
