@@ -15,9 +15,15 @@ public sealed class KeysTabTests(WebAppHerdFixture fixture)
         await page.SignedInAsync(fixture, fixture.Herd.AdminKey!);
         await page.GoAsync(fixture, "/app/keys");
 
-        await page.Locator("#new-key-name input").FillAsync("made in the keys tab", new LocatorFillOptions { Timeout = WebAppPages.TimeoutMs });
-        await page.Locator("#new-key-role input").FillAsync("user");
-        await page.Locator("#create-key").ClickAsync();
+        await page.Locator("#keys").WaitForAsync(new LocatorWaitForOptions { Timeout = WebAppPages.TimeoutMs });
+        await page.UntilShownAsync(
+            async () =>
+            {
+                await page.Locator("#new-key-name input").FillAsync("made in the keys tab", new LocatorFillOptions { Timeout = WebAppPages.TimeoutMs });
+                await page.Locator("#new-key-role input").FillAsync("user");
+                await page.Locator("#create-key").ClickAsync();
+            },
+            page.Locator("#new-secret"));
         await page.Locator("#new-secret").WaitForTextAsync("shown only this once");
         var secret = (await page.Locator("#new-secret-text").InnerTextAsync()).Trim();
         var keyId = WebAppPages.KeyId(secret);

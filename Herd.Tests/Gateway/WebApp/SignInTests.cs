@@ -51,7 +51,7 @@ public sealed class SignInTests(WebAppHerdFixture fixture)
         var page = await fixture.NewPageAsync();
         await page.SignedInAsync(fixture, fixture.Herd.AdminKey!);
 
-        await page.Locator("#sign-out").ClickAsync();
+        await page.UntilShownAsync(() => page.Locator("#sign-out").ClickAsync(), page.Locator("#sign-in-button"));
         await page.WaitForURLAsync("**/app/sign-in", new PageWaitForURLOptions { Timeout = WebAppPages.TimeoutMs });
         await page.GoAsync(fixture, "/app/nodes");
 

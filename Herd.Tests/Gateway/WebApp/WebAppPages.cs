@@ -50,11 +50,38 @@ internal static class WebAppPages
         }
     }
 
-    /// <summary>Signs in and waits until the app has left the sign-in page.</summary>
+    /// <summary>Signs in and waits until the app has led to the role's first tab, so that what the test clicks next is not lost in that move.</summary>
     public static async Task SignedInAsync(this IPage page, WebAppHerdFixture fixture, string key)
     {
         await page.SignInAsync(fixture, key);
         await page.Locator("#viewer").WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs });
+        await page.WaitForURLAsync(url => !url.EndsWith("/app", StringComparison.Ordinal) && !url.Contains("/app/sign-in", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = TimeoutMs });
+        await page.Locator("main h1.herd-page-title").First.WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs });
+    }
+
+    /// <summary>
+    /// Does <paramref name="action"/> until <paramref name="expected"/> shows, at most three times:
+    /// on a machine busy with other tests, an input or click can reach a page in the moment its
+    /// circuit re-renders it and be lost.
+    /// </summary>
+    public static async Task UntilShownAsync(this IPage page, Func<Task> action, ILocator expected)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(expected);
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            await action();
+            try
+            {
+                await expected.First.WaitForAsync(new LocatorWaitForOptions { Timeout = TimeoutMs / Attempts });
+                return;
+            }
+            catch (TimeoutException) when (attempt < Attempts)
+            {
+                // Once more.
+            }
+        }
     }
 
     public static Task WaitForTextAsync(this ILocator locator, string text) =>
