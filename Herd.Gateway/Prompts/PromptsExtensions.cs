@@ -18,7 +18,7 @@ public static class PromptsExtensions
         services.AddSingleton<PromptExpansion>();
         services.AddSingleton(provider => new PromptedCompletions(
             provider.GetRequiredService<CompletionRunner>(),
-            provider.GetService<PromptRepository>(),
+            provider.GetService<CallablePrompts>(),
             provider.GetRequiredService<PromptExpansion>(),
             provider.GetService<ChainRunner>()));
         if (!repository)
@@ -28,6 +28,7 @@ public static class PromptsExtensions
 
         services.AddOptions<PromptsOptions>().BindConfiguration(PromptsOptions.Section);
         services.AddSingleton<PromptRepository>();
+        services.AddSingleton<CallablePrompts>();
         services.AddSingleton<ChainRunner>();
         services.AddHostedService<PromptSeeder>();
         return builder;

@@ -19,7 +19,7 @@ namespace Herd.Gateway.Prompts.Calls;
 /// </summary>
 public sealed partial class ChainRunner(
     CompletionRunner runner,
-    PromptRepository repository,
+    CallablePrompts prompts,
     PromptExpansion expansion,
     ILogger<ChainRunner> logger)
 {
@@ -36,28 +36,28 @@ public sealed partial class ChainRunner(
 
         var steps = PromptRecords.Steps(chain);
         var visibility = caller is null ? PromptVisibility.Everything : PromptVisibility.Of(caller.Role);
-        var prompts = await ResolveAsync(chain, steps, visibility, cancellationToken).ConfigureAwait(false);
+        var stepPrompts = await ResolveAsync(chain, steps, visibility, cancellationToken).ConfigureAwait(false);
         var values = request.PromptCall.Variables;
-        PromptExpansion.RequireKnown(values, ChainVariableNames(steps, prompts), what);
+        PromptExpansion.RequireKnown(values, ChainVariableNames(steps, stepPrompts), what);
 
         var parentId = Guid.NewGuid().ToString("N");
         LogStarted(chain.PromptId, chain.Version, parentId, steps.Count);
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var index = 0; index < steps.Count; index++)
         {
-            var step = Describe(chain, index, prompts[index]);
-            var stepValues = ValuesFor(prompts[index], values, outputs);
+            var step = Describe(chain, index, stepPrompts[index]);
+            var stepValues = ValuesFor(stepPrompts[index], values, outputs);
             CompletionRequest expanded;
             try
             {
-                expanded = await expansion.ExpandAsync(prompts[index], request, stepValues).ConfigureAwait(false);
+                expanded = await expansion.ExpandAsync(stepPrompts[index], request, stepValues).ConfigureAwait(false);
             }
             catch (RequestFailedException exception)
             {
                 throw InStep(step, exception);
             }
 
-            var origin = new PromptOrigin(prompts[index].PromptId, prompts[index].Version, parentId);
+            var origin = new PromptOrigin(stepPrompts[index].PromptId, stepPrompts[index].Version, parentId);
             var last = index == steps.Count - 1;
             var answer = new StringBuilder();
             var events = runner.RunAsync(expanded, caller, door, origin, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -107,21 +107,21 @@ public sealed partial class ChainRunner(
     /// <summary>Each step's prompt version, as the caller may call it now.</summary>
     private async Task<List<PromptVersionRecord>> ResolveAsync(PromptVersionRecord chain, IReadOnlyList<StoredStep> steps, PromptVisibility visibility, CancellationToken cancellationToken)
     {
-        var prompts = new List<PromptVersionRecord>();
+        var resolved = new List<PromptVersionRecord>();
         for (var index = 0; index < steps.Count; index++)
         {
             var step = steps[index];
-            var prompt = await repository.FindCallableAsync(step.Prompt, step.Version ?? string.Empty, string.Empty, visibility, cancellationToken).ConfigureAwait(false);
+            var prompt = await prompts.FindAsync(step.Prompt, step.Version ?? string.Empty, string.Empty, visibility, cancellationToken).ConfigureAwait(false);
             if (prompt is null || PromptRecords.Steps(prompt).Count > 0)
             {
                 var which = step.Version is null ? $"prompt '{step.Prompt}'" : $"version '{step.Version}' of prompt '{step.Prompt}'";
                 throw new RequestFailedException(FailureKind.PromptNotFound, $"Step {index + 1} of chain '{chain.PromptId}' version '{chain.Version}' calls {which}, and there is no callable one that your role may use.");
             }
 
-            prompts.Add(prompt);
+            resolved.Add(prompt);
         }
 
-        return prompts;
+        return resolved;
     }
 
     private static List<string> ChainVariableNames(IReadOnlyList<StoredStep> steps, List<PromptVersionRecord> prompts)

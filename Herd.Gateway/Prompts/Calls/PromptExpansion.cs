@@ -34,7 +34,7 @@ public sealed class PromptExpansion(ModelCatalog catalog)
         return new CompletionRequest
         {
             Model = await ModelAsync(prompt, call.Model).ConfigureAwait(false),
-            Prompt = PromptTemplate.Parse(prompt.Template).Render(filled),
+            Prompt = PromptTemplate.Fill(prompt.Template, filled),
             Sampling = Sampling(prompt, call.Sampling),
             Priority = call.Priority,
             RequestId = call.RequestId,

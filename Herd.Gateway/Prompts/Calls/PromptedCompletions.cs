@@ -15,11 +15,11 @@ namespace Herd.Gateway.Prompts.Calls;
 /// or run step by step when it is a chain; any other request goes to the
 /// <see cref="CompletionRunner"/> as it is.
 /// </summary>
-/// <param name="repository">The prompt repository; null when the gateway has no ledger (access control off).</param>
+/// <param name="prompts">The prompt repository's lookup; null when the gateway has no ledger (access control off).</param>
 /// <param name="chains">The chain runner; null when the gateway has no ledger.</param>
 public sealed class PromptedCompletions(
     CompletionRunner runner,
-    PromptRepository? repository,
+    CallablePrompts? prompts,
     PromptExpansion expansion,
     ChainRunner? chains)
 {
@@ -68,13 +68,13 @@ public sealed class PromptedCompletions(
         Require(call.Version.Length == 0 || PromptNames.IsVersion(call.Version), $"prompt_call.version must be empty or a version ({PromptNames.VersionShape})");
         Require(call.Stage.Length == 0 || PromptNames.IsStage(call.Stage), $"prompt_call.stage must be empty or a stage ({PromptNames.StageShape})");
         Require(call.Variables.Count <= MaxVariables, $"prompt_call.variables may hold at most {MaxVariables} values");
-        if (repository is null)
+        if (prompts is null)
         {
             throw new RequestFailedException(FailureKind.PromptNotFound, "This gateway runs with access control off (Herd:Gateway:Access:Enabled=false): the prompt repository lives in its ledger, which it does not have. Send the prompt's text instead.");
         }
 
         var visibility = caller is null ? PromptVisibility.Everything : PromptVisibility.Of(caller.Role);
-        var found = await repository.FindCallableAsync(call.Id, call.Version, call.Stage, visibility, cancellationToken).ConfigureAwait(false);
+        var found = await prompts.FindAsync(call.Id, call.Version, call.Stage, visibility, cancellationToken).ConfigureAwait(false);
         if (found is not null)
         {
             return found;

@@ -16,6 +16,9 @@ public static partial class PromptNames
     /// <summary>The stage of a version in the seed file that names none: the operator's file is the herd's published set.</summary>
     public const string SeedStage = "prod";
 
+    /// <summary>The stage a version is published on: <paramref name="stage"/>, or <see cref="DefaultStage"/> when it is empty.</summary>
+    public static string StageOrDefault(string stage) => string.IsNullOrEmpty(stage) ? DefaultStage : stage;
+
     public static bool IsId(string? text) => text is not null && Id().IsMatch(text);
 
     public static bool IsVersion(string? text) => text is not null && Version().IsMatch(text);

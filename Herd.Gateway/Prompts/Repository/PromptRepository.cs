@@ -33,7 +33,7 @@ public sealed partial class PromptRepository(
                 .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false)
             : null;
         candidate.Version = candidate.Version.Length == 0 ? VersionLabels.Next(newest) : candidate.Version;
-        candidate.Stage = candidate.Stage.Length == 0 ? PromptNames.DefaultStage : candidate.Stage;
+        candidate.Stage = PromptNames.StageOrDefault(candidate.Stage);
         var problems = PromptDefinitionRules.Problems(candidate).ToList();
         IReadOnlyList<PromptVariable> variables = candidate.Variables;
         if (problems.Count == 0 && candidate.Steps.Count > 0)

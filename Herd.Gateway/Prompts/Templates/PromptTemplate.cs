@@ -58,11 +58,18 @@ public sealed class PromptTemplate
     }
 
     /// <summary>The prompt's text with each variable's value in its place; a variable missing from <paramref name="values"/> is empty.</summary>
-    public string Render(IReadOnlyDictionary<string, string> values)
+    public string Render(IReadOnlyDictionary<string, string> values) => Fill(_text, values);
+
+    /// <summary>
+    /// Fills a template already checked when it was published, without listing its variables again
+    /// on each call.
+    /// </summary>
+    public static string Fill(string template, IReadOnlyDictionary<string, string> values)
     {
+        ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(values);
         var view = values.ToDictionary(pair => pair.Key, pair => (object)pair.Value, StringComparer.Ordinal);
-        return Renderer.Render(_text, view);
+        return Renderer.Render(template, view);
     }
 
     private static void Collect(BlockToken block, List<string> names)

@@ -19,6 +19,7 @@ public sealed partial class PromptDetails : LiveTab
     private IReadOnlyList<PromptVersion>? _versions;
     private PromptVersion? _shown;
     private string? _refusal;
+    private (string? Id, string? Version)? _readFor;
 
     /// <summary>The prompt shown; none lists the prompts to choose from.</summary>
     [SupplyParameterFromQuery(Name = "id")]
@@ -42,13 +43,21 @@ public sealed partial class PromptDetails : LiveTab
 
     protected override AppTab Tab => AppTabs.PromptDetails;
 
-    protected override async Task OnParametersSetAsync() => await ReadAsync();
+    /// <summary>Reads again when the address names another prompt or version; the first reading is the tab's own.</summary>
+    protected override async Task OnParametersSetAsync()
+    {
+        if (_readFor is { } readFor && readFor != (Id, Version))
+        {
+            await ReadAsync();
+        }
+    }
 
     protected override async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var answer = await Session.CheckAsync(Id is null ? ApiMethods.ListPrompts : ApiMethods.GetPrompt, cancellationToken);
         _refusal = answer.Refusal;
         (_choices, _versions, _shown) = (null, null, null);
+        _readFor = (Id, Version);
         if (!answer.IsAllowed)
         {
             return;

@@ -78,6 +78,18 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
+        try
+        {
+            await LoadAsync();
+        }
+        catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
+        {
+            _refusal = Unreachable(exception);
+        }
+    }
+
+    private async Task LoadAsync()
+    {
         var answer = await Session.CheckAsync(ApiMethods.ListPrompts, CancellationToken.None);
         _refusal = answer.Refusal;
         if (!answer.IsAllowed)
@@ -102,7 +114,7 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
     {
         if (!string.IsNullOrEmpty(promptId))
         {
-            await OpenAsync(promptId, version: null);
+            await OpenOrSayWhyAsync(promptId, version: null);
         }
     }
 
@@ -110,7 +122,19 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
     {
         if (_promptId is not null && !string.IsNullOrEmpty(version))
         {
-            await OpenAsync(_promptId, version);
+            await OpenOrSayWhyAsync(_promptId, version);
+        }
+    }
+
+    private async Task OpenOrSayWhyAsync(string promptId, string? version)
+    {
+        try
+        {
+            await OpenAsync(promptId, version);
+        }
+        catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
+        {
+            _refusal = Unreachable(exception);
         }
     }
 
@@ -237,10 +261,18 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
         var waitUntil = Time.GetUtcNow() + FeedbackPatience;
         while (true)
         {
-            await using var ledger = await Ledger.CreateDbContextAsync();
-            if (await ledger.SubmitFeedbackAsync(done.LedgerId, answer.Caller.KeyId, _score, comment, Time.GetUtcNow()))
+            try
             {
-                _feedbackSaved = true;
+                await using var ledger = await Ledger.CreateDbContextAsync();
+                if (await ledger.SubmitFeedbackAsync(done.LedgerId, answer.Caller.KeyId, _score, comment, Time.GetUtcNow()))
+                {
+                    _feedbackSaved = true;
+                    return;
+                }
+            }
+            catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
+            {
+                _feedbackProblem = Unreachable(exception);
                 return;
             }
 
@@ -276,7 +308,7 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
             variable.DefaultValue = _values.GetValueOrDefault(variable.Name) ?? variable.DefaultValue;
         }
 
-        var stage = definition.Stage.Length == 0 ? PromptNames.DefaultStage : definition.Stage;
+        var stage = PromptNames.StageOrDefault(definition.Stage);
         if (!answer.Caller.Role.AllowsPrompt(definition.Id, stage))
         {
             _publishProblem = $"Your role '{answer.Caller.Role.Name}' may not publish prompt '{definition.Id}' on stage '{stage}'.";
@@ -296,6 +328,10 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
         catch (PromptVersionExistsException exception)
         {
             _publishProblem = exception.Message;
+        }
+        catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
+        {
+            _publishProblem = Unreachable(exception);
         }
     }
 
@@ -351,6 +387,9 @@ public sealed partial class PromptLab : ComponentBase, IDisposable
             return exception.Message;
         }
     }
+
+    private static string Unreachable(Exception exception) =>
+        $"The herd's ledger, which holds the prompts and feedback, cannot be reached just now; try again shortly. ({LedgerMigrator.Describe(exception)})";
 
     private static string Targets(PromptVersion prompt) =>
         prompt.Definition.Steps.Count > 0 ? $"a chain of {prompt.Definition.Steps.Count} steps"

@@ -20,7 +20,7 @@ public sealed class PromptsService(PromptRepository repository) : Contracts.V1.P
         ArgumentNullException.ThrowIfNull(context);
         var caller = context.RequireCaller();
         var definition = request.Definition ?? throw RequestFields.Invalid("definition is required: the prompt to publish.");
-        var stage = definition.Stage.Length == 0 ? PromptNames.DefaultStage : definition.Stage;
+        var stage = PromptNames.StageOrDefault(definition.Stage);
         if (PromptNames.IsId(definition.Id) && PromptNames.IsStage(stage) && !caller.Role.AllowsPrompt(definition.Id, stage))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
