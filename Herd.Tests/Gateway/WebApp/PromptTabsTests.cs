@@ -64,8 +64,8 @@ public sealed class PromptTabsTests(WebAppHerdFixture fixture)
         await page.GoAsync(fixture, "/app/prompt-lab?id=summarize");
 
         const string Hostile = "<script>alert('lab')</script><img src=x onerror=alert(2)>";
-        await page.Locator("#var-text textarea").FillAsync(Hostile);
-        await page.Locator("#lab-preview").WaitForTextAsync("Text: " + Hostile);
+        await page.Locator("#lab-preview").WaitForTextAsync("Summary:");
+        await page.UntilTextAsync(() => page.Locator("#var-text textarea").FillAsync(Hostile), page.Locator("#lab-preview"), "Text: " + Hostile);
         await page.Locator("#lab-run").ClickAsync();
 
         await page.Locator("#lab-timings").WaitForTextAsync("first token");
@@ -93,7 +93,7 @@ public sealed class PromptTabsTests(WebAppHerdFixture fixture)
         await page.GoAsync(fixture, "/app/prompt-lab?id=headline");
         await page.Locator("#lab-preview").WaitForTextAsync("Summary: A gateway streams tokens");
 
-        await page.Locator("#var-summary textarea").FillAsync("Nodes stream tokens.");
+        await page.UntilTextAsync(() => page.Locator("#var-summary textarea").FillAsync("Nodes stream tokens."), page.Locator("#lab-preview"), "Summary: Nodes stream tokens.");
         await page.Locator("#lab-template textarea").FillAsync("Title for: {{summary}}");
         await page.Locator("#lab-new-stage input").FillAsync("dev");
         await page.Locator("#lab-publish").ClickAsync();

@@ -84,6 +84,26 @@ internal static class WebAppPages
         }
     }
 
+    /// <summary>Does <paramref name="action"/> until <paramref name="shows"/> contains <paramref name="text"/>, at most three times (see <see cref="UntilShownAsync"/>).</summary>
+    public static async Task UntilTextAsync(this IPage page, Func<Task> action, ILocator shows, string text)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            await action();
+            try
+            {
+                await Assertions.Expect(shows).ToContainTextAsync(text, new LocatorAssertionsToContainTextOptions { Timeout = TimeoutMs / Attempts });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < Attempts)
+            {
+                // Once more.
+            }
+        }
+    }
+
     public static Task WaitForTextAsync(this ILocator locator, string text) =>
         Assertions.Expect(locator).ToContainTextAsync(text, new LocatorAssertionsToContainTextOptions { Timeout = TimeoutMs });
 
