@@ -26,7 +26,7 @@ internal static class GenerateCommand
                 ? PromptInput.FromChat(Turns(parsed.GetValue(system), parsed.GetRequiredValue(prompt)))
                 : PromptInput.FromText(parsed.GetRequiredValue(prompt));
             var output = Console.Out;
-            await foreach (var generationEvent in served.GenerateAsync("cli", input, sampling.Apply(parsed, served.DefaultSampling), cancellationToken))
+            await foreach (var generationEvent in served.GenerateAsync("cli", input, sampling.Apply(parsed, served.DefaultSampling), cancellationToken: cancellationToken))
             {
                 switch (generationEvent)
                 {

@@ -45,7 +45,7 @@ internal static class StreamBenchCommand
         var started = Stopwatch.GetTimestamp();
         var firstToken = TimeSpan.Zero;
         var tokens = 0;
-        await foreach (var generationEvent in served.GenerateAsync(id, PromptInput.FromText("The herd streams tokens"), sampling, cancellationToken))
+        await foreach (var generationEvent in served.GenerateAsync(id, PromptInput.FromText("The herd streams tokens"), sampling, cancellationToken: cancellationToken))
         {
             if (generationEvent is GeneratedText text && text.TokenIds.Count > 0)
             {

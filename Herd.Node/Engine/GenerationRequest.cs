@@ -1,4 +1,7 @@
+using Herd.Node.Model.Lora;
+
 namespace Herd.Node.Engine;
 
 /// <summary>A tokenized prompt and how to continue it.</summary>
-public sealed record GenerationRequest(string Id, IReadOnlyList<int> PromptTokens, SamplingParameters Sampling);
+/// <param name="Adapters">The LoRA adapters the sequence runs with, and their weights; null for the base model alone.</param>
+public sealed record GenerationRequest(string Id, IReadOnlyList<int> PromptTokens, SamplingParameters Sampling, AdapterBlend? Adapters = null);

@@ -1,4 +1,5 @@
 using Herd.Node.Model;
+using Herd.Node.Model.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,13 +28,17 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
         using var scope = NewDisposeScope();
         var lastTokens = new long[batch.Count];
         var positions = new long[batch.Count];
+        var adapters = new AdapterBlend?[batch.Count];
+        var anyAdapters = false;
         for (var i = 0; i < batch.Count; i++)
         {
             lastTokens[i] = batch[i].LastToken;
             positions[i] = batch[i].CachedTokens;
+            adapters[i] = batch[i].Request.Adapters;
+            anyAdapters |= adapters[i] is not null;
         }
 
-        using var context = model.DecodeContext(Cache, positions);
+        using var context = model.DecodeContext(Cache, positions, anyAdapters ? adapters : null);
         // [batch, 1]
         var inputIds = tensor(lastTokens, dtype: int64, device: Cache.Device).unsqueeze(1);
         var singleThreaded = Cache.Device.type == DeviceType.CPU && batch.Count <= SingleThreadedDecodeBatch && _threads > 1;
@@ -76,7 +81,7 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
             ids[i] = sequence.Prompt[chunk.Start + i];
         }
 
-        using var context = model.PrefillContext(Cache, sequence.Slot, chunk.Start, chunk.Length);
+        using var context = model.PrefillContext(Cache, sequence.Slot, chunk.Start, chunk.Length, sequence.Request.Adapters);
         // [1, tokens]
         var inputIds = tensor(ids, dtype: int64, device: Cache.Device).unsqueeze(0);
         var logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);

@@ -1,4 +1,6 @@
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Link;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;
@@ -19,6 +21,14 @@ public static class NodeExtensions
             .ValidateOnStart();
         builder.Services.AddOptions<EngineOptions>()
             .BindConfiguration(EngineOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<AdapterOptions>()
+            .BindConfiguration(AdapterOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ExpertOptions>()
+            .BindConfiguration(ExpertOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<HostOptions>()

@@ -24,6 +24,16 @@ public static class AssignMapping
         };
     }
 
+    /// <summary>The adapters the assignment asks for; null for the base model alone.</summary>
+    public static AdapterSelection? ToAdapterSelection(AdapterChoice? choice) => choice?.ChoiceCase switch
+    {
+        AdapterChoice.ChoiceOneofCase.Named => new AdapterSelection.Named([.. choice.Named.Adapters.Select(adapter => new WeightedName(adapter.Name, adapter.Weight))]),
+        AdapterChoice.ChoiceOneofCase.Route => new AdapterSelection.Routed(
+            Math.Max(1, choice.Route.TopExperts),
+            choice.Route.Restricted ? choice.Route.AllowedExperts.ToHashSet(StringComparer.Ordinal) : null),
+        _ => null,
+    };
+
     /// <summary>
     /// The trace context the gateway sent with the job (W3C traceparent and tracestate), read
     /// with the process's propagator; default when it sent none or one that does not parse, so
@@ -81,10 +91,11 @@ public static class AssignMapping
         return chunk;
     }
 
-    public static JobFinished ToFinished(string jobId, GenerationFinished finished)
+    /// <param name="adapters">the adapters the generation ran with; empty for the base model</param>
+    public static JobFinished ToFinished(string jobId, GenerationFinished finished, IReadOnlyList<ChosenAdapter>? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(finished);
-        return new JobFinished
+        var message = new JobFinished
         {
             JobId = jobId,
             FinishReason = ToFinishReason(finished.Reason),
@@ -92,6 +103,18 @@ public static class AssignMapping
             TimeToFirstToken = Duration.FromTimeSpan(finished.TimeToFirstToken),
             TotalTime = Duration.FromTimeSpan(finished.TotalTime),
         };
+        foreach (var adapter in adapters ?? [])
+        {
+            var used = new AdapterUsed { Adapter = adapter.Adapter, Weight = adapter.Weight, Expert = adapter.Expert ?? string.Empty };
+            if (adapter.Distance is { } distance)
+            {
+                used.Distance = distance;
+            }
+
+            message.Adapters.Add(used);
+        }
+
+        return message;
     }
 
     /// <summary>An embedding job's end: its vectors (none when cancelled) and its texts' tokens as the prompt tokens.</summary>

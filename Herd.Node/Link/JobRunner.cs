@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Herd.Contracts.V1;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;
@@ -47,10 +48,15 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
 
             var input = AssignMapping.ToPromptInput(assign);
             var sampling = AssignMapping.ToSampling(assign.Sampling, model.DefaultSampling);
-            await foreach (var generationEvent in model.GenerateAsync(assign.JobId, input, sampling, cancellationToken))
+            IReadOnlyList<ChosenAdapter> adapters = [];
+            await foreach (var generationEvent in model.GenerateAsync(assign.JobId, input, sampling, AssignMapping.ToAdapterSelection(assign.Adapters), cancellationToken))
             {
                 switch (generationEvent)
                 {
+                    case AdaptersChosen chosen:
+                        adapters = chosen.Adapters;
+                        span?.SetTag(NodeTelemetry.AdaptersAttribute, string.Join(',', chosen.Adapters.Select(adapter => adapter.Adapter)));
+                        break;
                     case GeneratedText text:
                         delivered += text.TokenIds.Count;
                         activity.AddTokens(text.TokenIds.Count);
@@ -60,7 +66,7 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
                         span?.SetTag(NodeTelemetry.InputTokensAttribute, finished.PromptTokens);
                         span?.SetTag(NodeTelemetry.OutputTokensAttribute, finished.CompletionTokens);
                         span?.SetTag(NodeTelemetry.FinishReasonsAttribute, new[] { finished.Reason.ToString().ToLowerInvariant() });
-                        output.TryWrite(new NodeMessage { Finished = AssignMapping.ToFinished(assign.JobId, finished) });
+                        output.TryWrite(new NodeMessage { Finished = AssignMapping.ToFinished(assign.JobId, finished, adapters) });
                         break;
                     case GenerationFailed failed:
                         Fail(LinkStatus.Internal, failed.Message);
@@ -71,6 +77,15 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
         catch (InvalidRequestException error)
         {
             Fail(LinkStatus.InvalidArgument, error.Message);
+        }
+        catch (AdapterUnavailableException error)
+        {
+            Fail(error.Reason switch
+            {
+                AdapterUnavailableReason.Unknown => LinkStatus.NotFound,
+                AdapterUnavailableReason.NoRoom => LinkStatus.ResourceExhausted,
+                _ => LinkStatus.FailedPrecondition,
+            }, error.Message);
         }
         catch (EngineUnavailableException error)
         {

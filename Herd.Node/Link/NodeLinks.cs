@@ -129,7 +129,10 @@ public sealed partial class NodeLinks(
             Device = model.Device.Device.type == TorchSharp.DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)model.Device.Device.index)}",
             Build = typeof(NodeLinks).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
-        hello.Models.Add(new Contracts.V1.ServedModel { Name = model.Name, ContextLength = model.Engine.ContextLength });
+        var served = new Contracts.V1.ServedModel { Name = model.Name, ContextLength = model.Engine.ContextLength };
+        served.Adapters.AddRange(model.Adapters.Names);
+        served.Experts.AddRange(model.Experts.All.Select(expert => expert.Name));
+        hello.Models.Add(served);
         return hello;
     }
 

@@ -1,3 +1,4 @@
+using Herd.Node.Model.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,7 +44,9 @@ public sealed class Attention : nn.Module
         var groups = _heads / _kvHeads;
 
         // [batch, heads + 2 * kv_heads, tokens, head_dim]: queries, then keys, then values.
-        var qkv = _qkvProj.Forward(hidden).view(batch, tokens, _heads + 2 * _kvHeads, _headDim).transpose(1, 2);
+        var fused = _qkvProj.Forward(hidden);
+        context.Adapters?.AddUpdates(_layer, LoraSite.Qkv, hidden, fused);
+        var qkv = fused.view(batch, tokens, _heads + 2 * _kvHeads, _headDim).transpose(1, 2);
         // Queries and keys are rotated together: one set of element-wise operations, not two.
         var rotated = context.Rotate(qkv.narrow(1, 0, _heads + _kvHeads));
         var queries = rotated.narrow(1, 0, _heads);
@@ -61,6 +64,8 @@ public sealed class Attention : nn.Module
         // [batch * kv_heads, groups * tokens, head_dim] -> [batch, tokens, heads * head_dim]
         var attended = weights.bmm(allValues.flatten(0, 1)).view(batch, _heads, tokens, _headDim)
             .transpose(1, 2).reshape(batch, tokens, _heads * _headDim);
-        return _oProj.Forward(attended);
+        var output = _oProj.Forward(attended);
+        context.Adapters?.AddUpdates(_layer, LoraSite.Output, attended, output);
+        return output;
     }
 }

@@ -1,4 +1,5 @@
 using Herd.Node.Engine;
+using Herd.Node.Model.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,13 +57,13 @@ public sealed class CausalLanguageModel : nn.Module
 
     public Device Device => _embedTokens.Stored.device;
 
-    /// <summary>The context for a prompt chunk of the sequence in <paramref name="slot"/>.</summary>
-    public ForwardContext PrefillContext(KvCache cache, int slot, int start, int length) =>
-        ForwardContext.Prefill(cache, Rotary, slot, start, length);
+    /// <summary>The context for a prompt chunk of the sequence in <paramref name="slot"/>, with its adapters if it has any.</summary>
+    public ForwardContext PrefillContext(KvCache cache, int slot, int start, int length, AdapterBlend? adapters = null) =>
+        ForwardContext.Prefill(cache, Rotary, slot, start, length, adapters);
 
-    /// <summary>The context for one decode token of each sequence in slots 0..positions.Length-1.</summary>
-    public ForwardContext DecodeContext(KvCache cache, ReadOnlySpan<long> positions) =>
-        ForwardContext.Decode(cache, Rotary, positions);
+    /// <summary>The context for one decode token of each sequence in slots 0..positions.Length-1, with their adapters in slot order if any has one.</summary>
+    public ForwardContext DecodeContext(KvCache cache, ReadOnlySpan<long> positions, IReadOnlyList<AdapterBlend?>? adapters = null) =>
+        ForwardContext.Decode(cache, Rotary, positions, adapters);
 
     /// <summary>The context for whole texts, <paramref name="batch"/> of them padded to <paramref name="tokens"/>, that no cache keeps.</summary>
     public ForwardContext EncodeContext(int batch, int tokens) =>
@@ -98,6 +99,20 @@ public sealed class CausalLanguageModel : nn.Module
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
         return _norm.Forward(Decoder(inputIds, context)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The mean of the input embeddings of <paramref name="tokens"/>, L2-normalised: a text's
+    /// embedding from the token table alone, without running the model.
+    /// </summary>
+    /// <returns>Hidden-size values in float32.</returns>
+    public float[] MeanInputEmbedding(IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        using var scope = NewDisposeScope();
+        var ids = tensor(tokens.Select(token => (long)token).ToArray(), dtype: int64, device: Device);
+        var mean = _embedTokens.Rows(ids).to(float32).mean([0]);
+        return nn.functional.normalize(mean, p: 2, dim: 0).cpu().data<float>().ToArray();
     }
 
     /// <param name="inputIds">[batch, tokens] int64</param>

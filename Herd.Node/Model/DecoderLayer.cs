@@ -18,7 +18,7 @@ public sealed class DecoderLayer : nn.Module
         _inputLayernorm = new RmsNorm(prefix + ".input_layernorm", weights, config.RmsNormEps);
         _selfAttn = new Attention(prefix + ".self_attn", layer, config, weights);
         _postAttentionLayernorm = new RmsNorm(prefix + ".post_attention_layernorm", weights, config.RmsNormEps);
-        _mlp = new Mlp(prefix + ".mlp", weights);
+        _mlp = new Mlp(prefix + ".mlp", layer, weights);
         register_module("input_layernorm", _inputLayernorm);
         register_module("self_attn", _selfAttn);
         register_module("post_attention_layernorm", _postAttentionLayernorm);
@@ -32,7 +32,7 @@ public sealed class DecoderLayer : nn.Module
         // One scope per layer: temporaries of a long prompt chunk never pile up across layers.
         using var scope = NewDisposeScope();
         var attended = _selfAttn.Forward(_inputLayernorm.Forward(hidden), context).add_(hidden);
-        var output = _mlp.Forward(_postAttentionLayernorm.Forward(attended)).add_(attended);
+        var output = _mlp.Forward(_postAttentionLayernorm.Forward(attended), context).add_(attended);
         return output.MoveToOuterDisposeScope();
     }
 }

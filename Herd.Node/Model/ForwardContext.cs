@@ -1,4 +1,5 @@
 using Herd.Node.Engine;
+using Herd.Node.Model.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,22 +49,30 @@ public sealed class ForwardContext : IDisposable
     /// </summary>
     public Tensor Mask { get; }
 
+    /// <summary>The adapter updates the pass adds to its products, row by row; null when no sequence in it uses an adapter.</summary>
+    public LoraBatch? Adapters { get; private init; }
+
     /// <summary>How many cached positions the pass attends over (the longest sequence's length).</summary>
     public int KeyLength { get; }
 
     public int BatchSize => (int)Positions.shape[0];
 
     /// <summary>A chunk of <paramref name="length"/> prompt tokens of the sequence in <paramref name="slot"/>, from <paramref name="start"/>.</summary>
-    public static ForwardContext Prefill(KvCache cache, RotaryEmbedding rotary, int slot, int start, int length)
+    /// <param name="adapters">The sequence's adapters, or null for the base model alone.</param>
+    public static ForwardContext Prefill(KvCache cache, RotaryEmbedding rotary, int slot, int start, int length, AdapterBlend? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(rotary);
         var positions = arange(start, start + length, dtype: int64, device: cache.Device).unsqueeze(0);
-        return new ForwardContext(cache, rotary, positions, start + length, AttentionShape.Of(cache), prefillSlot: slot, prefillStart: start);
+        return new ForwardContext(cache, rotary, positions, start + length, AttentionShape.Of(cache), prefillSlot: slot, prefillStart: start)
+        {
+            Adapters = adapters is null ? null : LoraBatch.For([adapters], length, cache.DType, cache.Device),
+        };
     }
 
     /// <summary>One new token for each sequence in slots 0..positions.Length-1, at the given positions.</summary>
-    public static ForwardContext Decode(KvCache cache, RotaryEmbedding rotary, ReadOnlySpan<long> positions)
+    /// <param name="adapters">Each sequence's adapters (null for the base model alone), in slot order; null when none has any.</param>
+    public static ForwardContext Decode(KvCache cache, RotaryEmbedding rotary, ReadOnlySpan<long> positions, IReadOnlyList<AdapterBlend?>? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(rotary);
@@ -76,7 +85,10 @@ public sealed class ForwardContext : IDisposable
             longest = Math.Max(longest, position);
         }
 
-        return new ForwardContext(cache, rotary, positionTensor.unsqueeze(1), (int)longest + 1, AttentionShape.Of(cache), slots, positionTensor);
+        return new ForwardContext(cache, rotary, positionTensor.unsqueeze(1), (int)longest + 1, AttentionShape.Of(cache), slots, positionTensor)
+        {
+            Adapters = adapters is null ? null : LoraBatch.For(adapters, 1, cache.DType, cache.Device),
+        };
     }
 
     /// <summary>
@@ -139,6 +151,7 @@ public sealed class ForwardContext : IDisposable
         _sin.Dispose();
         _decodeSlots?.Dispose();
         _decodePositions?.Dispose();
+        Adapters?.Dispose();
     }
 
     private static Tensor CausalMask(Tensor positions, int keyLength, AttentionShape shape)

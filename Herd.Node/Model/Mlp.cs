@@ -1,3 +1,4 @@
+using Herd.Node.Model.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,10 +9,12 @@ public sealed class Mlp : nn.Module
 {
     private readonly FusedProjection _gateUpProj;
     private readonly Projection _downProj;
+    private readonly int _layer;
 
-    public Mlp(string prefix, WeightSource weights)
+    public Mlp(string prefix, int layer, WeightSource weights)
         : base(nameof(Mlp))
     {
+        _layer = layer;
         _gateUpProj = new FusedProjection([prefix + ".gate_proj", prefix + ".up_proj"], weights, hasBias: false);
         _downProj = new Projection(prefix + ".down_proj", weights, hasBias: false);
         register_module("gate_up_proj", _gateUpProj);
@@ -20,10 +23,16 @@ public sealed class Mlp : nn.Module
 
     /// <param name="hidden">[batch, tokens, hidden]</param>
     /// <returns>[batch, tokens, hidden]</returns>
-    public Tensor Forward(Tensor hidden)
+    public Tensor Forward(Tensor hidden, ForwardContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         // [batch, tokens, 2 * intermediate]
-        var gateUp = _gateUpProj.Forward(hidden).chunk(2, dim: -1);
-        return _downProj.Forward(nn.functional.silu(gateUp[0]).mul_(gateUp[1]));
+        var fused = _gateUpProj.Forward(hidden);
+        context.Adapters?.AddUpdates(_layer, LoraSite.GateUp, hidden, fused);
+        var gateUp = fused.chunk(2, dim: -1);
+        var activated = nn.functional.silu(gateUp[0]).mul_(gateUp[1]);
+        var output = _downProj.Forward(activated);
+        context.Adapters?.AddUpdates(_layer, LoraSite.Down, activated, output);
+        return output;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +15,8 @@ namespace Herd.Node.Serving;
 public sealed partial class ModelHost(
     IOptions<NodeOptions> nodeOptions,
     IOptions<EngineOptions> engineOptions,
+    IOptions<AdapterOptions> adapterOptions,
+    IOptions<ExpertOptions> expertOptions,
     EngineMetrics metrics,
     ILoggerFactory loggerFactory,
     ILogger<ModelHost> logger) : IHostedService, IAsyncDisposable
@@ -35,6 +39,8 @@ public sealed partial class ModelHost(
             Device = nodeOptions.Value.Device,
             Threads = nodeOptions.Value.Threads,
             Engine = engineOptions.Value,
+            Adapters = adapterOptions.Value,
+            Experts = expertOptions.Value,
         };
         // Loading reads and converts every weight; keep it off the thread that starts the host.
         var model = await Task.Run(() => ServedModel.Load(nodeOptions.Value.Model, options, loggerFactory, metrics), cancellationToken);

@@ -1,5 +1,9 @@
+using System.Runtime.CompilerServices;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Model;
+using Herd.Node.Model.Lora;
 using Herd.Node.Models;
 using Herd.Node.Telemetry;
 using Herd.Node.Tokenization;
@@ -14,8 +18,9 @@ namespace Herd.Node.Serving;
 public sealed partial class ServedModel : IAsyncDisposable
 {
     private readonly CausalLanguageModel _model;
+    private readonly ExpertOptions _expertOptions;
 
-    private ServedModel(string name, ModelConfig config, GenerationConfig generation, ModelTokenizer tokenizer, CausalLanguageModel model, EngineLoop engine, ComputeDevice device)
+    private ServedModel(string name, ModelConfig config, GenerationConfig generation, ModelTokenizer tokenizer, CausalLanguageModel model, EngineLoop engine, ComputeDevice device, AdapterStore adapters, ExpertOptions expertOptions)
     {
         Name = name;
         Config = config;
@@ -23,6 +28,8 @@ public sealed partial class ServedModel : IAsyncDisposable
         _model = model;
         Engine = engine;
         Device = device;
+        Adapters = adapters;
+        _expertOptions = expertOptions;
         DefaultSampling = Defaults(generation);
     }
 
@@ -35,6 +42,12 @@ public sealed partial class ServedModel : IAsyncDisposable
     public EngineLoop Engine { get; }
 
     public ComputeDevice Device { get; }
+
+    /// <summary>The LoRA adapters requests may run with, and those in memory.</summary>
+    public AdapterStore Adapters { get; }
+
+    /// <summary>The experts routed requests choose among.</summary>
+    public ExpertRegistry Experts { get; private set; } = ExpertRegistry.Empty;
 
     /// <summary>Sampling as the model's generation_config.json recommends; requests override fields with <c>with</c>.</summary>
     public SamplingParameters DefaultSampling { get; }
@@ -76,6 +89,8 @@ public sealed partial class ServedModel : IAsyncDisposable
             ? Math.Min(options.Engine.MaxContextLength, config.ContextLength)
             : config.ContextLength;
         var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device);
+        var adapters = new AdapterStore(options.Adapters, config, model.DType, model.Device, loggerFactory.CreateLogger<AdapterStore>());
+        adapters.Preload();
         HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];
         var engine = new EngineLoop(model, options.Engine, tokenizer.CreateDetokenizer, endOfSequence, loggerFactory.CreateLogger<EngineLoop>(), metrics);
         if (options.Engine.SyntheticTokensPerSecond > 0)
@@ -83,19 +98,111 @@ public sealed partial class ServedModel : IAsyncDisposable
             LogSynthetic(loggerFactory.CreateLogger<ServedModel>(), name, options.Engine.SyntheticTokensPerSecond);
         }
 
-        return new ServedModel(name, config, generation, tokenizer, model, engine, device) { SyntheticTokensPerSecond = options.Engine.SyntheticTokensPerSecond };
+        var served = new ServedModel(name, config, generation, tokenizer, model, engine, device, adapters, options.Experts) { SyntheticTokensPerSecond = options.Engine.SyntheticTokensPerSecond };
+        // Centroids from samples are embedded by the model itself, so the engine runs first.
+        served.Experts = ExpertRegistry.Load(options.Experts, adapters.Names, config.HiddenSize, texts => served.EmbedForRoutingAsync(texts).GetAwaiter().GetResult(), loggerFactory.CreateLogger<ExpertRegistry>());
+        return served;
     }
 
-    /// <summary>Tokenizes (or renders and tokenizes) the input and streams what the engine generates.</summary>
+    /// <summary>
+    /// Embeds texts the way the node routes prompts (<see cref="ExpertOptions.Embedding"/>): the
+    /// space expert centroids live in.
+    /// </summary>
+    public async Task<float[][]> EmbedForRoutingAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (_expertOptions.Embedding == RoutingEmbedding.Hidden)
+        {
+            return [.. (await EmbedAsync("routing", texts, cancellationToken)).Vectors];
+        }
+
+        return [.. texts.Select(text => _model.MeanInputEmbedding(Tokenizer.Encode(text)))];
+    }
+
+    /// <summary>
+    /// Tokenizes (or renders and tokenizes) the input and streams what the engine generates. With
+    /// <paramref name="adapters"/>, the first event is <see cref="AdaptersChosen"/>, and the
+    /// adapters stay resident until the stream ends.
+    /// </summary>
     /// <exception cref="InvalidRequestException">The input or parameters cannot be run; the message says why.</exception>
-    public IAsyncEnumerable<GenerationEvent> GenerateAsync(string requestId, PromptInput input, SamplingParameters sampling, CancellationToken cancellationToken = default)
+    /// <exception cref="AdapterUnavailableException">An adapter is unknown, cannot be applied, or has no room (thrown when the stream is first read).</exception>
+    public IAsyncEnumerable<GenerationEvent> GenerateAsync(string requestId, PromptInput input, SamplingParameters sampling, AdapterSelection? adapters = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         var tokens = Tokenizer.Encode(input.Chat is { } chat ? Render(chat) : input.Text!);
-        return SyntheticTokensPerSecond > 0
-            ? SyntheticGeneration.RunAsync(tokens, sampling.Validated(Config.VocabSize), SyntheticTokensPerSecond, Tokenizer, cancellationToken)
-            : Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken);
+        if (SyntheticTokensPerSecond > 0)
+        {
+            return SyntheticGeneration.RunAsync(tokens, sampling.Validated(Config.VocabSize), SyntheticTokensPerSecond, Tokenizer, cancellationToken);
+        }
+
+        return adapters is null
+            ? Engine.GenerateAsync(new GenerationRequest(requestId, tokens, sampling), cancellationToken)
+            : GenerateWithAdaptersAsync(new GenerationRequest(requestId, tokens, sampling), input, adapters, cancellationToken);
     }
+
+    private async IAsyncEnumerable<GenerationEvent> GenerateWithAdaptersAsync(GenerationRequest request, PromptInput input, AdapterSelection selection, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var chosen = await ChooseAsync(selection, input, cancellationToken);
+        var leases = new List<AdapterLease>();
+        try
+        {
+            foreach (var adapter in chosen)
+            {
+                leases.Add(Adapters.Acquire(adapter.Adapter));
+            }
+
+            var blend = new AdapterBlend([.. leases.Select((lease, i) => new WeightedAdapter(lease.Adapter, chosen[i].Weight))]);
+            var events = Engine.GenerateAsync(request with { Adapters = blend }, cancellationToken);
+            yield return new AdaptersChosen(chosen);
+            await foreach (var generationEvent in events)
+            {
+                yield return generationEvent;
+            }
+        }
+        finally
+        {
+            leases.ForEach(lease => lease.Dispose());
+        }
+    }
+
+    /// <summary>The adapters a request runs with: those it names, or the experts nearest its instruction.</summary>
+    private async Task<IReadOnlyList<ChosenAdapter>> ChooseAsync(AdapterSelection selection, PromptInput input, CancellationToken cancellationToken)
+    {
+        switch (selection)
+        {
+            case AdapterSelection.Named named:
+                if (named.Adapters.Count == 0)
+                {
+                    throw new InvalidRequestException("The request names no adapter.");
+                }
+
+                return [.. named.Adapters.Select(adapter => new ChosenAdapter(adapter.Name, adapter.Weight))];
+            case AdapterSelection.Routed routed:
+                var candidates = Experts.All.Where(expert => routed.Allowed?.Contains(expert.Name) ?? true).ToList();
+                if (candidates.Count == 0)
+                {
+                    throw new AdapterUnavailableException(AdapterUnavailableReason.Unknown, Experts.All.Count == 0
+                        ? $"Model {Name} has no experts to route to on this node (Herd:Node:Experts:File)."
+                        : $"None of model {Name}'s experts is open to this request.");
+                }
+
+                if (routed.TopExperts < 1 || routed.TopExperts > _expertOptions.MaxTopExperts)
+                {
+                    throw new InvalidRequestException($"top_experts is {routed.TopExperts}; it must be between 1 and {_expertOptions.MaxTopExperts} (Herd:Node:Experts:MaxTopExperts).");
+                }
+
+                var embedding = (await EmbedForRoutingAsync([RoutingText(input)], cancellationToken))[0];
+                return ExpertRouter.Route(embedding, candidates, routed.TopExperts, _expertOptions.Temperature);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(selection), selection, "Unknown adapter selection.");
+        }
+    }
+
+    /// <summary>What a prompt is routed by: the plain prompt, or a chat's last user message (its instruction, without the template around it).</summary>
+    private static string RoutingText(PromptInput input) =>
+        input.Chat is { } chat
+            ? chat.LastOrDefault(turn => turn.Role == "user")?.Content ?? chat[^1].Content
+            : input.Text!;
 
     /// <summary>
     /// Tokenizes each text as a prompt is tokenized and embeds it: the mean of the model's last
@@ -128,6 +235,7 @@ public sealed partial class ServedModel : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Engine.DisposeAsync();
+        Adapters.Dispose();
         _model.Dispose();
     }
 

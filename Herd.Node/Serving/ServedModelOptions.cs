@@ -1,4 +1,6 @@
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 
 namespace Herd.Node.Serving;
 
@@ -12,4 +14,8 @@ public sealed record ServedModelOptions
     public int Threads { get; init; }
 
     public EngineOptions Engine { get; init; } = new();
+
+    public AdapterOptions Adapters { get; init; } = new();
+
+    public ExpertOptions Experts { get; init; } = new();
 }

@@ -33,6 +33,7 @@ public static class NodeTelemetry
     public const string FinishReasonsAttribute = "gen_ai.response.finish_reasons";
     public const string EmbeddingDimensionsAttribute = "gen_ai.embeddings.dimension.count";
     public const string EmbeddingTextsAttribute = "herd.embedding.texts";
+    public const string AdaptersAttribute = "herd.adapters";
 
     /// <summary>Spans are a static source, as .NET recommends: listeners subscribe by name.</summary>
     public static readonly ActivitySource Source = new(Name);

@@ -35,7 +35,7 @@ internal static class RandomModel
     public static Tensor Weight(string name, ModelConfig? config = null) => Weights(config ?? Config())(name);
 
     /// <summary>Each tensor drawn from a generator seeded by its name, so the same name always gets the same values.</summary>
-    private static WeightSource Weights(ModelConfig config) => name =>
+    public static WeightSource Weights(ModelConfig config) => name =>
     {
         using var generator = new Generator(BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(name))), CPU);
         var shape = ShapeOf(name, config);

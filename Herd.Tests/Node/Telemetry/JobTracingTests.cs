@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Herd.Contracts.V1;
+using Herd.Node.Adapters;
+using Herd.Node.Experts;
 using Herd.Node;
 using Herd.Node.Engine;
 using Herd.Node.Link;
@@ -116,7 +118,7 @@ public sealed class JobTracingTests(LinkedNode nodes) : IClassFixture<LinkedNode
 
     private async Task<ModelHost> LoadAsync(MetricRecorder metrics)
     {
-        var host = new ModelHost(Options.Create(NodeOptions), Options.Create(new EngineOptions { MaxSequences = 2 }), new EngineMetrics(metrics.Meters), NullLoggerFactory.Instance, NullLogger<ModelHost>.Instance);
+        var host = new ModelHost(Options.Create(NodeOptions), Options.Create(new EngineOptions { MaxSequences = 2 }), Options.Create(new AdapterOptions()), Options.Create(new ExpertOptions()), new EngineMetrics(metrics.Meters), NullLoggerFactory.Instance, NullLogger<ModelHost>.Instance);
         await host.StartAsync(CancellationToken.None);
         return host;
     }

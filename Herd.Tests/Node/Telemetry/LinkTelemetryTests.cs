@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Herd.Contracts.V1;
+using Herd.Node.Adapters;
+using Herd.Node.Experts;
 using Herd.Node;
 using Herd.Node.Engine;
 using Herd.Node.Link;
@@ -30,7 +32,7 @@ public sealed class LinkTelemetryTests(LinkedNode nodes) : IClassFixture<LinkedN
         using var metrics = new MetricRecorder();
         await using var gateway = await GatewayHost.StartAsync();
         var options = new NodeOptions { NodeId = "node-link-telemetry", Model = nodes.ModelFolder, Device = "cpu", Threads = 1, Gateways = [gateway.Url], Secret = GatewayHost.Secret };
-        await using var host = new ModelHost(Options.Create(options), Options.Create(new EngineOptions { MaxSequences = 2 }), new EngineMetrics(metrics.Meters), NullLoggerFactory.Instance, NullLogger<ModelHost>.Instance);
+        await using var host = new ModelHost(Options.Create(options), Options.Create(new EngineOptions { MaxSequences = 2 }), Options.Create(new AdapterOptions()), Options.Create(new ExpertOptions()), new EngineMetrics(metrics.Meters), NullLoggerFactory.Instance, NullLogger<ModelHost>.Instance);
         using var activity = new NodeActivity();
         var runner = new JobRunner(host, activity, Options.Create(options), NullLogger<JobRunner>.Instance);
         var lifetime = new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance);
