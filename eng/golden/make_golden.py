@@ -8,7 +8,15 @@ For every case in CASES this writes, under Herd.Tests/Golden/<case>/:
   model.safetensors   random weights with Hugging Face tensor names, in the case's dtype
   golden.safetensors  input_ids (I64, [T]) and logits (F32, [T, vocab_size]) for PROMPT_IDS
 
-and for llama-gqa also generation.json, the greedy continuation of the prompt.
+and for llama-gqa also generation.json, the greedy continuation of the prompt. Cases with
+"adapters" (llama-gqa, qwen2-bias) also get LoRA adapters in Hugging Face PEFT's format:
+
+  adapters/<name>/adapter_config.json        PEFT's LoraConfig (sorted keys, two-space indent)
+  adapters/<name>/adapter_model.safetensors  F32 lora_A [r, in] and lora_B [out, r] per targeted
+                                             projection, PEFT's names
+                                             (base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight)
+  adapters/golden.safetensors                input_ids and logits.<name> (F32, [T, vocab_size]) of
+                                             the base with that adapter merged, and logits.blend
 
 The logits come from a plain PyTorch forward pass written here, computed in float64 from the
 weights as stored (read back from model.safetensors, so BF16/F16 weights are the rounded values,
@@ -34,6 +42,13 @@ interleaved pairs, rotation by complex multiplication, frequencies computed one 
 Meta's llama3 reference does, PyTorch's fused scaled-dot-product attention, different RMSNorm
 and SiLU formulations) must agree with the first to 1e-12 (relative), or the script fails.
 
+LoRA: every targeted projection W [out, in] becomes W + scale * (B @ A), scale = lora_alpha / r,
+or lora_alpha / sqrt(r) with use_rslora (PEFT's LoraLayer); logits.blend merges LORA_BLEND, a
+weighted sum W + sum_i w_i * scale_i * (B_i @ A_i). The merged logits come from the same float64
+forward over the merged weights (base and adapter read back from their stored bytes), and must
+agree to 1e-12 with the adapters applied unmerged (scale * (x A^T) B^T added to each targeted
+projection's output) and with the second forward pass over the merged weights.
+
 Weights (all drawn from one torch.Generator per case, seeded from the case's seed, in float64,
 then rounded to the stored dtype):
 
@@ -44,6 +59,15 @@ then rounded to the stored dtype):
                                                     attention is neither uniform nor one-hot
   q/k/v biases (Qwen2)         N(0, 0.1^2)          large enough that a missing bias shows
   RMSNorm weights              1 + 0.1 * N(0, 1)    a norm applied without its weight shows
+
+LoRA matrices (one torch.Generator per adapter, seeded from the adapter's seed; per layer, per
+targeted projection in LORA_MODULES order, A then B; drawn in float64, stored as float32):
+
+  lora_A                       N(0, 1/in_features)
+  lora_B                       N(0, s^2)            s = LORA_STRENGTH / (scale * sqrt(r)): each
+                                                    adapted projection's output moves by about
+                                                    0.1 of its size (PEFT starts B at zero,
+                                                    which would test nothing)
 
 Run it with Debian's PyTorch (no transformers, no safetensors package needed):
 
@@ -111,6 +135,21 @@ def llama_config(**overrides):
     return config
 
 
+# LoRA adapters (PEFT format) for some cases: the projections they may target, in the order their
+# matrices are drawn, and the blend written as logits.blend (adapter name, weight).
+LORA_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+LORA_BLEND = [("all", 0.7), ("qv", 0.3)]
+
+# Each targeted projection's output moves by about this fraction of its own size (B's spread is
+# set from it, given the adapter's scale and rank).
+LORA_STRENGTH = 0.1
+
+
+def lora_adapter(name, seed, r, lora_alpha, target_modules, use_rslora=False):
+    return {"name": name, "seed": seed, "r": r, "lora_alpha": lora_alpha,
+            "target_modules": list(target_modules), "use_rslora": use_rslora}
+
+
 CASES = [
     {
         "name": "llama-gqa",
@@ -120,6 +159,11 @@ CASES = [
         "dtype": torch.float32,
         "config": llama_config(),
         "generation": True,
+        "adapters": [
+            lora_adapter("all", 2001, r=4, lora_alpha=8, target_modules=LORA_MODULES),
+            lora_adapter("qv", 2002, r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], use_rslora=True),
+            lora_adapter("mlp", 2003, r=2, lora_alpha=2, target_modules=["gate_proj", "up_proj", "down_proj"]),
+        ],
     },
     {
         "name": "qwen2-bias",
@@ -150,6 +194,10 @@ CASES = [
             "use_sliding_window": False,
             "vocab_size": 320,
         },
+        "adapters": [
+            lora_adapter("all", 2011, r=4, lora_alpha=8, target_modules=LORA_MODULES),
+            lora_adapter("qv", 2012, r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], use_rslora=True),
+        ],
     },
     {
         "name": "llama3-bf16",
@@ -362,8 +410,13 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
-def forward(weights, config, ids, dtype=F64, round_to=None, rope=None, interleaved_rope=False, kv_tiled=False):
+def forward(weights, config, ids, dtype=F64, round_to=None, rope=None, interleaved_rope=False, kv_tiled=False,
+            lora=None):
     """Logits [T, vocab] for ids, computed in dtype.
+
+    lora: LoRA adapters applied unmerged, as a list of (factor, {module name: (A, B)}): every
+    projection named there gets factor * (x A^T) B^T added to its output, bias included
+    (module names like "model.layers.0.self_attn.q_proj", A [r, in], B [out, r]).
 
     round_to: if set (torch.bfloat16 / torch.float16), every intermediate result is rounded to it,
     as an engine computing in that precision with float32 accumulation would (used only to
@@ -381,6 +434,10 @@ def forward(weights, config, ids, dtype=F64, round_to=None, rope=None, interleav
         y = x @ w[name + ".weight"].T
         if name + ".bias" in w:
             y = y + w[name + ".bias"]
+        for factor, pairs in lora or ():
+            if name in pairs:
+                a, b = pairs[name]
+                y = y + factor * ((x @ a.to(dtype).T) @ b.to(dtype).T)
         return r(y)
 
     def rms_norm(x, name):
@@ -530,6 +587,149 @@ def check_rotary():
 
 
 # ---------------------------------------------------------------------------------------------
+# LoRA adapters (PEFT's files) and their merged logits
+# ---------------------------------------------------------------------------------------------
+
+
+def lora_scale(adapter):
+    """PEFT's LoraLayer.update_layer: lora_alpha / r, or lora_alpha / sqrt(r) with use_rslora."""
+    if adapter["use_rslora"]:
+        return adapter["lora_alpha"] / math.sqrt(adapter["r"])
+    return adapter["lora_alpha"] / adapter["r"]
+
+
+def lora_module_name(layer, module):
+    return f"model.layers.{layer}.{'mlp' if module in ('gate_proj', 'up_proj', 'down_proj') else 'self_attn'}.{module}"
+
+
+def lora_shape(d, module):
+    """(out_features, in_features) of a projection."""
+    q_out, kv_out = d.heads * d.head_dim, d.kv_heads * d.head_dim
+    return {
+        "q_proj": (q_out, d.hidden),
+        "k_proj": (kv_out, d.hidden),
+        "v_proj": (kv_out, d.hidden),
+        "o_proj": (d.hidden, q_out),
+        "gate_proj": (d.inter, d.hidden),
+        "up_proj": (d.inter, d.hidden),
+        "down_proj": (d.hidden, d.inter),
+    }[module]
+
+
+def adapter_config_text(case, adapter):
+    """adapter_config.json with the keys PEFT's LoraConfig writes that matter for inference."""
+    config = {
+        "alpha_pattern": {},
+        "base_model_name_or_path": case["name"],
+        "bias": "none",
+        "fan_in_fan_out": False,
+        "inference_mode": True,
+        "layers_pattern": None,
+        "layers_to_transform": None,
+        "lora_alpha": adapter["lora_alpha"],
+        "lora_dropout": 0.0,
+        "modules_to_save": None,
+        "peft_type": "LORA",
+        "r": adapter["r"],
+        "rank_pattern": {},
+        "revision": None,
+        "target_modules": adapter["target_modules"],
+        "task_type": "CAUSAL_LM",
+        "use_dora": False,
+        "use_rslora": adapter["use_rslora"],
+    }
+    return config_text(config)
+
+
+def make_adapter(case, adapter):
+    """PEFT's adapter tensors in float32: per layer, per targeted module in LORA_MODULES order,
+    lora_A [r, in] ~ N(0, 1/in) then lora_B [out, r] ~ N(0, s^2) with
+    s = LORA_STRENGTH / (scale * sqrt(r)), all from one generator seeded with the adapter's seed."""
+    d = Dims(case["config"])
+    gen = torch.Generator().manual_seed(adapter["seed"])
+    r = adapter["r"]
+    b_std = LORA_STRENGTH / (lora_scale(adapter) * math.sqrt(r))
+    tensors = {}
+    for i in range(d.layers):
+        for module in LORA_MODULES:
+            if module not in adapter["target_modules"]:
+                continue
+            out_features, in_features = lora_shape(d, module)
+            prefix = f"base_model.model.{lora_module_name(i, module)}"
+            a = torch.randn((r, in_features), generator=gen, dtype=F64) / math.sqrt(in_features)
+            b = torch.randn((out_features, r), generator=gen, dtype=F64) * b_std
+            tensors[prefix + ".lora_A.weight"] = a.to(torch.float32)
+            tensors[prefix + ".lora_B.weight"] = b.to(torch.float32)
+    return tensors
+
+
+def lora_pairs(tensors):
+    """{module name: (A, B)} in float64 from PEFT's tensor names."""
+    pairs = {}
+    for key in tensors:
+        if key.endswith(".lora_A.weight"):
+            module = key[len("base_model.model."):-len(".lora_A.weight")]
+            pairs[module] = (tensors[key].to(F64), tensors[key.replace(".lora_A.", ".lora_B.")].to(F64))
+    assert 2 * len(pairs) == len(tensors)
+    return pairs
+
+
+def merge(weights, lora):
+    """The base weights in float64 with W + factor * (B @ A) for every adapted projection."""
+    merged = {name: tensor.to(F64) for name, tensor in weights.items()}
+    for factor, pairs in lora:
+        for module, (a, b) in pairs.items():
+            merged[module + ".weight"] = merged[module + ".weight"] + factor * (b @ a)
+    return merged
+
+
+def build_adapters(case, weights, base_logits):
+    """Returns {path under the case folder: bytes} for the case's adapters, and prints checks."""
+    config, name = case["config"], case["name"]
+    files, pairs, golden = {}, {}, {"input_ids": torch.tensor(PROMPT_IDS, dtype=torch.int64)}
+    mixes = [(adapter["name"], [(adapter["name"], 1.0)]) for adapter in case["adapters"]]
+    mixes.append(("blend", LORA_BLEND))
+    by_name = {adapter["name"]: adapter for adapter in case["adapters"]}
+    for adapter in case["adapters"]:
+        folder = f"adapters/{adapter['name']}/"
+        files[folder + "adapter_config.json"] = adapter_config_text(case, adapter).encode("utf-8")
+        data = safetensors_bytes(make_adapter(case, adapter), {"format": "pt"})
+        files[folder + "adapter_model.safetensors"] = data
+        stored, _ = read_safetensors(data)  # golden values come from the bytes as stored
+        pairs[adapter["name"]] = lora_pairs(stored)
+
+    print(f"  adapters (relative change of the logits; merged vs unmerged; second implementation; float32 engine):")
+    for mix, parts in mixes:
+        lora = [(weight * lora_scale(by_name[part]), pairs[part]) for part, weight in parts]
+        merged_weights = merge(weights, lora)
+        merged = forward(merged_weights, config, PROMPT_IDS)
+        unmerged = forward(weights, config, PROMPT_IDS, lora=lora)
+        agreement = rel_err(unmerged, merged)
+        assert agreement < 1e-12, f"{name}/{mix}: merged and unmerged adapters disagree ({agreement:.3e})"
+        meta = rel_err(forward_meta(merged_weights, config, PROMPT_IDS), merged)
+        assert meta < 1e-12, f"{name}/{mix}: the two forward passes disagree ({meta:.3e})"
+        change = rel_err(merged, base_logits)
+        assert 0.02 < change < 1.0, f"{name}/{mix}: the adapter changes the logits by {change:.3e}"
+        f32 = rel_err(forward(weights, config, PROMPT_IDS, dtype=torch.float32, lora=lora).to(F64), merged)
+        line = f"    {mix:6} change {change:.3f}; {agreement:.1e}; {meta:.1e}; {f32:.1e}"
+        rslora = [part for part, _ in parts if by_name[part]["use_rslora"]]
+        if rslora:  # rsLoRA read as plain LoRA: lora_alpha / r instead of lora_alpha / sqrt(r)
+            plain = [(weight * (by_name[part]["lora_alpha"] / by_name[part]["r"]), pairs[part]) for part, weight in parts]
+            line += f"; use_rslora ignored: {rel_err(forward(weights, config, PROMPT_IDS, lora=plain), merged):.2e}"
+        if len(parts) > 1:
+            summed = [(lora_scale(by_name[part]), pairs[part]) for part, _ in parts]
+            line += f"; blend weights ignored: {rel_err(forward(weights, config, PROMPT_IDS, lora=summed), merged):.2e}"
+        print(line)
+        golden[f"logits.{mix}"] = merged.to(torch.float32)
+    files["adapters/golden.safetensors"] = safetensors_bytes(
+        golden,
+        {"format": "pt", "case": name, "blend": ", ".join(f"{part} {weight}" for part, weight in LORA_BLEND),
+         "compute": "float64 forward with the adapters merged, rounded to float32"},
+    )
+    return files
+
+
+# ---------------------------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------------------------
 
@@ -622,8 +822,10 @@ def build_case(case):
             json.dumps({"prompt_ids": PROMPT_IDS, "greedy_ids": new_ids}) + "\n"
         ).encode("utf-8")
         print(f"  greedy {new_ids}, smallest top-1/top-2 logit gap {min(margins):.4f}")
+    if case.get("adapters"):
+        files.update(build_adapters(case, weights, logits))
     for file_name, data in files.items():
-        print(f"  {file_name:20} {len(data):8} bytes")
+        print(f"  {file_name:40} {len(data):8} bytes")
     return files
 
 
@@ -645,7 +847,7 @@ def main():
                 if not os.path.exists(path) or open(path, "rb").read() != data:
                     different.append(path)
             else:
-                os.makedirs(folder, exist_ok=True)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "wb") as f:
                     f.write(data)
     if args.check:
