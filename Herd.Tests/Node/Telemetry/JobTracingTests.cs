@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Herd.Contracts.V1;
-using Herd.Node.Adapters;
-using Herd.Node.Experts;
 using Herd.Node;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Link;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;

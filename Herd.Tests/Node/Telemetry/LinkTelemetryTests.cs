@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Herd.Contracts.V1;
-using Herd.Node.Adapters;
-using Herd.Node.Experts;
 using Herd.Node;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Link;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;
