@@ -11,10 +11,10 @@ public sealed record ExpertDefinition
     public string? Description { get; init; }
 
     /// <summary>Instructions of the kind the expert serves; their mean embedding is its centroid.</summary>
-    public IReadOnlyList<string> Samples { get; init; } = [];
+    public List<string> Samples { get; init; } = [];
 
     /// <summary>A stored centroid (written by <c>Herd.Node centroids</c>); computed from the samples when absent.</summary>
-    public IReadOnlyList<float>? Centroid { get; init; }
+    public List<float>? Centroid { get; init; }
 
     /// <summary>How the centroid was embedded (<see cref="RoutingEmbedding"/>); a centroid made another way than the node routes is computed again.</summary>
     public string? CentroidEmbedding { get; init; }

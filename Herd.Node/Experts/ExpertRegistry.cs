@@ -92,7 +92,7 @@ public sealed partial class ExpertRegistry
     }
 
     /// <summary>The file's centroid when it was embedded the way the node routes; null when it must be computed.</summary>
-    private static IReadOnlyList<float>? Stored(ExpertDefinition definition, string embedding) =>
+    private static List<float>? Stored(ExpertDefinition definition, string embedding) =>
         definition.Centroid is { } centroid && (definition.CentroidEmbedding ?? RoutingEmbedding.Tokens) == embedding ? centroid : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Expert} runs adapter {Adapter}; centroid from {Source}")]
