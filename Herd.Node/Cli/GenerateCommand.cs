@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
 using Herd.Node.Serving;
 using Herd.Node.Tokenization;
@@ -13,20 +14,23 @@ internal static class GenerateCommand
         var prompt = new Option<string>("--prompt") { Description = "the text to continue (or, with --chat, the user's message)", Required = true };
         var chat = new Option<bool>("--chat") { Description = "send the prompt as a user message through the model's chat template" };
         var system = new Option<string?>("--system") { Description = "a system message (with --chat)" };
+        var adapters = new Option<string?>("--adapters") { Description = "a folder of LoRA adapters in PEFT's format, one subfolder each" };
+        var adapter = new Option<string?>("--adapter") { Description = "run with this adapter of --adapters (its subfolder's name)" };
         var model = new ModelArguments(defaultMaxSequences: 1);
         var sampling = new SamplingArguments();
-        var command = new Command("generate", "Generate text from a prompt with a local model.") { prompt, chat, system };
+        var command = new Command("generate", "Generate text from a prompt with a local model.") { prompt, chat, system, adapters, adapter };
         model.AddTo(command);
         sampling.AddTo(command);
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using var loggers = CliLogging.Create();
-            await using var served = model.Load(parsed, loggers);
+            await using var served = model.Load(parsed, loggers, adapters: new AdapterOptions { Folder = parsed.GetValue(adapters) });
+            var selection = parsed.GetValue(adapter) is { } name ? new AdapterSelection.Named([new WeightedName(name, 1.0)]) : null;
             var input = parsed.GetValue(chat)
                 ? PromptInput.FromChat(Turns(parsed.GetValue(system), parsed.GetRequiredValue(prompt)))
                 : PromptInput.FromText(parsed.GetRequiredValue(prompt));
             var output = Console.Out;
-            await foreach (var generationEvent in served.GenerateAsync("cli", input, sampling.Apply(parsed, served.DefaultSampling), cancellationToken: cancellationToken))
+            await foreach (var generationEvent in served.GenerateAsync("cli", input, sampling.Apply(parsed, served.DefaultSampling), selection, cancellationToken))
             {
                 switch (generationEvent)
                 {

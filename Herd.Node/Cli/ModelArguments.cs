@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Models;
 using Herd.Node.Serving;
 using Microsoft.Extensions.Logging;
@@ -32,7 +34,9 @@ internal sealed class ModelArguments
     }
 
     /// <param name="syntheticTokensPerSecond">above 0, the benchmark engine instead of the model</param>
-    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512, double syntheticTokensPerSecond = 0)
+    /// <param name="adapters">the LoRA adapters requests may name; none when null</param>
+    /// <param name="experts">the experts and how prompts are embedded for routing; none when null</param>
+    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512, double syntheticTokensPerSecond = 0, AdapterOptions? adapters = null, ExpertOptions? experts = null)
     {
         var maxSequences = parsed.GetValue(_maxSequences);
         var options = new ServedModelOptions
@@ -47,6 +51,8 @@ internal sealed class ModelArguments
                 DType = parsed.GetRequiredValue(_dtype),
                 SyntheticTokensPerSecond = syntheticTokensPerSecond,
             },
+            Adapters = adapters ?? new AdapterOptions(),
+            Experts = experts ?? new ExpertOptions(),
         };
         return ServedModel.Load(parsed.GetRequiredValue(_model), options, loggers);
     }

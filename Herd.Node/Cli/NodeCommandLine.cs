@@ -1,13 +1,15 @@
 using System.CommandLine;
+using Herd.Node.Adapters;
 using Herd.Node.Engine;
+using Herd.Node.Experts;
 using Herd.Node.Model;
 
 namespace Herd.Node.Cli;
 
-/// <summary>The node's commands for people, tests and benchmarks: <c>generate</c>, <c>bench</c> and <c>stream-bench</c>.</summary>
+/// <summary>The node's commands for people, tests and benchmarks: <c>generate</c>, <c>bench</c>, <c>stream-bench</c>, <c>finetune</c> and <c>centroids</c>.</summary>
 public static class NodeCommandLine
 {
-    private static readonly string[] Commands = ["generate", "bench", "stream-bench"];
+    private static readonly string[] Commands = ["generate", "bench", "stream-bench", "finetune", "centroids"];
 
     /// <summary>True when the arguments name a command; otherwise the node runs as a service.</summary>
     public static bool Handles(string[] args) => args is [var first, ..] && Commands.Contains(first);
@@ -19,13 +21,15 @@ public static class NodeCommandLine
             GenerateCommand.Create(),
             BenchCommand.Create(),
             StreamBenchCommand.Create(),
+            FinetuneCommand.Create(),
+            CentroidsCommand.Create(),
         };
         try
         {
             // Errors a person can act on are printed plainly below, not as stack traces.
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception error) when (error is ModelLoadException or InvalidRequestException or DirectoryNotFoundException or EngineUnavailableException)
+        catch (Exception error) when (error is ModelLoadException or InvalidRequestException or DirectoryNotFoundException or EngineUnavailableException or AdapterLoadException or AdapterUnavailableException or ExpertFileException)
         {
             await Console.Error.WriteLineAsync($"error: {error.Message}");
             return 2;

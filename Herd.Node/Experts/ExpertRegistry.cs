@@ -78,13 +78,19 @@ public sealed partial class ExpertRegistry
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(embed);
-        var vectors = embed(samples);
+        return Mean(embed(samples));
+    }
+
+    /// <summary>The element-wise mean of equally long vectors.</summary>
+    public static float[] Mean(IReadOnlyList<float[]> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
         var centroid = new float[vectors[0].Length];
         foreach (var vector in vectors)
         {
             for (var i = 0; i < centroid.Length; i++)
             {
-                centroid[i] += vector[i] / vectors.Length;
+                centroid[i] += vector[i] / vectors.Count;
             }
         }
 

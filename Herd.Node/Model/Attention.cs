@@ -14,7 +14,7 @@ public sealed class Attention : nn.Module
     private readonly int _kvHeads;
     private readonly int _headDim;
 
-    public Attention(string prefix, int layer, ModelConfig config, WeightSource weights)
+    public Attention(string prefix, int layer, ModelConfig config, WeightSource weights, WeightStorage? storage = null)
         : base(nameof(Attention))
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -28,8 +28,8 @@ public sealed class Attention : nn.Module
         // the query rows of the weights (and bias) once at load saves that multiplication per pass.
         var scale = 1.0 / Math.Sqrt(_headDim);
         WeightSource scaledQueries = name => name.StartsWith(prefix + ".q_proj.", StringComparison.Ordinal) ? weights(name).mul_(scale) : weights(name);
-        _qkvProj = new FusedProjection([prefix + ".q_proj", prefix + ".k_proj", prefix + ".v_proj"], scaledQueries, config.HasQkvBias);
-        _oProj = new Projection(prefix + ".o_proj", weights, config.AttentionBias && config.Architecture != ModelArchitecture.Qwen2);
+        _qkvProj = new FusedProjection([prefix + ".q_proj", prefix + ".k_proj", prefix + ".v_proj"], scaledQueries, config.HasQkvBias, storage);
+        _oProj = new Projection(prefix + ".o_proj", weights, config.AttentionBias && config.Architecture != ModelArchitecture.Qwen2, storage);
         register_module("qkv_proj", _qkvProj);
         register_module("o_proj", _oProj);
     }

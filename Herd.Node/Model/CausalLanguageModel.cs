@@ -19,7 +19,12 @@ public sealed class CausalLanguageModel : nn.Module
     private readonly RmsNorm _norm;
     private readonly ProjectionWeight _lmHead;
 
-    public CausalLanguageModel(ModelConfig config, WeightSource weights, int maxPositions, ScalarType dtype, Device device)
+    /// <param name="storage">
+    /// The form projections are stored in; null: the fastest for the device.
+    /// <see cref="WeightStorage.Standard"/> keeps every product in libtorch, where autograd
+    /// differentiates it (fine-tuning adapters needs that).
+    /// </param>
+    public CausalLanguageModel(ModelConfig config, WeightSource weights, int maxPositions, ScalarType dtype, Device device, WeightStorage? storage = null)
         : base(nameof(CausalLanguageModel))
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -29,12 +34,12 @@ public sealed class CausalLanguageModel : nn.Module
         // Tied models use the embedding matrix as the output projection too, so it is stored in
         // the form products are fastest in; lookups read its rows from any form.
         var embedTokens = weights("model.embed_tokens.weight");
-        _embedTokens = config.TieWordEmbeddings ? ProjectionWeight.Create(embedTokens) : ProjectionWeight.Create(embedTokens, WeightStorage.Standard);
+        _embedTokens = config.TieWordEmbeddings ? ProjectionWeight.Create(embedTokens, storage) : ProjectionWeight.Create(embedTokens, WeightStorage.Standard);
         _layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers)
-            .Select(layer => new DecoderLayer($"model.layers.{layer}", layer, config, weights))
+            .Select(layer => new DecoderLayer($"model.layers.{layer}", layer, config, weights, storage))
             .ToArray());
         _norm = new RmsNorm("model.norm", weights, config.RmsNormEps);
-        _lmHead = config.TieWordEmbeddings ? _embedTokens : ProjectionWeight.Create(weights("lm_head.weight"));
+        _lmHead = config.TieWordEmbeddings ? _embedTokens : ProjectionWeight.Create(weights("lm_head.weight"), storage);
         Rotary = new RotaryEmbedding(config, maxPositions, dtype, device);
 
         register_parameter("embed_tokens", _embedTokens.Stored);
@@ -65,9 +70,9 @@ public sealed class CausalLanguageModel : nn.Module
     public ForwardContext DecodeContext(KvCache cache, ReadOnlySpan<long> positions, IReadOnlyList<AdapterBlend?>? adapters = null) =>
         ForwardContext.Decode(cache, Rotary, positions, adapters);
 
-    /// <summary>The context for whole texts, <paramref name="batch"/> of them padded to <paramref name="tokens"/>, that no cache keeps.</summary>
-    public ForwardContext EncodeContext(int batch, int tokens) =>
-        ForwardContext.Encode(Config, Rotary, batch, tokens, DType, Device);
+    /// <summary>The context for whole texts, <paramref name="batch"/> of them padded to <paramref name="tokens"/>, that no cache keeps; all with <paramref name="adapters"/> if given.</summary>
+    public ForwardContext EncodeContext(int batch, int tokens, AdapterBlend? adapters = null) =>
+        ForwardContext.Encode(Config, Rotary, batch, tokens, DType, Device, adapters);
 
     /// <summary>Runs the model over a prefill chunk or a decode step.</summary>
     /// <param name="inputIds">[batch, tokens] int64</param>

@@ -11,14 +11,14 @@ public sealed class DecoderLayer : nn.Module
     private readonly RmsNorm _postAttentionLayernorm;
     private readonly Mlp _mlp;
 
-    public DecoderLayer(string prefix, int layer, ModelConfig config, WeightSource weights)
+    public DecoderLayer(string prefix, int layer, ModelConfig config, WeightSource weights, WeightStorage? storage = null)
         : base(nameof(DecoderLayer))
     {
         ArgumentNullException.ThrowIfNull(config);
         _inputLayernorm = new RmsNorm(prefix + ".input_layernorm", weights, config.RmsNormEps);
-        _selfAttn = new Attention(prefix + ".self_attn", layer, config, weights);
+        _selfAttn = new Attention(prefix + ".self_attn", layer, config, weights, storage);
         _postAttentionLayernorm = new RmsNorm(prefix + ".post_attention_layernorm", weights, config.RmsNormEps);
-        _mlp = new Mlp(prefix + ".mlp", layer, weights);
+        _mlp = new Mlp(prefix + ".mlp", layer, weights, storage);
         register_module("input_layernorm", _inputLayernorm);
         register_module("self_attn", _selfAttn);
         register_module("post_attention_layernorm", _postAttentionLayernorm);

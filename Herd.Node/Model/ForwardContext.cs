@@ -96,13 +96,17 @@ public sealed class ForwardContext : IDisposable
     /// <paramref name="tokens"/>. The causal mask alone keeps padding out of every real token's
     /// attention: padding only ever follows a text's own tokens.
     /// </summary>
-    public static ForwardContext Encode(ModelConfig config, RotaryEmbedding rotary, int batch, int tokens, ScalarType dtype, Device device)
+    /// <param name="adapters">the adapters every text runs with (fine-tuning one); null for the base model alone</param>
+    public static ForwardContext Encode(ModelConfig config, RotaryEmbedding rotary, int batch, int tokens, ScalarType dtype, Device device, AdapterBlend? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(rotary);
         var positions = arange(tokens, dtype: int64, device: device).unsqueeze(0).expand(batch, tokens).contiguous();
         var shape = new AttentionShape(config.NumAttentionHeads / config.KeyValueHeads, config.KeyValueHeads, dtype);
-        return new ForwardContext(null, rotary, positions, tokens, shape);
+        return new ForwardContext(null, rotary, positions, tokens, shape)
+        {
+            Adapters = adapters is null ? null : LoraBatch.For([.. Enumerable.Repeat(adapters, batch)], tokens, dtype, device),
+        };
     }
 
     /// <summary>Rotates queries or keys by their tokens' positions ("rotate half" layout).</summary>

@@ -11,12 +11,12 @@ public sealed class Mlp : nn.Module
     private readonly Projection _downProj;
     private readonly int _layer;
 
-    public Mlp(string prefix, int layer, WeightSource weights)
+    public Mlp(string prefix, int layer, WeightSource weights, WeightStorage? storage = null)
         : base(nameof(Mlp))
     {
         _layer = layer;
-        _gateUpProj = new FusedProjection([prefix + ".gate_proj", prefix + ".up_proj"], weights, hasBias: false);
-        _downProj = new Projection(prefix + ".down_proj", weights, hasBias: false);
+        _gateUpProj = new FusedProjection([prefix + ".gate_proj", prefix + ".up_proj"], weights, hasBias: false, storage);
+        _downProj = new Projection(prefix + ".down_proj", weights, hasBias: false, storage);
         register_module("gate_up_proj", _gateUpProj);
         register_module("down_proj", _downProj);
     }

@@ -10,12 +10,13 @@ public static class ModelLoader
     /// <param name="maxPositions">The longest sequence to serve; sizes the rotary tables.</param>
     /// <param name="dtype">What the weights are converted to on load (the engine computes in it).</param>
     /// <exception cref="ModelLoadException">A file or tensor is missing or malformed; the message names it.</exception>
-    public static CausalLanguageModel Load(string modelFolder, ModelConfig config, int maxPositions, ScalarType dtype, Device device)
+    /// <param name="storage">the form projections are stored in (see <see cref="CausalLanguageModel"/>); null: the fastest for the device</param>
+    public static CausalLanguageModel Load(string modelFolder, ModelConfig config, int maxPositions, ScalarType dtype, Device device, WeightStorage? storage = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         using var checkpoint = Checkpoint.Open(modelFolder);
         using var scope = NewDisposeScope();
-        var model = new CausalLanguageModel(config, name => checkpoint.Load(name, dtype, device), maxPositions, dtype, device);
+        var model = new CausalLanguageModel(config, name => checkpoint.Load(name, dtype, device), maxPositions, dtype, device, storage);
         // The parameters now hold the weights; everything else loading made can go.
         foreach (var parameter in model.parameters())
         {

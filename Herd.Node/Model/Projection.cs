@@ -6,11 +6,12 @@ namespace Herd.Node.Model;
 /// <summary>A linear layer's stored weight ([out, in]) and optional bias, under its Hugging Face name.</summary>
 public sealed class Projection : torch.nn.Module
 {
-    public Projection(string prefix, WeightSource weights, bool hasBias)
+    /// <param name="storage">the form to store the weight in; null: the fastest for its device</param>
+    public Projection(string prefix, WeightSource weights, bool hasBias, WeightStorage? storage = null)
         : base(nameof(Projection))
     {
         ArgumentNullException.ThrowIfNull(weights);
-        Weight = ProjectionWeight.Create(weights(prefix + ".weight"));
+        Weight = ProjectionWeight.Create(weights(prefix + ".weight"), storage);
         register_parameter("weight", Weight.Stored);
         if (hasBias)
         {

@@ -42,20 +42,20 @@ public sealed class ProjectionWeight
     public long InFeatures { get; }
 
     /// <param name="weight">[out, in], as checkpoints store it; disposed if another form replaces it</param>
-    public static ProjectionWeight Create(torch.Tensor weight)
+    /// <param name="storage">the form to store it in; null: the fastest for its device</param>
+    public static ProjectionWeight Create(torch.Tensor weight, WeightStorage? storage = null)
     {
         ArgumentNullException.ThrowIfNull(weight);
-        var storage = PackedMatrix.CanPack(weight) ? WeightStorage.Packed
-            : weight.dim() == 2 && WeightLayout.PreferTransposed(weight.shape[0], weight.shape[1], weight.device) ? WeightStorage.Transposed
-            : WeightStorage.Standard;
-        return Create(weight, storage);
+        return Store(weight, storage ?? FastestStorage(weight));
     }
 
-    /// <param name="weight">[out, in], as checkpoints store it; disposed if another form replaces it</param>
-    /// <param name="storage">the form to store it in</param>
-    public static ProjectionWeight Create(torch.Tensor weight, WeightStorage storage)
+    private static WeightStorage FastestStorage(torch.Tensor weight) =>
+        PackedMatrix.CanPack(weight) ? WeightStorage.Packed
+            : weight.dim() == 2 && WeightLayout.PreferTransposed(weight.shape[0], weight.shape[1], weight.device) ? WeightStorage.Transposed
+            : WeightStorage.Standard;
+
+    private static ProjectionWeight Store(torch.Tensor weight, WeightStorage storage)
     {
-        ArgumentNullException.ThrowIfNull(weight);
         var (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1]);
         if (storage == WeightStorage.Standard)
         {
