@@ -93,7 +93,8 @@ internal static class FinetuneCommand
         }
     }
 
-    private static List<LoraModule> Modules(string text)
+    /// <summary>The modules a <c>--target-modules</c> value names: a comma-separated list, or <c>all</c>.</summary>
+    internal static List<LoraModule> Modules(string text)
     {
         if (text.Trim() == "all")
         {

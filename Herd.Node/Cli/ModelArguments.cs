@@ -18,6 +18,9 @@ internal sealed class ModelArguments
     private readonly Option<int> _maxContext = new("--max-context") { Description = "longest sequence served, prompt and output (0: the model's own)", DefaultValueFactory = _ => 4096 };
     private readonly Option<int> _maxSequences;
 
+    /// <summary>The <c>--model</c> option, for commands that read the model's folder before loading it.</summary>
+    public Option<string> ModelOption => _model;
+
     public ModelArguments(int defaultMaxSequences)
     {
         _maxSequences = new("--max-sequences") { Description = "sequences the engine runs at once", DefaultValueFactory = _ => defaultMaxSequences };

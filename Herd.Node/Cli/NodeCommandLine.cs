@@ -9,7 +9,7 @@ namespace Herd.Node.Cli;
 /// <summary>The node's commands for people, tests and benchmarks: <c>generate</c>, <c>bench</c>, <c>stream-bench</c>, <c>finetune</c> and <c>centroids</c>.</summary>
 public static class NodeCommandLine
 {
-    private static readonly string[] Commands = ["generate", "bench", "stream-bench", "finetune", "centroids"];
+    private static readonly string[] Commands = ["generate", "bench", "stream-bench", "finetune", "centroids", "bench-experts"];
 
     /// <summary>True when the arguments name a command; otherwise the node runs as a service.</summary>
     public static bool Handles(string[] args) => args is [var first, ..] && Commands.Contains(first);
@@ -23,6 +23,7 @@ public static class NodeCommandLine
             StreamBenchCommand.Create(),
             FinetuneCommand.Create(),
             CentroidsCommand.Create(),
+            ExpertsBenchCommand.Create(),
         };
         try
         {

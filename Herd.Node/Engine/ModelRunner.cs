@@ -16,8 +16,6 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
     /// </summary>
     public const int SingleThreadedDecodeBatch = 2;
 
-    private readonly int _threads = torch.get_num_threads();
-
     public KvCache Cache { get; } = cache;
 
     /// <summary>One new token for each of <paramref name="batch"/>, which occupy slots 0..n-1 in order.</summary>
@@ -41,23 +39,10 @@ public sealed class ModelRunner(CausalLanguageModel model, KvCache cache)
         using var context = model.DecodeContext(Cache, positions, anyAdapters ? adapters : null);
         // [batch, 1]
         var inputIds = tensor(lastTokens, dtype: int64, device: Cache.Device).unsqueeze(1);
-        var singleThreaded = Cache.Device.type == DeviceType.CPU && batch.Count <= SingleThreadedDecodeBatch && _threads > 1;
-        if (singleThreaded)
-        {
-            torch.set_num_threads(1);
-        }
-
         Tensor logits;
-        try
+        using (batch.Count <= SingleThreadedDecodeBatch ? SingleThreadScope.Enter(Cache.Device) : default)
         {
             logits = model.Forward(inputIds, context, lastTokenOnly: true).squeeze(1);
-        }
-        finally
-        {
-            if (singleThreaded)
-            {
-                torch.set_num_threads(_threads);
-            }
         }
 
         foreach (var sequence in batch)

@@ -95,7 +95,7 @@ public sealed class LoraTrainer(CausalLanguageModel model, FineTuneSettings sett
             }
         }
 
-        using var adapter = LowRankAdapter.Build("training", model.Config, matrices.ToDictionary(pair => pair.Key, pair => new LoraMatrices(pair.Value.A, pair.Value.B, settings.Scale)));
+        using var adapter = LowRankAdapter.Build("training", model.Config, matrices.ToDictionary(pair => pair.Key, pair => new LoraMatrices(pair.Value.A, pair.Value.B, settings.Scale)), differentiable: true);
         using var context = model.EncodeContext(batch.Count, longest, AdapterBlend.Of(adapter));
         var inputIds = tensor(ids, [batch.Count, longest], dtype: int64, device: model.Device);
         var logits = model.Forward(inputIds, context, lastTokenOnly: false);

@@ -70,6 +70,8 @@ public sealed class LoraBatch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
+        // Each update is a few small products; see SingleThreadScope.
+        using var oneThread = SingleThreadScope.Enter(input.device);
         using var rowsIn = input.reshape(-1, input.shape[^1]);
         using var rowsOut = output.view(-1, output.shape[^1]);
         foreach (var group in _groups)

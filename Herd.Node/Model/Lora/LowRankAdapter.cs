@@ -34,7 +34,8 @@ public sealed class LowRankAdapter : IDisposable
     /// A and B require them, which fine-tuning uses).
     /// </summary>
     /// <param name="config">The base model's config: the shapes and the query scaling the engine folds into its weights.</param>
-    public static LowRankAdapter Build(string name, ModelConfig config, IReadOnlyDictionary<(int Layer, LoraModule Module), LoraMatrices> parts)
+    /// <param name="differentiable">keep every product in libtorch, where autograd differentiates it (fine-tuning); otherwise the fastest form for the device</param>
+    public static LowRankAdapter Build(string name, ModelConfig config, IReadOnlyDictionary<(int Layer, LoraModule Module), LoraMatrices> parts, bool differentiable = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(parts);
@@ -42,7 +43,8 @@ public sealed class LowRankAdapter : IDisposable
         foreach (var group in parts.GroupBy(part => (part.Key.Layer, Site: part.Key.Module.Site())))
         {
             var ordered = group.OrderBy(part => part.Key.Module).ToList();
-            var down = cat([.. ordered.Select(part => part.Value.A.t())], dim: 1).contiguous();
+            var down = cat([.. ordered.Select(part => part.Value.A)], dim: 0).contiguous();
+            var siteOutputs = LoraModules.All.Where(module => module.Site() == group.Key.Site).Sum(module => module.Shape(config).Out);
             var siteParts = new List<SiteUpdate.Part>();
             var rankOffset = 0L;
             foreach (var ((_, module), matrices) in ordered)
@@ -50,12 +52,11 @@ public sealed class LowRankAdapter : IDisposable
                 // The engine scales queries by 1 / sqrt(head_dim) in the q weights (see Attention);
                 // the update to the queries must be scaled alike.
                 var scale = module == LoraModule.QProj ? matrices.Scale / Math.Sqrt(config.HeadDimension) : matrices.Scale;
-                var up = matrices.B.t().mul(scale).contiguous();
-                siteParts.Add(new SiteUpdate.Part(rankOffset, matrices.Rank, module.OutputOffset(config), up));
+                siteParts.Add(new SiteUpdate.Part(rankOffset, module.OutputOffset(config), matrices.B.mul(scale).contiguous(), pack: !differentiable));
                 rankOffset += matrices.Rank;
             }
 
-            sites[group.Key.Layer, (int)group.Key.Site] = new SiteUpdate(down, siteParts);
+            sites[group.Key.Layer, (int)group.Key.Site] = new SiteUpdate(down, siteParts, siteOutputs);
         }
 
         return new LowRankAdapter(name, sites);

@@ -1,23 +1,29 @@
+using Herd.Node.Kernels;
 using static TorchSharp.torch;
 
 namespace Herd.Node.Model.Lora;
 
 /// <summary>
 /// One adapter's low-rank update at one site of one layer: <c>x A^T B^T</c> for each adapted part,
-/// added to that part's columns of the site's output. The parts' A matrices share the site's input,
-/// so they are stored side by side and multiplied in one product.
+/// added to that part's columns of the site's output. The parts share the site's input, so their
+/// A matrices are stacked and multiplied in one product; each part's B then makes its columns, and
+/// the site's update is added in one step. On a CPU with Herd's native kernels the B matrices
+/// (the larger ones, with the outputs' many rows) are packed for them, like the model's own.
 /// </summary>
 public sealed class SiteUpdate : IDisposable
 {
     private readonly Tensor _down;
     private readonly IReadOnlyList<Part> _parts;
+    private readonly long _outputs;
 
-    /// <param name="down">[in, sum of ranks]: every part's A, transposed, side by side</param>
-    /// <param name="parts">Each part's place in the low-rank product and in the site's output, with its scaled, transposed B</param>
-    internal SiteUpdate(Tensor down, IReadOnlyList<Part> parts)
+    /// <param name="down">[sum of ranks, in]: every part's A, stacked in the order of <paramref name="parts"/></param>
+    /// <param name="parts">the adapted parts, in the order of their columns in the site's output</param>
+    /// <param name="outputs">the site's output columns</param>
+    internal SiteUpdate(Tensor down, IReadOnlyList<Part> parts, long outputs)
     {
         _down = down;
         _parts = parts;
+        _outputs = outputs;
     }
 
     /// <summary>The memory its tensors hold.</summary>
@@ -35,24 +41,20 @@ public sealed class SiteUpdate : IDisposable
     {
         var selected = rows is null ? input : input.index_select(0, rows);
         // [n, sum of ranks]; weighting the narrow low-rank product costs less than the output.
-        var low = selected.mm(_down);
+        var low = nn.functional.linear(selected, _down);
         if (rowWeights is not null)
         {
             low = low.mul_(rowWeights);
         }
 
-        foreach (var part in _parts)
+        var update = Update(low);
+        if (rows is null)
         {
-            var update = (_parts.Count == 1 ? low : low.narrow(1, part.RankOffset, part.Rank)).mm(part.Up);
-            var target = output.narrow(1, part.OutputOffset, part.Up.shape[1]);
-            if (rows is null)
-            {
-                target.add_(update);
-            }
-            else
-            {
-                target.index_add_(0, rows, update, alpha: 1);
-            }
+            output.add_(update);
+        }
+        else
+        {
+            output.index_add_(0, rows, update, alpha: 1);
         }
     }
 
@@ -75,9 +77,63 @@ public sealed class SiteUpdate : IDisposable
         }
     }
 
-    /// <param name="RankOffset">where the part's columns start in the low-rank product</param>
-    /// <param name="Rank">the part's rank</param>
-    /// <param name="OutputOffset">where the part's columns start in the site's output</param>
-    /// <param name="Up">[rank, out]: B transposed, times the adapter's scale</param>
-    internal sealed record Part(long RankOffset, long Rank, long OutputOffset, Tensor Up);
+    /// <returns>[n, site out]: each part's columns, zero where no part adapts the output</returns>
+    private Tensor Update(Tensor low)
+    {
+        if (_parts is [var only] && only.OutputOffset == 0 && only.Outputs == _outputs)
+        {
+            return only.Apply(low);
+        }
+
+        var pieces = new List<Tensor>();
+        var column = 0L;
+        foreach (var part in _parts)
+        {
+            if (part.OutputOffset > column)
+            {
+                pieces.Add(zeros([low.shape[0], part.OutputOffset - column], dtype: low.dtype, device: low.device));
+            }
+
+            pieces.Add(part.Apply(low.narrow(1, part.RankOffset, part.Rank)));
+            column = part.OutputOffset + part.Outputs;
+        }
+
+        if (column < _outputs)
+        {
+            pieces.Add(zeros([low.shape[0], _outputs - column], dtype: low.dtype, device: low.device));
+        }
+
+        return cat(pieces, dim: 1);
+    }
+
+    /// <summary>One adapted part of the site: where it sits in the low-rank product and in the output, and its B.</summary>
+    internal sealed class Part
+    {
+        private readonly bool _packed;
+
+        /// <param name="up">[out, rank]: B times the adapter's scale</param>
+        /// <param name="pack">store B for the native kernels when they run here (not for fine-tuning: they have no backward pass)</param>
+        public Part(long rankOffset, long outputOffset, Tensor up, bool pack)
+        {
+            (RankOffset, Rank, OutputOffset, Outputs) = (rankOffset, up.shape[1], outputOffset, up.shape[0]);
+            _packed = pack && PackedMatrix.CanPack(up);
+            Up = _packed ? PackedMatrix.Pack(up) : up;
+        }
+
+        public long RankOffset { get; }
+
+        public long Rank { get; }
+
+        public long OutputOffset { get; }
+
+        public long Outputs { get; }
+
+        /// <summary>B, as stored: [out, rank], or packed.</summary>
+        public Tensor Up { get; }
+
+        /// <param name="low">[n, rank]</param>
+        /// <returns>[n, out]</returns>
+        public Tensor Apply(Tensor low) =>
+            _packed ? PackedMatrix.Multiply(low, Up, Outputs, bias: null) : nn.functional.linear(low, Up);
+    }
 }
