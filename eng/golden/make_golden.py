@@ -69,15 +69,26 @@ targeted projection in LORA_MODULES order, A then B; drawn in float64, stored as
                                                     0.1 of its size (PEFT starts B at zero,
                                                     which would test nothing)
 
+--finetuned: instead of the random cases, reads herd-tiny (Herd's built-in model, from
+--base-model, default $HERD_MODEL_CACHE/herd-tiny-v1 or ~/.cache/herd/models/herd-tiny-v1) and
+the LoRA adapter Herd's finetune wrote to Herd.Tests/Golden/herd-tiny-finetuned/adapter/, checks
+adapter_config.json and every tensor name, shape and dtype against what PEFT loads as a plain
+LoRA adapter (exits with the list of problems otherwise), and writes
+herd-tiny-finetuned/golden.safetensors: input_ids (I64, [16], FINETUNED_PROMPT_IDS),
+logits.base (herd-tiny alone) and logits.adapter (the adapter merged), F32 [16, vocab_size], by
+the same float64 forward, with the same unmerged and second-implementation checks.
+
 Run it with Debian's PyTorch (no transformers, no safetensors package needed):
 
-  /usr/bin/python3 eng/golden/make_golden.py            # writes Herd.Tests/Golden/
-  /usr/bin/python3 eng/golden/make_golden.py --check    # regenerates in memory, compares bytes
+  /usr/bin/python3 eng/golden/make_golden.py                # writes Herd.Tests/Golden/
+  /usr/bin/python3 eng/golden/make_golden.py --check        # regenerates in memory, compares bytes
+  /usr/bin/python3 eng/golden/make_golden.py --finetuned    # writes herd-tiny-finetuned/golden.safetensors
 
 Output is deterministic: fixed seeds, sorted tensor names, fixed JSON formatting.
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -730,6 +741,224 @@ def build_adapters(case, weights, base_logits):
 
 
 # ---------------------------------------------------------------------------------------------
+# herd-tiny-finetuned: an adapter written by Herd's finetune, checked against PEFT's format
+# ---------------------------------------------------------------------------------------------
+
+FINETUNED_CASE = "herd-tiny-finetuned"
+FINETUNED_BASE = "herd-tiny-v1"  # the folder Herd's model cache gives herd-tiny (generator version 1)
+
+# herd-tiny's bos (507) and header ids (509, 510), ordinary ids across the vocabulary (1 and the
+# last BPE id, 506, included), and <|eot_id|> (511) last.
+FINETUNED_PROMPT_IDS = [507, 509, 23, 301, 88, 510, 198, 42, 1, 264, 387, 128, 455, 77, 506, 511]
+
+# Every key PEFT's LoraConfig (and the PeftConfig it extends) has, as of PEFT 0.20. A key outside
+# this set is one PEFT does not know: older versions refuse the config, newer ones drop the key.
+PEFT_LORA_CONFIG_KEYS = {
+    "alora_invocation_tokens", "alpha_pattern", "arrow_config", "auto_mapping", "base_model_name_or_path", "bias",
+    "corda_config", "ensure_weight_tying", "eva_config", "exclude_modules", "fan_in_fan_out", "inference_mode",
+    "init_lora_weights", "kasa_config", "layer_replication", "layers_pattern", "layers_to_transform",
+    "loftq_config", "lora_alpha", "lora_bias", "lora_dropout", "lora_ga_config", "megatron_config",
+    "megatron_core", "modules_to_save", "monteclora_config", "peft_type", "peft_version", "qalora_group_size",
+    "r", "rank_pattern", "revision", "runtime_config", "target_modules", "target_parameters", "task_type",
+    "trainable_token_indices", "use_bdlora", "use_dora", "use_qalora", "use_rslora", "velora_config",
+}
+
+# Keys that, if present, must have exactly this value (or, for the None/empty ones, be unset):
+# anything else changes what the adapter computes (DoRA, biases, per-module ranks, layers left
+# out, extra trained modules, initialisations that rewrite the base weights), so an engine that
+# reads only r, lora_alpha, use_rslora and target_modules would compute something else.
+PEFT_LORA_FIXED = {
+    "bias": "none",
+    "fan_in_fan_out": False,
+    "use_dora": False,
+    "lora_bias": False,
+    "use_qalora": False,
+}
+PEFT_LORA_UNSET = [
+    "alpha_pattern", "rank_pattern", "modules_to_save", "layers_to_transform", "layers_pattern", "exclude_modules",
+    "layer_replication", "target_parameters", "trainable_token_indices", "alora_invocation_tokens",
+    "megatron_config", "eva_config", "corda_config", "lora_ga_config", "loftq_config", "velora_config",
+    "monteclora_config", "arrow_config", "kasa_config", "use_bdlora",
+]
+
+
+def default_base_model():
+    """Where Herd's ModelLocator keeps herd-tiny: $HERD_MODEL_CACHE, else ~/.cache/herd/models."""
+    cache = os.environ.get("HERD_MODEL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "herd", "models")
+    return os.path.join(cache, FINETUNED_BASE)
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_peft_config(adapter_config, d):
+    """adapter_config.json as PEFT's LoraConfig reads it; returns the adapter's {r, lora_alpha,
+    use_rslora, target_modules}. Fails on anything PEFT would refuse, and on anything that would
+    make PEFT compute something other than W + scale * (B @ A) on the listed modules."""
+    problems = []
+
+    def need(condition, message):
+        if not condition:
+            problems.append(message)
+
+    unknown = sorted(set(adapter_config) - PEFT_LORA_CONFIG_KEYS)
+    need(not unknown, f"keys PEFT's LoraConfig does not have: {unknown}")
+    need(adapter_config.get("peft_type") == "LORA", f"peft_type {adapter_config.get('peft_type')!r}, not 'LORA'")
+    need(adapter_config.get("task_type") == "CAUSAL_LM",
+         f"task_type {adapter_config.get('task_type')!r}, not 'CAUSAL_LM' (PeftModelForCausalLM)")
+    r = adapter_config.get("r")
+    need(isinstance(r, int) and not isinstance(r, bool) and r > 0, f"r {r!r} is not a positive integer")
+    alpha = adapter_config.get("lora_alpha")
+    need(is_number(alpha) and alpha > 0, f"lora_alpha {alpha!r} is not a positive number")
+    rslora = adapter_config.get("use_rslora", False)
+    need(isinstance(rslora, bool), f"use_rslora {rslora!r} is not a boolean")
+    dropout = adapter_config.get("lora_dropout", 0.0)
+    need(is_number(dropout) and 0 <= dropout < 1, f"lora_dropout {dropout!r} is not in [0, 1)")
+    need(isinstance(adapter_config.get("inference_mode", False), bool), "inference_mode is not a boolean")
+    init = adapter_config.get("init_lora_weights", True)
+    need(init is True or init is False or init == "gaussian",
+         f"init_lora_weights {init!r}: PEFT would rewrite the base weights or the adapter on load")
+    targets = adapter_config.get("target_modules")
+    need(isinstance(targets, list) and targets and all(isinstance(t, str) for t in targets),
+         f"target_modules {targets!r} is not a non-empty list of names (a string is a regular expression to PEFT)")
+    if isinstance(targets, list):
+        need(len(set(targets)) == len(targets), f"target_modules {targets} lists a module twice")
+        need(set(targets) <= set(LORA_MODULES), f"target_modules {targets}: a Llama model has only {LORA_MODULES}")
+    for key, expected in PEFT_LORA_FIXED.items():
+        if key in adapter_config:
+            value = adapter_config[key]
+            need(type(value) is type(expected) and value == expected, f"{key} {value!r}, not {expected!r}")
+    for key in PEFT_LORA_UNSET:
+        value = adapter_config.get(key)
+        need(value is None or value == {} or value == [], f"{key} {value!r} is set")
+    if problems:
+        raise SystemExit("adapter_config.json is not a plain PEFT LoRA adapter:\n  " + "\n  ".join(problems))
+    return {"r": r, "lora_alpha": alpha, "use_rslora": rslora, "target_modules": targets}
+
+
+def check_peft_tensors(tensors, metadata, adapter, d):
+    """adapter_model.safetensors against PEFT's names and shapes: exactly one lora_A [r, in] and one
+    lora_B [out, r] per layer and targeted module, F32 and finite. PEFT's load_state_dict would
+    fail on a wrong shape, but only warn about a missing tensor (leaving that B at zero) and drop
+    an unexpected one, so both are failures here."""
+    problems = []
+    if metadata.get("format") != "pt":
+        problems.append(f"__metadata__ format {metadata.get('format')!r}, not 'pt'")
+    expected = {}
+    for i in range(d.layers):
+        for module in LORA_MODULES:
+            if module in adapter["target_modules"]:
+                out_features, in_features = lora_shape(d, module)
+                prefix = f"base_model.model.{lora_module_name(i, module)}"
+                expected[prefix + ".lora_A.weight"] = [adapter["r"], in_features]
+                expected[prefix + ".lora_B.weight"] = [out_features, adapter["r"]]
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing:
+        problems.append(f"{len(missing)} tensors missing, e.g. {missing[:3]}")
+    if unexpected:
+        problems.append(f"{len(unexpected)} tensors PEFT does not expect, e.g. {unexpected[:3]}")
+    for name in sorted(set(expected) & set(tensors)):
+        tensor = tensors[name]
+        if list(tensor.shape) != expected[name]:
+            problems.append(f"{name}: shape {list(tensor.shape)}, PEFT expects {expected[name]}")
+        if tensor.dtype != torch.float32:
+            problems.append(f"{name}: {tensor.dtype}, not F32")
+        elif not torch.isfinite(tensor).all():
+            problems.append(f"{name}: not all values are finite")
+    if problems:
+        raise SystemExit("adapter_model.safetensors does not match PEFT's layout:\n  " + "\n  ".join(problems))
+
+
+def read_base_model(folder):
+    """herd-tiny's config.json and F32 weights, checked against the Llama layout forward() reads."""
+    for file_name in ("config.json", "model.safetensors"):
+        if not os.path.exists(os.path.join(folder, file_name)):
+            raise SystemExit(f"{folder}/{file_name} is missing: generate herd-tiny with Herd first (any Herd.Node "
+                             f"command given --model herd-tiny does), or pass --base-model")
+    with open(os.path.join(folder, "config.json")) as f:
+        config = json.load(f)
+    assert config["model_type"] == "llama" and config["architectures"] == ["LlamaForCausalLM"], config
+    assert config.get("rope_scaling") is None and config["hidden_act"] == "silu"
+    assert not config.get("attention_bias", False) and not config.get("mlp_bias", False)
+    d = Dims(config)
+    with open(os.path.join(folder, "model.safetensors"), "rb") as f:
+        data = f.read()
+    weights, _ = read_safetensors(data)
+    shapes = {"model.embed_tokens.weight": [d.vocab, d.hidden], "model.norm.weight": [d.hidden]}
+    if not d.tied:
+        shapes["lm_head.weight"] = [d.vocab, d.hidden]
+    for i in range(d.layers):
+        shapes[f"model.layers.{i}.input_layernorm.weight"] = [d.hidden]
+        shapes[f"model.layers.{i}.post_attention_layernorm.weight"] = [d.hidden]
+        for module in LORA_MODULES:
+            shapes[lora_module_name(i, module) + ".weight"] = list(lora_shape(d, module))
+    assert {name: list(t.shape) for name, t in weights.items()} == shapes, "unexpected tensors in model.safetensors"
+    assert all(t.dtype == torch.float32 for t in weights.values())
+    return config, weights, data
+
+
+def build_finetuned(base_folder, case_folder):
+    """golden.safetensors for the Herd-written adapter in case_folder/adapter over herd-tiny."""
+    config, weights, base_bytes = read_base_model(base_folder)
+    d = Dims(config)
+    ids = FINETUNED_PROMPT_IDS
+    assert len(ids) == 16 and all(1 <= i < d.vocab for i in ids) and ids[0] == config["bos_token_id"]
+
+    adapter_folder = os.path.join(case_folder, "adapter")
+    with open(os.path.join(adapter_folder, "adapter_config.json")) as f:
+        adapter = check_peft_config(json.load(f), d)
+    with open(os.path.join(adapter_folder, "adapter_model.safetensors"), "rb") as f:
+        adapter_bytes = f.read()
+    stored, metadata = read_safetensors(adapter_bytes)
+    check_peft_tensors(stored, metadata, adapter, d)
+    pairs = lora_pairs(stored)
+    scale = lora_scale(adapter)
+    lora = [(scale, pairs)]
+
+    base = forward(weights, config, ids)
+    meta_base = rel_err(forward_meta(weights, config, ids), base)
+    assert meta_base < 1e-12, f"{FINETUNED_CASE}: the two forward passes disagree on the base ({meta_base:.3e})"
+    merged_weights = merge(weights, lora)
+    merged = forward(merged_weights, config, ids)
+    unmerged = forward(weights, config, ids, lora=lora)
+    agreement = rel_err(unmerged, merged)
+    assert agreement < 1e-12, f"{FINETUNED_CASE}: merged and unmerged adapter disagree ({agreement:.3e})"
+    meta = rel_err(forward_meta(merged_weights, config, ids), merged)
+    assert meta < 1e-12, f"{FINETUNED_CASE}: the two forward passes disagree on the merged model ({meta:.3e})"
+    change = rel_err(merged, base)
+    assert 1e-3 < change < 10.0, f"{FINETUNED_CASE}: the adapter changes the logits by {change:.3e}"
+    f32 = rel_err(forward(weights, config, ids, dtype=torch.float32, lora=lora).to(F64), merged)
+    f32_base = rel_err(forward(weights, config, ids, dtype=torch.float32).to(F64), base)
+    # Per-module size of the update, relative to the weight it adds to.
+    update = max(((scale * (b @ a)).norm() / weights[module + ".weight"].to(F64).norm()).item()
+                 for module, (a, b) in pairs.items())
+
+    print(f"{FINETUNED_CASE}: herd-tiny from {base_folder}, {sum(t.numel() for t in weights.values())} parameters")
+    print(f"  adapter: r {adapter['r']}, lora_alpha {adapter['lora_alpha']}, use_rslora {adapter['use_rslora']}, "
+          f"scale {scale:g}, {len(pairs)} projections ({', '.join(adapter['target_modules'])}); "
+          f"config and tensors match PEFT's format")
+    print(f"  largest |scale * B @ A| / |W| over the projections {update:.3e}")
+    print(f"  logits.base [{len(ids)}, {d.vocab}]: min {base.min().item():.4f}, max {base.max().item():.4f}; "
+          f"second implementation agrees to {meta_base:.1e}; float32 engine {f32_base:.1e}")
+    print(f"  logits.adapter: change vs base {change:.4f}; merged vs unmerged {agreement:.1e}; "
+          f"second implementation {meta:.1e}; float32 engine unmerged {f32:.1e}")
+    golden = {
+        "input_ids": torch.tensor(ids, dtype=torch.int64),
+        "logits.base": base.to(torch.float32),
+        "logits.adapter": merged.to(torch.float32),
+    }
+    return safetensors_bytes(golden, {
+        "format": "pt",
+        "case": FINETUNED_CASE,
+        "base_model": f"{FINETUNED_BASE} model.safetensors sha256 {hashlib.sha256(base_bytes).hexdigest()}",
+        "adapter": f"adapter/adapter_model.safetensors sha256 {hashlib.sha256(adapter_bytes).hexdigest()}",
+        "compute": "float64 forward, adapter merged (W + lora_alpha / r * B @ A), rounded to float32",
+    })
+
+
+# ---------------------------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------------------------
 
@@ -834,10 +1063,27 @@ def main():
     parser.add_argument("--check", action="store_true",
                         help="compare with the files on disk instead of writing them; exit 1 on a difference")
     parser.add_argument("--out", default=GOLDEN_DIR, help=f"output folder (default {GOLDEN_DIR})")
+    parser.add_argument("--finetuned", action="store_true",
+                        help=f"instead of the random cases, check {FINETUNED_CASE}/adapter (written by Herd's "
+                             f"finetune) against PEFT's format and write {FINETUNED_CASE}/golden.safetensors")
+    parser.add_argument("--base-model", default=default_base_model(),
+                        help="with --finetuned: herd-tiny's folder (default $HERD_MODEL_CACHE/herd-tiny-v1, "
+                             "else ~/.cache/herd/models/herd-tiny-v1)")
     args = parser.parse_args()
 
     torch.set_num_threads(1)  # one thread: the same summation order on every run
     print(f"rotary layouts agree to {check_rotary():.1e}")
+    if args.finetuned:
+        path = os.path.join(args.out, FINETUNED_CASE, "golden.safetensors")
+        data = build_finetuned(args.base_model, os.path.join(args.out, FINETUNED_CASE))
+        print(f"  {FINETUNED_CASE}/golden.safetensors {len(data):8} bytes")
+        if args.check:
+            same = os.path.exists(path) and open(path, "rb").read() == data
+            print("all files identical" if same else f"differs: {path}")
+            return 0 if same else 1
+        with open(path, "wb") as f:
+            f.write(data)
+        return 0
     different = []
     for case in CASES:
         folder = os.path.join(args.out, case["name"])
