@@ -30,6 +30,11 @@ public sealed partial class FinetuneCommandTests : IDisposable
         Assert.True(losses[^1] < losses[0], result.StandardOutput);
         Assert.Contains("epoch 3/3", result.Output, StringComparison.Ordinal);
 
+        // It writes what the committed adapter (which the PyTorch reference checked against PEFT's conventions) holds.
+        var committed = Path.Combine(AppContext.BaseDirectory, "Golden", "herd-tiny-finetuned", "adapter");
+        Assert.Equal(ConfigKeys(committed), ConfigKeys(Path.Combine(adapters, "tuned")));
+        Assert.Equal(TensorNames(committed), TensorNames(Path.Combine(adapters, "tuned")));
+
         var folder = new ModelLocator(_modelCache, NullLogger<ModelLocator>.Instance).Locate("herd-tiny");
         await using var served = ServedModel.Load("herd-tiny", folder, new ServedModelOptions { Device = "cpu", Adapters = new AdapterOptions { Folder = adapters } }, NullLoggerFactory.Instance);
         var greedy = new SamplingParameters { Temperature = 0, MaxTokens = 16, IgnoreEndOfSequence = true };
@@ -68,6 +73,15 @@ public sealed partial class FinetuneCommandTests : IDisposable
     {
         Directory.Delete(_modelCache, recursive: true);
         Directory.Delete(_folder, recursive: true);
+    }
+
+    private static List<string> ConfigKeys(string adapter) =>
+        [.. System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(adapter, AdapterConfig.FileName))).RootElement.EnumerateObject().Select(property => property.Name)];
+
+    private static List<string> TensorNames(string adapter)
+    {
+        using var file = Herd.Node.Weights.SafetensorsFile.Open(Path.Combine(adapter, PeftAdapter.WeightsFileName));
+        return [.. file.TensorNames.Order(StringComparer.Ordinal)];
     }
 
     private static async Task<List<int>> TokensAsync(IAsyncEnumerable<GenerationEvent> events)
