@@ -1,5 +1,3 @@
-using Herd.Node.Serving;
-
 namespace Herd.Node.Experts;
 
 /// <summary>
@@ -13,8 +11,8 @@ public static class ExpertRouter
     /// <param name="prompt">the prompt's embedding, as long as every centroid</param>
     /// <param name="experts">the experts to choose from (at least one)</param>
     /// <param name="topExperts">how many to blend; more than there are takes all</param>
-    /// <returns>The chosen experts' adapters, nearest first, with weights and distances.</returns>
-    public static IReadOnlyList<ChosenAdapter> Route(ReadOnlySpan<float> prompt, IReadOnlyList<Expert> experts, int topExperts, double temperature)
+    /// <returns>The chosen experts, nearest first, with their distances and weights.</returns>
+    public static IReadOnlyList<RoutedExpert> Route(ReadOnlySpan<float> prompt, IReadOnlyList<Expert> experts, int topExperts, double temperature)
     {
         ArgumentNullException.ThrowIfNull(experts);
         ArgumentOutOfRangeException.ThrowIfZero(experts.Count);
@@ -30,7 +28,7 @@ public static class ExpertRouter
         var closest = nearest[0].Distance;
         var scores = nearest.Select(pair => Math.Exp(-(pair.Distance - closest) / temperature)).ToList();
         var total = scores.Sum();
-        return [.. nearest.Select((pair, i) => new ChosenAdapter(pair.Expert.Adapter, scores[i] / total, pair.Expert.Name, pair.Distance))];
+        return [.. nearest.Select((pair, i) => new RoutedExpert(pair.Expert, pair.Distance, scores[i] / total))];
     }
 
     private static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

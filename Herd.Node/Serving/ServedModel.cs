@@ -192,7 +192,8 @@ public sealed partial class ServedModel : IAsyncDisposable
                 }
 
                 var embedding = (await EmbedForRoutingAsync([RoutingText(input)], cancellationToken))[0];
-                return ExpertRouter.Route(embedding, candidates, routed.TopExperts, _expertOptions.Temperature);
+                return [.. ExpertRouter.Route(embedding, candidates, routed.TopExperts, _expertOptions.Temperature)
+                    .Select(choice => new ChosenAdapter(choice.Expert.Adapter, choice.Weight, choice.Expert.Name, choice.Distance))];
             default:
                 throw new ArgumentOutOfRangeException(nameof(selection), selection, "Unknown adapter selection.");
         }
