@@ -29,33 +29,20 @@ public sealed class SiteUpdate : IDisposable
     /// <summary>The memory its tensors hold.</summary>
     public long Bytes => (_down.numel() * _down.ElementSize) + _parts.Sum(part => part.Up.numel() * part.Up.ElementSize);
 
-    /// <summary>
-    /// Adds the update of <paramref name="input"/>'s rows (all, or those <paramref name="rows"/>
-    /// names, each times its weight) to the same rows of <paramref name="output"/>.
-    /// </summary>
-    /// <param name="input">[rows, in]</param>
-    /// <param name="output">[rows, site out], changed in place</param>
-    /// <param name="rows">[n] int64 row indices, or null for every row</param>
+    /// <summary>The update of <paramref name="input"/>'s rows, each times its weight.</summary>
+    /// <param name="input">[n, in]</param>
     /// <param name="rowWeights">[n, 1] blend weights, or null for weight 1</param>
-    public void AddTo(Tensor input, Tensor output, Tensor? rows, Tensor? rowWeights)
+    /// <returns>[n, site out]</returns>
+    public Tensor Compute(Tensor input, Tensor? rowWeights)
     {
-        var selected = rows is null ? input : input.index_select(0, rows);
         // [n, sum of ranks]; weighting the narrow low-rank product costs less than the output.
-        var low = nn.functional.linear(selected, _down);
+        var low = nn.functional.linear(input, _down);
         if (rowWeights is not null)
         {
             low = low.mul_(rowWeights);
         }
 
-        var update = Update(low);
-        if (rows is null)
-        {
-            output.add_(update);
-        }
-        else
-        {
-            output.index_add_(0, rows, update, alpha: 1);
-        }
+        return Update(low);
     }
 
     /// <summary>Keeps its tensors past the dispose scope they were made in.</summary>
