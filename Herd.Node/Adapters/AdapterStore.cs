@@ -1,5 +1,6 @@
 using Herd.Node.Model;
 using Herd.Node.Model.Lora;
+using Herd.Node.Telemetry;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -18,12 +19,14 @@ public sealed partial class AdapterStore : IDisposable
     private readonly ScalarType _dtype;
     private readonly Device _device;
     private readonly ILogger _logger;
+    private readonly EngineMetrics? _metrics;
     private readonly IReadOnlyDictionary<string, string> _folders;
     private readonly Dictionary<string, Resident> _resident = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _clock;
 
-    public AdapterStore(AdapterOptions options, ModelConfig model, ScalarType dtype, Device device, ILogger<AdapterStore> logger)
+    /// <param name="metrics">where loads, evictions and the resident adapters are recorded; null records nothing</param>
+    public AdapterStore(AdapterOptions options, ModelConfig model, ScalarType dtype, Device device, ILogger<AdapterStore> logger, EngineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -31,6 +34,7 @@ public sealed partial class AdapterStore : IDisposable
         _dtype = dtype;
         _device = device;
         _logger = logger;
+        _metrics = metrics;
         _folders = Discover(options.Folder);
     }
 
@@ -88,6 +92,7 @@ public sealed partial class AdapterStore : IDisposable
                 resident = new Resident(Load(name));
                 MakeRoom(resident.Adapter);
                 _resident.Add(name, resident);
+                _metrics?.RecordAdapterChange(loaded: true, _resident.Count, _resident.Values.Sum(held => held.Adapter.Bytes));
             }
 
             resident.Leases++;
@@ -154,6 +159,7 @@ public sealed partial class AdapterStore : IDisposable
 
             _resident.Remove(victim.Adapter.Name);
             victim.Adapter.Dispose();
+            _metrics?.RecordAdapterChange(loaded: false, _resident.Count, _resident.Values.Sum(held => held.Adapter.Bytes));
             LogEvicted(victim.Adapter.Name);
         }
     }

@@ -89,7 +89,7 @@ public sealed partial class ServedModel : IAsyncDisposable
             ? Math.Min(options.Engine.MaxContextLength, config.ContextLength)
             : config.ContextLength;
         var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device);
-        var adapters = new AdapterStore(options.Adapters, config, model.DType, model.Device, loggerFactory.CreateLogger<AdapterStore>());
+        var adapters = new AdapterStore(options.Adapters, config, model.DType, model.Device, loggerFactory.CreateLogger<AdapterStore>(), metrics);
         adapters.Preload();
         HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];
         var engine = new EngineLoop(model, options.Engine, tokenizer.CreateDetokenizer, endOfSequence, loggerFactory.CreateLogger<EngineLoop>(), metrics);

@@ -4,7 +4,7 @@ namespace Herd.Node.Telemetry;
 
 /// <summary>
 /// The engine's instruments: slots, batch size per iteration, prefill, decode and embedding
-/// tokens, KV cache use and model load time. The engine thread records counters and histograms directly (cheap)
+/// tokens, KV cache use, model load time and resident adapters. The engine thread records counters and histograms directly (cheap)
 /// and publishes its occupancy as plain numbers the gauges read, so an export never waits on
 /// the engine and the engine never waits on an export.
 /// </summary>
@@ -15,7 +15,11 @@ public sealed class EngineMetrics
     private readonly Counter<long> _decodeTokens;
     private readonly Counter<long> _embeddingTokens;
     private readonly Histogram<double> _modelLoad;
+    private readonly Counter<long> _adapterLoads;
+    private readonly Counter<long> _adapterEvictions;
     private int _slots;
+    private int _residentAdapters;
+    private long _adapterBytes;
     private int _active;
     private double _kvCacheUsed;
 
@@ -29,6 +33,10 @@ public sealed class EngineMetrics
         _modelLoad = meter.CreateHistogram<double>("herd.node.model.load.duration", "s", "Time to load the model and start its engine.");
         meter.CreateObservableGauge("herd.node.slots.active", () => Volatile.Read(ref _active), "{slot}", "Sequences in the running batch.");
         meter.CreateObservableGauge("herd.node.slots.free", () => Math.Max(0, Volatile.Read(ref _slots) - Volatile.Read(ref _active)), "{slot}", "Slots free for another sequence.");
+        _adapterLoads = meter.CreateCounter<long>("herd.node.adapters.loads", "{adapter}", "LoRA adapters loaded into memory, at start or when a request first needed them.");
+        _adapterEvictions = meter.CreateCounter<long>("herd.node.adapters.evictions", "{adapter}", "Resident LoRA adapters dropped to make room for another.");
+        meter.CreateObservableGauge("herd.node.adapters.resident", () => Volatile.Read(ref _residentAdapters), "{adapter}", "LoRA adapters in memory.");
+        meter.CreateObservableGauge("herd.node.adapters.memory", () => Volatile.Read(ref _adapterBytes), "By", "Memory the resident LoRA adapters hold.");
         meter.CreateObservableGauge("herd.node.kv_cache.used", () => Volatile.Read(ref _kvCacheUsed), "1", "The fraction of KV cache positions holding a running sequence's keys and values.");
     }
 
@@ -67,4 +75,12 @@ public sealed class EngineMetrics
     }
 
     public void RecordModelLoad(TimeSpan duration) => _modelLoad.Record(duration.TotalSeconds);
+
+    /// <summary>An adapter was loaded (<paramref name="loaded"/>) or dropped; the gauges report the resident ones after it.</summary>
+    public void RecordAdapterChange(bool loaded, int resident, long bytes)
+    {
+        (loaded ? _adapterLoads : _adapterEvictions).Add(1);
+        Volatile.Write(ref _residentAdapters, resident);
+        Volatile.Write(ref _adapterBytes, bytes);
+    }
 }

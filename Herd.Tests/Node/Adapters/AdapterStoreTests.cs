@@ -1,6 +1,8 @@
 using Herd.Node.Adapters;
 using Herd.Node.Model.Lora;
+using Herd.Node.Telemetry;
 using Herd.Tests.Node.Engine;
+using Herd.Tests.Node.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
@@ -20,9 +22,10 @@ public sealed class AdapterStoreTests : IDisposable
     }
 
     [Fact]
-    public void LeastRecentlyUsed_UnheldAdapter_MakesRoom()
+    public void LeastRecentlyUsed_UnheldAdapter_MakesRoom_AndTheMetricsSaySo()
     {
-        using var store = Store(maxResident: 2);
+        using var metrics = new MetricRecorder();
+        using var store = Store(maxResident: 2, metrics: new EngineMetrics(metrics.Meters));
 
         store.Acquire("expert-0").Dispose();
         store.Acquire("expert-1").Dispose();
@@ -31,6 +34,10 @@ public sealed class AdapterStoreTests : IDisposable
 
         Assert.Equal(["expert-0", "expert-1", "expert-2", "expert-3"], store.Names);
         Assert.Equal(["expert-0", "expert-2"], store.InMemory.Select(adapter => adapter.Name).Order());
+        Assert.Equal(3, metrics.Values("herd.node.adapters.loads").Sum());
+        Assert.Equal(1, metrics.Values("herd.node.adapters.evictions").Sum());
+        Assert.Equal(2, metrics.Observe("herd.node.adapters.resident"));
+        Assert.Equal(store.ResidentBytes, metrics.Observe("herd.node.adapters.memory"));
     }
 
     [Fact]
@@ -86,9 +93,9 @@ public sealed class AdapterStoreTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private AdapterStore Store(int maxResident, bool preload = false)
+    private AdapterStore Store(int maxResident, bool preload = false, EngineMetrics? metrics = null)
     {
-        var store = new AdapterStore(new AdapterOptions { Folder = _folder, MaxResident = maxResident, MaxResidentMegabytes = 1, Preload = preload }, RandomModel.Config(), float32, CPU, NullLogger<AdapterStore>.Instance);
+        var store = new AdapterStore(new AdapterOptions { Folder = _folder, MaxResident = maxResident, MaxResidentMegabytes = 1, Preload = preload }, RandomModel.Config(), float32, CPU, NullLogger<AdapterStore>.Instance, metrics);
         store.Preload();
         return store;
     }
