@@ -42,6 +42,9 @@ public sealed class CompletionProgress(CompletionRequest request, Caller? caller
 
     public FinishReason? FinishReason { get; set; }
 
+    /// <summary>The adapters the node ran the generation with, once it finished; empty for the base model alone.</summary>
+    public IReadOnlyCollection<AdapterUsed> Adapters { get; set; } = [];
+
     /// <summary>True once the answer was delivered whole.</summary>
     public bool Succeeded { get; private set; }
 

@@ -1,5 +1,6 @@
 using Herd.Contracts.V1;
 using Herd.Gateway.Access.Roles;
+using Herd.Gateway.Adapters;
 using Herd.Gateway.Failures;
 
 namespace Herd.Gateway.Completions;
@@ -30,6 +31,8 @@ public static class CompletionRequestValidator
         Require(request.Model.Length is > 0 and <= MaxNameLength, $"model must name a served model (1 to {MaxNameLength} characters)");
         Require(request.Priority is >= 0 and <= Role.HighestPriority, $"priority must be in [0, {Role.HighestPriority}], not {request.Priority}");
         Require(request.RequestId.Length <= MaxNameLength, $"request_id must have at most {MaxNameLength} characters");
+        Require(request.TopExperts is >= 0 and <= AdapterChoices.MaxTopExperts,
+            $"top_experts must be in [0, {AdapterChoices.MaxTopExperts}] (0 for one expert), not {request.TopExperts}; each node allows at most its own Herd:Node:Experts:MaxTopExperts");
         switch (request.InputCase)
         {
             case CompletionRequest.InputOneofCase.Prompt:

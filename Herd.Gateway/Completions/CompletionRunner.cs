@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Herd.Contracts.V1;
 using Herd.Gateway.Access;
+using Herd.Gateway.Adapters;
 using Herd.Gateway.Admission;
 using Herd.Gateway.Admission.Fees;
 using Herd.Gateway.Failures;
@@ -93,9 +94,12 @@ public sealed partial class CompletionRunner(
 
     private async IAsyncEnumerable<CompletionEvent> ServeAsync(CompletionProgress progress, CompletionObservation observation, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = progress.Request;
-        CompletionRequestValidator.Validate(request);
-        var contextLength = await catalog.RequireServedAsync(request.Model).ConfigureAwait(false);
+        CompletionRequestValidator.Validate(progress.Request);
+        var model = await catalog.ResolveAsync(progress.Request.Model).ConfigureAwait(false);
+        var adapters = AdapterChoices.For(model, progress.Request, progress.Caller?.Role);
+        // Admitted, priced, queued and dispatched as the base model; the adapters travel with the job.
+        var request = model.IsBaseAlone ? progress.Request : AsBaseModel(progress.Request, model.BaseModel);
+        var contextLength = model.ContextLength;
 
         var started = progress.Received;
         var jobId = progress.JobId;
@@ -105,7 +109,7 @@ public sealed partial class CompletionRunner(
         var pending = admission.Begin(progress.Caller, request, contextLength, jobId);
         var opening = recorder.OpenAsync(progress);
         observation.Enqueuing();
-        var enqueueing = EnqueueAsync(request, jobId, pending, observation.TraceContext);
+        var enqueueing = EnqueueAsync(request, adapters, jobId, pending, observation.TraceContext);
         try
         {
             progress.Admitted = await pending.Result.ConfigureAwait(false);
@@ -122,7 +126,7 @@ public sealed partial class CompletionRunner(
         if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
         {
             // Admitted after the job was sent (a budget read from the ledger first): send it again.
-            enqueued = await EnqueueAsync(request, jobId, pending, observation.TraceContext).ConfigureAwait(false);
+            enqueued = await EnqueueAsync(request, adapters, jobId, pending, observation.TraceContext).ConfigureAwait(false);
         }
 
         ThrowIfNotQueued(enqueued, request.Model);
@@ -149,6 +153,7 @@ public sealed partial class CompletionRunner(
                         progress.Ended = true;
                         progress.Usage = envelope.Finished.Usage;
                         progress.FinishReason = envelope.Finished.FinishReason;
+                        progress.Adapters = envelope.Finished.Adapters;
                         yield return new CompletionEvent { Done = Done(envelope.Finished, progress, FeeOf(progress), Stopwatch.GetElapsedTime(started)) };
                         progress.EndedWell();
                         yield break;
@@ -202,9 +207,18 @@ public sealed partial class CompletionRunner(
             ? admission.FeeOf(admitted, progress.Assigned is not null, progress.ChargedPromptTokens, progress.ChargedCompletionTokens)
             : 0m;
 
-    private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, string jobId, PendingAdmission admitted, string? traceContext)
+    /// <summary>The request as the base model's queue takes it: its name without the adapters, which the assignment carries.</summary>
+    private static CompletionRequest AsBaseModel(CompletionRequest request, string baseModel)
     {
-        var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams() };
+        var job = request.Clone();
+        job.Model = baseModel;
+        job.TopExperts = 0;
+        return job;
+    }
+
+    private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, AdapterChoice? adapters, string jobId, PendingAdmission admitted, string? traceContext)
+    {
+        var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams(), Adapters = adapters };
         switch (request.InputCase)
         {
             case CompletionRequest.InputOneofCase.Chat:
@@ -313,6 +327,7 @@ public sealed partial class CompletionRunner(
             ParentRequestId = progress.Origin?.ParentRequestId ?? string.Empty,
         };
         done.Embeddings.AddRange(finished.Embeddings);
+        done.Adapters.AddRange(finished.Adapters);
         return done;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Herd.Contracts.V1;
+using Herd.Gateway.Adapters;
 using Herd.Gateway.Failures;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Ledger.Outbox;
@@ -43,6 +44,7 @@ internal static class UsageEntries
                 KeyId = caller.KeyId,
                 Role = caller.Role.Name,
                 Model = Fit(progress.Request.Model, UsageRecord.MaxModelLength)!,
+                Adapters = UsedAdapters.Describe(progress.Adapters),
                 NodeId = Fit(progress.Assigned?.NodeId, UsageRecord.MaxNodeIdLength),
                 PromptTokens = progress.ChargedPromptTokens,
                 CompletionTokens = progress.ChargedCompletionTokens,

@@ -40,6 +40,18 @@ public enum FailureKind
     /// <summary>The node that ran the job failed it.</summary>
     NodeFailed,
 
+    /// <summary>
+    /// The node that took the job had no room for what it needs now (every adapter it may hold
+    /// is in use by running requests); retrying later may work.
+    /// </summary>
+    NodeBusy,
+
+    /// <summary>
+    /// The node cannot serve what the request asks for as it is set up (an adapter that does not
+    /// load); retrying will not help until an operator mends the node.
+    /// </summary>
+    NodeCannotServe,
+
     /// <summary>The request was cancelled before it finished, by the client or an operator.</summary>
     Cancelled,
 }

@@ -12,6 +12,7 @@ public static class LinkFailures
     public const int NotFound = 5;
     public const int PermissionDenied = 7;
     public const int ResourceExhausted = 8;
+    public const int FailedPrecondition = 9;
     public const int Internal = 13;
     public const int Unavailable = 14;
 
@@ -22,7 +23,9 @@ public static class LinkFailures
         DeadlineExceeded => FailureKind.NoNodeInTime,
         NotFound => FailureKind.ModelNotServed,
         PermissionDenied => FailureKind.Forbidden,
-        ResourceExhausted => FailureKind.QueueFull,
+        // A node sends these about adapters: no room to load one now, or one that does not load.
+        ResourceExhausted => FailureKind.NodeBusy,
+        FailedPrecondition => FailureKind.NodeCannotServe,
         Unavailable => FailureKind.Unavailable,
         _ => FailureKind.NodeFailed,
     };

@@ -56,6 +56,7 @@ public static class UsageInserts
             Add(command, "key_id", NpgsqlDbType.Text, usages.Select(usage => usage.KeyId));
             Add(command, "role", NpgsqlDbType.Text, usages.Select(usage => usage.Role));
             Add(command, "model", NpgsqlDbType.Text, usages.Select(usage => usage.Model));
+            Add(command, "adapters", NpgsqlDbType.Text, usages.Select(usage => usage.Adapters));
             Add(command, "node_id", NpgsqlDbType.Text, usages.Select(usage => usage.NodeId));
             Add(command, "prompt_tokens", NpgsqlDbType.Integer, usages.Select(usage => usage.PromptTokens));
             Add(command, "completion_tokens", NpgsqlDbType.Integer, usages.Select(usage => usage.CompletionTokens));
@@ -87,9 +88,9 @@ public static class UsageInserts
     // Keep the column lists in step with UsageRecord and HistoryEntry (the round-trip test reads every property back).
     private const string BatchInsert = """
         WITH new AS (
-            INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, node_id, prompt_tokens, completion_tokens,
+            INSERT INTO usage_records (request_id, client_request_id, gateway_id, key_id, role, model, adapters, node_id, prompt_tokens, completion_tokens,
                 queue_wait, time_to_first_token, total_time, finish_reason, status, message, door, prompt_id, prompt_version, parent_request_id, fee, received_at, ended_at)
-            SELECT * FROM unnest(@request_id, @client_request_id, @gateway_id, @key_id, @role, @model, @node_id, @prompt_tokens, @completion_tokens,
+            SELECT * FROM unnest(@request_id, @client_request_id, @gateway_id, @key_id, @role, @model, @adapters, @node_id, @prompt_tokens, @completion_tokens,
                 @queue_wait, @time_to_first_token, @total_time, @finish_reason, @status, @message, @door, @prompt_id, @prompt_version, @parent_request_id, @fee, @received_at, @ended_at)
             ON CONFLICT (request_id) DO NOTHING
             RETURNING request_id, key_id

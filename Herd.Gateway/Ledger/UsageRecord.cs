@@ -34,6 +34,12 @@ public sealed class UsageRecord
     /// <summary>The model the request asked for, as asked.</summary>
     public required string Model { get; init; }
 
+    /// <summary>
+    /// The LoRA adapters the generation ran with, each as its expert's or adapter's name and its
+    /// weight (<c>code@0.7312,qa@0.2688</c>, see <c>UsedAdapters</c>); null for the base model alone.
+    /// </summary>
+    public string? Adapters { get; init; }
+
     /// <summary>The node that served it; null when it never reached one.</summary>
     public string? NodeId { get; init; }
 

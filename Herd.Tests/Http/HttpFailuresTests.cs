@@ -21,6 +21,8 @@ public sealed class HttpFailuresTests
         { FailureKind.Unavailable, 503, "server_error", "service_unavailable" },
         { FailureKind.NoNodeInTime, 503, "server_error", "no_node_in_time" },
         { FailureKind.NodeFailed, 500, "server_error", "node_failed" },
+        { FailureKind.NodeBusy, 429, "rate_limit_error", "node_busy" },
+        { FailureKind.NodeCannotServe, 500, "server_error", "node_cannot_serve" },
         { FailureKind.Cancelled, 499, "request_cancelled", "cancelled" },
     };
 

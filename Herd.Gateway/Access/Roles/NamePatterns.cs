@@ -1,7 +1,7 @@
 namespace Herd.Gateway.Access.Roles;
 
 /// <summary>
-/// A role's list of allowed names (models, node groups, methods or prompts) as glob patterns: a
+/// A role's list of allowed names (models, node groups, methods, prompts, tabs or experts) as glob patterns: a
 /// name is allowed when any pattern matches it whole. <c>*</c> stands for any run of characters,
 /// <c>/</c> and <c>.</c> included, anywhere in a pattern; every other character matches itself,
 /// case-sensitively.
@@ -22,6 +22,9 @@ public sealed class NamePatterns
 
     /// <summary>The patterns as written.</summary>
     public IReadOnlyList<string> Patterns { get; }
+
+    /// <summary>True when one pattern is a lone <c>*</c>, so that every name matches, even one not known yet.</summary>
+    public bool MatchesEveryName => Patterns.Contains("*");
 
     public bool Matches(string name)
     {

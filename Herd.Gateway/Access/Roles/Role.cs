@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Herd.Gateway.Access.Roles;
 
 /// <summary>
-/// What the keys of one role may do: which models, node groups, gRPC methods, prompts and web app
-/// tabs they may use, the highest priority they may ask for, the limits they are held to and the budget
+/// What the keys of one role may do: which models, adapters and experts, node groups, gRPC methods,
+/// prompts and web app tabs they may use, the highest priority they may ask for, the limits they are held to and the budget
 /// each key may spend. Read from the roles file (see <see cref="RolesFile"/>).
 /// </summary>
 public sealed partial class Role
@@ -25,6 +25,12 @@ public sealed partial class Role
 
     /// <summary>Model name patterns; all models unless the file says otherwise.</summary>
     public NamePatterns Models { get; init; } = NamePatterns.All;
+
+    /// <summary>
+    /// Adapter and expert name patterns: the adapters a <c>base:adapter</c> model may name and the
+    /// experts a <c>base:auto</c> model may route to; all unless the file says otherwise.
+    /// </summary>
+    public NamePatterns Experts { get; init; } = NamePatterns.All;
 
     /// <summary>Node group patterns: the groups whose nodes may serve this role's jobs; all unless the file says otherwise.</summary>
     public NamePatterns NodeGroups { get; init; } = NamePatterns.All;
@@ -48,6 +54,9 @@ public sealed partial class Role
     public decimal? Budget { get; init; }
 
     public bool AllowsModel(string model) => Models.Matches(model);
+
+    /// <summary>Whether the role may use an adapter by name, or an expert by name (not its adapter's).</summary>
+    public bool AllowsExpert(string name) => Experts.Matches(name);
 
     public bool AllowsNodeGroup(string nodeGroup) => NodeGroups.Matches(nodeGroup);
 

@@ -9,6 +9,7 @@ namespace Herd.Gateway.Access.Roles;
 internal static class RoleReader
 {
     public const string AllowModels = "allow_models";
+    public const string AllowExperts = "allow_experts";
     public const string AllowNodeGroups = "allow_node_groups";
     public const string AllowMethods = "allow_methods";
     public const string AllowPrompts = "allow_prompts";
@@ -17,7 +18,7 @@ internal static class RoleReader
     public const string Limits = "limits";
     public const string Budget = "budget";
 
-    private static readonly string KnownKeys = string.Join(", ", AllowModels, AllowNodeGroups, AllowMethods, AllowPrompts, AllowTabs, MaxPriority, Limits, Budget);
+    private static readonly string KnownKeys = string.Join(", ", AllowModels, AllowExperts, AllowNodeGroups, AllowMethods, AllowPrompts, AllowTabs, MaxPriority, Limits, Budget);
 
     /// <summary>The role, or null when its settings have errors (added to <paramref name="errors"/>).</summary>
     public static Role? Read(string name, YamlNode body, RolesFileErrors errors)
@@ -36,6 +37,7 @@ internal static class RoleReader
 
         var errorsBefore = errors.Count;
         var models = NamePatterns.All;
+        var experts = NamePatterns.All;
         var nodeGroups = NamePatterns.All;
         var methods = NamePatterns.None;
         var prompts = NamePatterns.All;
@@ -51,6 +53,9 @@ internal static class RoleReader
             {
                 case AllowModels:
                     models = ReadPatterns(value, field, errors) ?? models;
+                    break;
+                case AllowExperts:
+                    experts = ReadPatterns(value, field, errors) ?? experts;
                     break;
                 case AllowNodeGroups:
                     nodeGroups = ReadPatterns(value, field, errors, PatternKind.NodeGroups) ?? nodeGroups;
@@ -84,6 +89,7 @@ internal static class RoleReader
             : new Role(name)
             {
                 Models = models,
+                Experts = experts,
                 NodeGroups = nodeGroups,
                 Methods = methods,
                 Prompts = prompts,

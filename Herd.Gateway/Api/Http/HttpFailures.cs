@@ -23,7 +23,7 @@ public static class HttpFailures
         FailureKind.Unauthenticated => StatusCodes.Status401Unauthorized,
         FailureKind.Forbidden => StatusCodes.Status403Forbidden,
         FailureKind.ModelNotServed or FailureKind.PromptNotFound => StatusCodes.Status404NotFound,
-        FailureKind.OverLimit or FailureKind.OverBudget or FailureKind.QueueFull => StatusCodes.Status429TooManyRequests,
+        FailureKind.OverLimit or FailureKind.OverBudget or FailureKind.QueueFull or FailureKind.NodeBusy => StatusCodes.Status429TooManyRequests,
         FailureKind.Unavailable or FailureKind.NoNodeInTime => StatusCodes.Status503ServiceUnavailable,
         FailureKind.Cancelled => ClientClosedRequest,
         _ => StatusCodes.Status500InternalServerError,
@@ -45,6 +45,8 @@ public static class HttpFailures
             FailureKind.QueueFull => ("rate_limit_error", "queue_full"),
             FailureKind.Unavailable => ("server_error", "service_unavailable"),
             FailureKind.NoNodeInTime => ("server_error", "no_node_in_time"),
+            FailureKind.NodeBusy => ("rate_limit_error", "node_busy"),
+            FailureKind.NodeCannotServe => ("server_error", "node_cannot_serve"),
             FailureKind.Cancelled => ("request_cancelled", "cancelled"),
             _ => ("server_error", "node_failed"),
         };

@@ -237,6 +237,10 @@ namespace Herd.Gateway.Ledger.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("request_id");
 
+                    b.Property<string>("Adapters")
+                        .HasColumnType("text")
+                        .HasColumnName("adapters");
+
                     b.Property<string>("ClientRequestId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")

@@ -60,7 +60,8 @@ public static class HistoryQuery
                     feedback == null ? null : feedback.CreatedAt,
                     record.PromptId,
                     record.PromptVersion,
-                    record.ParentRequestId))
+                    record.ParentRequestId,
+                    record.Adapters))
             .Take(pageSize + 1)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return rows.Count > pageSize

@@ -6,6 +6,7 @@ namespace Herd.Gateway.Ledger.Queries;
 /// <param name="FeedbackScore">Null when the key gave no feedback on the request.</param>
 /// <param name="PromptId">The published prompt the request called; null when it sent its own text.</param>
 /// <param name="ParentRequestId">For a step of a chain, the id its steps share.</param>
+/// <param name="Adapters">The adapters the generation ran with, as the ledger keeps them; null for the base model alone.</param>
 public sealed record HistoryRow(
     string RequestId,
     string? KeyId,
@@ -23,7 +24,8 @@ public sealed record HistoryRow(
     DateTimeOffset? FeedbackAt,
     string? PromptId = null,
     string? PromptVersion = null,
-    string? ParentRequestId = null)
+    string? ParentRequestId = null,
+    string? Adapters = null)
 {
     /// <summary>Where this row stands in the order of history, for the page after it.</summary>
     public HistoryPosition Position => new(ReceivedAt, RequestId);

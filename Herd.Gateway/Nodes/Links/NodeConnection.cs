@@ -86,6 +86,9 @@ public sealed partial class NodeConnection
 
     public bool Serves(string model) => Hello.Models.Any(served => served.Name == model);
 
+    /// <summary>What the node announced for <paramref name="model"/> (its adapters and experts); null when it does not serve it.</summary>
+    public ServedModel? Served(string model) => Hello.Models.FirstOrDefault(served => served.Name == model);
+
     /// <summary>The context length the node serves <paramref name="model"/> with; 0 when it does not serve it.</summary>
     public int ContextLength(string model)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using Herd.Contracts.V1;
 
 namespace Herd.Gateway.Nodes.Links;
 
@@ -48,6 +49,24 @@ public sealed class NodeRegistry
         }
 
         return longest;
+    }
+
+    /// <summary>
+    /// What the open links that take work announced for <paramref name="model"/>, one entry per
+    /// node: its adapters and experts with it. Copies, so it is asked only of names with adapters.
+    /// </summary>
+    public IReadOnlyList<ServedModel> ServedTakingWork(string model)
+    {
+        var served = new List<ServedModel>();
+        foreach (var (_, connection) in _nodes)
+        {
+            if (!connection.IsClosed && !connection.IsDraining && connection.Served(model) is { } offered)
+            {
+                served.Add(offered);
+            }
+        }
+
+        return served;
     }
 
     /// <summary>The node's open link, if it has one.</summary>

@@ -1,4 +1,5 @@
 using Herd.Contracts.V1;
+using Herd.Gateway.Adapters;
 using Herd.Gateway.Failures;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes.Catalog;
@@ -38,6 +39,7 @@ public sealed class PromptExpansion(ModelCatalog catalog)
             Sampling = Sampling(prompt, call.Sampling),
             Priority = call.Priority,
             RequestId = call.RequestId,
+            TopExperts = call.TopExperts,
         };
     }
 
@@ -68,7 +70,7 @@ public sealed class PromptExpansion(ModelCatalog catalog)
         var targets = prompt.TargetModels;
         if (asked.Length > 0)
         {
-            if (targets.Count > 0 && !targets.Contains(asked, StringComparer.Ordinal))
+            if (targets.Count > 0 && !targets.Contains(asked, StringComparer.Ordinal) && !IsAdapterOfATarget(asked, targets))
             {
                 throw new RequestFailedException(FailureKind.InvalidRequest, $"Prompt '{prompt.PromptId}' version '{prompt.Version}' is written for {string.Join(", ", targets)}, not '{Shown(asked)}'; name one of them or leave model empty.");
             }
@@ -96,6 +98,10 @@ public sealed class PromptExpansion(ModelCatalog catalog)
 
         return targets[0];
     }
+
+    /// <summary>A target model with one of its adapters (<c>target:adapter</c>, <c>target:auto</c>) runs the prompt on that target.</summary>
+    private static bool IsAdapterOfATarget(string asked, IReadOnlyCollection<string> targets) =>
+        AdapterModelName.TryParse(asked, out var named) && targets.Contains(named.Base, StringComparer.Ordinal);
 
     /// <summary>The prompt's defaults with the caller's settings over them, field by field; the caller's stop sequences replace the prompt's.</summary>
     private static SamplingParams Sampling(PromptVersionRecord prompt, SamplingParams? asked)

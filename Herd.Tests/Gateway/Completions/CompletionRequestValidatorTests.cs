@@ -17,6 +17,8 @@ public sealed class CompletionRequestValidatorTests
         { "priority", new CompletionRequest { Model = "m", Prompt = "hi", Priority = -1 } },
         { "priority", new CompletionRequest { Model = "m", Prompt = "hi", Priority = 101 } },
         { "request_id", new CompletionRequest { Model = "m", Prompt = "hi", RequestId = new string('x', 201) } },
+        { "top_experts", new CompletionRequest { Model = "m:auto", Prompt = "hi", TopExperts = -1 } },
+        { "top_experts", new CompletionRequest { Model = "m:auto", Prompt = "hi", TopExperts = 17 } },
         { "chat.messages", new CompletionRequest { Model = "m", Chat = new ChatMessages() } },
         { "role", new CompletionRequest { Model = "m", Chat = new ChatMessages { Messages = { new ChatMessage { Role = "wizard", Content = "hi" } } } } },
         { "temperature", WithSampling(new SamplingParams { Temperature = -0.5f }) },

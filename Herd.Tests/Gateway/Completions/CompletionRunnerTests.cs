@@ -171,6 +171,9 @@ public sealed class CompletionRunnerTests(ServersFixture servers)
     [Theory]
     [InlineData(LinkFailures.InvalidArgument, FailureKind.InvalidRequest, "INVALID_ARGUMENT")]
     [InlineData(LinkFailures.Internal, FailureKind.NodeFailed, "INTERNAL")]
+    [InlineData(LinkFailures.NotFound, FailureKind.ModelNotServed, "NOT_FOUND")]
+    [InlineData(LinkFailures.ResourceExhausted, FailureKind.NodeBusy, "RESOURCE_EXHAUSTED")]
+    [InlineData(LinkFailures.FailedPrecondition, FailureKind.NodeCannotServe, "FAILED_PRECONDITION")]
     public async Task Run_NodeFailsTheJob_EndsWithTheFailureKindOfItsStatus(int linkStatus, FailureKind kind, string outcome)
     {
         await using var bed = await RunnerTestBed.CreateAsync(servers.Redis);

@@ -37,6 +37,7 @@ public static class HistoryMessages
             PromptId = row.PromptId ?? "",
             PromptVersion = row.PromptVersion ?? "",
             ParentRequestId = row.ParentRequestId ?? "",
+            Adapters = row.Adapters ?? "",
         };
         if (row.FeedbackScore is { } score)
         {

@@ -85,10 +85,13 @@ public static class LlmApiEndpoints
         await http.Response.WriteAsJsonAsync(done.Embeddings[0].Values.ToArray(), HttpJson.Default.SingleArray, contentType: null, http.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>The models the caller may use, looked up only for a body that names none.</summary>
+    /// <summary>
+    /// The base models the caller may use, looked up only for a body that names none: a herd of
+    /// one base model with adapters still has one model to default to.
+    /// </summary>
     private static async Task<IReadOnlyList<string>> ServedUnlessNamedAsync(Dictionary<string, JsonElement>? parameters, ModelCatalog catalog, Caller? caller) =>
         LlmApiRequests.NamedModel(parameters) is null
-            ? [.. (await OpenAiModels.ListAsync(catalog, caller).ConfigureAwait(false)).Data.Select(model => model.Id)]
+            ? await OpenAiModels.BaseModelsAsync(catalog, caller).ConfigureAwait(false)
             : [];
 
     /// <summary>One event whose data is the step's text; a new line in it becomes a second data line, as the format requires.</summary>

@@ -68,6 +68,7 @@ public static class OpenAiRequests
             Chat = chat,
             Sampling = sampling,
             Priority = body.Priority ?? 0,
+            TopExperts = body.TopExperts ?? 0,
         }).ToList();
         return new OpenAiCall(OpenAiRoute.Chat, body.Model ?? string.Empty, choices, body.Stream == true, body.StreamOptions?.IncludeUsage == true, topLogprobs);
     }
@@ -110,6 +111,7 @@ public static class OpenAiRequests
             Prompt = prompt,
             Sampling = sampling,
             Priority = body.Priority ?? 0,
+            TopExperts = body.TopExperts ?? 0,
         })).ToList();
         return new OpenAiCall(OpenAiRoute.Text, body.Model ?? string.Empty, choices, body.Stream == true, body.StreamOptions?.IncludeUsage == true, body.Logprobs);
     }
@@ -145,6 +147,7 @@ public static class OpenAiRequests
             PromptCall = call,
             Sampling = sampling,
             Priority = body.Priority ?? 0,
+            TopExperts = body.TopExperts ?? 0,
         }).ToList();
         var model = string.IsNullOrEmpty(body.Model) ? call.Id : body.Model;
         return new OpenAiCall(OpenAiRoute.Text, model, choices, body.Stream == true, body.StreamOptions?.IncludeUsage == true, body.Logprobs);

@@ -8,7 +8,9 @@ namespace Herd.Gateway.Api.Http.OpenAi;
 
 /// <summary>
 /// Answers one OpenAI call from its choices' completion events: a whole <c>chat.completion</c> or
-/// <c>text_completion</c>, or their chunks as server-sent events. Usage sums what every choice's
+/// <c>text_completion</c>, or their chunks as server-sent events. A choice that ran with adapters
+/// says which in Herd's own <c>adapters</c> field, on the choice (in a stream, on its last chunk):
+/// each choice is a job of its own, and a routed prompt may choose other experts than another. Usage sums what every choice's
 /// job was counted: with <c>n</c> above 1 each choice is a job of its own and its prompt counts
 /// for each.
 /// </summary>
@@ -50,7 +52,8 @@ public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider tim
                 index,
                 new ChatMessageOut("assistant", choice.Text.ToString()),
                 call.TopLogprobs is { } top ? new ChatLogprobs(OpenAiLogprobs.Chat(choice.Logprobs, top)) : null,
-                choice.FinishReason))], usage);
+                choice.FinishReason,
+                choice.Adapters))], usage);
             await http.Response.WriteAsJsonAsync(completion, Http.HttpJson.Default.ChatCompletion, contentType: null, http.RequestAborted).ConfigureAwait(false);
         }
         else
@@ -59,7 +62,8 @@ public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider tim
                 choice.Text.ToString(),
                 index,
                 call.TopLogprobs is { } top ? OpenAiLogprobs.Text(choice.Logprobs, top, textOffset: 0) : null,
-                choice.FinishReason))], usage);
+                choice.FinishReason,
+                choice.Adapters))], usage);
             await http.Response.WriteAsJsonAsync(completion, Http.HttpJson.Default.TextCompletion, contentType: null, http.RequestAborted).ConfigureAwait(false);
         }
     }
@@ -84,7 +88,7 @@ public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider tim
 
                 var choice = completionEvent.Delta is { } delta
                     ? new ChunkChoice(index, new ChunkDelta(null, delta.Text), call.TopLogprobs is { } top ? new ChatLogprobs(OpenAiLogprobs.Chat(delta.Logprobs, top)) : null, null)
-                    : new ChunkChoice(index, new ChunkDelta(null, null), null, OpenAiLogprobs.FinishReason(completionEvent.Done.FinishReason));
+                    : new ChunkChoice(index, new ChunkDelta(null, null), null, OpenAiLogprobs.FinishReason(completionEvent.Done.FinishReason), AdapterBody.Of(completionEvent.Done.Adapters));
                 await events.WriteAsync(ChatChunk(id, created, call, choice), Http.HttpJson.Default.ChatCompletionChunk, cancellationToken).ConfigureAwait(false);
             }
             else
@@ -97,7 +101,7 @@ public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider tim
                 }
                 else
                 {
-                    choice = new TextChoice(string.Empty, index, null, OpenAiLogprobs.FinishReason(completionEvent.Done.FinishReason));
+                    choice = new TextChoice(string.Empty, index, null, OpenAiLogprobs.FinishReason(completionEvent.Done.FinishReason), AdapterBody.Of(completionEvent.Done.Adapters));
                 }
 
                 await events.WriteAsync(new TextCompletion(id, created, call.Model, [choice], null), Http.HttpJson.Default.TextCompletion, cancellationToken).ConfigureAwait(false);
@@ -142,6 +146,8 @@ public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider tim
 
         public int CompletionTokens { get; private set; }
 
+        public IReadOnlyList<AdapterBody>? Adapters { get; private set; }
+
         public void Add(CompletionEvent completionEvent)
         {
             if (completionEvent.Delta is { } delta)
@@ -154,6 +160,7 @@ public sealed class OpenAiResponder(PromptedCompletions runner, TimeProvider tim
                 FinishReason = OpenAiLogprobs.FinishReason(done.FinishReason);
                 PromptTokens = done.Usage?.PromptTokens ?? 0;
                 CompletionTokens = done.Usage?.CompletionTokens ?? 0;
+                Adapters = AdapterBody.Of(done.Adapters);
             }
         }
     }

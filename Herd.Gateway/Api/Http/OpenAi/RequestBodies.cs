@@ -116,6 +116,9 @@ public abstract class SamplingBody
 
     /// <summary>Herd's own: higher runs first, within the role's ceiling.</summary>
     public int? Priority { get; set; }
+
+    /// <summary>Herd's own: for a <c>base:auto</c> model, how many of the nearest experts to blend (0 or unset: one).</summary>
+    public int? TopExperts { get; set; }
 }
 
 /// <summary>What OpenAI's clients send to <c>POST /v1/embeddings</c>, with Herd's <c>priority</c>.</summary>

@@ -8,11 +8,13 @@ public sealed record ChatCompletion(string Id, long Created, string Model, IRead
     public string ObjectType => "chat.completion";
 }
 
+/// <param name="Adapters">Herd's own: the LoRA adapters the choice ran with; left out for a base model.</param>
 public sealed record ChatChoice(
     int Index,
     ChatMessageOut Message,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatLogprobs? Logprobs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason,
+    IReadOnlyList<AdapterBody>? Adapters = null);
 
 public sealed record ChatMessageOut(string Role, string Content);
 
@@ -30,11 +32,13 @@ public sealed record ChatCompletionChunk(string Id, long Created, string Model, 
     public string ObjectType => "chat.completion.chunk";
 }
 
+/// <param name="Adapters">Herd's own, on the chunk with the choice's finish reason: the LoRA adapters it ran with; left out for a base model.</param>
 public sealed record ChunkChoice(
     int Index,
     ChunkDelta Delta,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatLogprobs? Logprobs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason,
+    IReadOnlyList<AdapterBody>? Adapters = null);
 
 public sealed record ChunkDelta(string? Role, string? Content);
 
@@ -45,17 +49,32 @@ public sealed record TextCompletion(string Id, long Created, string Model, IRead
     public string ObjectType => "text_completion";
 }
 
+/// <param name="Adapters">Herd's own (whole, or on the streamed chunk with the finish reason): the LoRA adapters the choice ran with; left out for a base model.</param>
 public sealed record TextChoice(
     string Text,
     int Index,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] TextLogprobs? Logprobs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason,
+    IReadOnlyList<AdapterBody>? Adapters = null);
 
 public sealed record TextLogprobs(
     IReadOnlyList<string> Tokens,
     IReadOnlyList<float> TokenLogprobs,
     IReadOnlyList<Dictionary<string, float>> TopLogprobs,
     IReadOnlyList<int> TextOffset);
+
+/// <summary>Herd's own: one LoRA adapter a choice ran with (<c>CompletionDone.adapters</c>).</summary>
+/// <param name="Weight">Its weight in the blend: 1 alone; a routed blend's weights sum to 1.</param>
+/// <param name="Expert">For a <c>base:auto</c> model, the expert it was chosen as; left out when named.</param>
+/// <param name="Distance">For a <c>base:auto</c> model, the prompt's distance to the expert's centroid.</param>
+public sealed record AdapterBody(string Adapter, double Weight, string? Expert, double? Distance)
+{
+    /// <summary>The adapters of a finished choice; null (left out of the answer) when none ran.</summary>
+    public static IReadOnlyList<AdapterBody>? Of(IReadOnlyCollection<Contracts.V1.AdapterUsed> adapters) =>
+        adapters.Count == 0
+            ? null
+            : [.. adapters.Select(adapter => new AdapterBody(adapter.Adapter, adapter.Weight, adapter.Expert.Length > 0 ? adapter.Expert : null, adapter.HasDistance ? adapter.Distance : null))];
+}
 
 public sealed record UsageBody(int PromptTokens, int CompletionTokens)
 {

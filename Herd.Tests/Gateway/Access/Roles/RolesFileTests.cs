@@ -17,6 +17,7 @@ public sealed class RolesFileTests
                 allow_methods: ["*"]
               user:
                 allow_models: ["llama-*", "herd-tiny"]
+                allow_experts: ["code", "qa-*"]
                 allow_node_groups: ["cpu", "gpu-*"]
                 allow_methods: ["herd.v1.Completions/*", "/herd.v1.Catalog/ListModels"]
                 allow_prompts: ["support/*"]
@@ -33,6 +34,8 @@ public sealed class RolesFileTests
         Assert.Equal(["admin", "user"], roles.Select(role => role.Name));
         var user = roles[1];
         Assert.Equal(["llama-*", "herd-tiny"], user.Models.Patterns);
+        Assert.Equal(["code", "qa-*"], user.Experts.Patterns);
+        Assert.True(roles[0].Experts.MatchesEveryName, "allow_experts defaults to every adapter and expert");
         Assert.Equal(["cpu", "gpu-*"], user.NodeGroups.Patterns);
         Assert.Equal(["herd.v1.Completions/*", "herd.v1.Catalog/ListModels"], user.Methods.Patterns);
         Assert.Equal(["support/*"], user.Prompts.Patterns);
