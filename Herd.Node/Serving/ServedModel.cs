@@ -113,7 +113,10 @@ public sealed partial class ServedModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(texts);
         if (_expertOptions.Embedding == RoutingEmbedding.Hidden)
         {
-            return [.. (await EmbedAsync("routing", texts, cancellationToken)).Vectors];
+            var result = await EmbedAsync("routing", texts, cancellationToken);
+            // A cancelled job has no vectors: the request it routes for is over too.
+            cancellationToken.ThrowIfCancellationRequested();
+            return result.Reason == FinishReason.Stop ? [.. result.Vectors] : throw new OperationCanceledException("Embedding for routing was cancelled.");
         }
 
         return [.. texts.Select(text => _model.MeanInputEmbedding(Tokenizer.Encode(text)))];

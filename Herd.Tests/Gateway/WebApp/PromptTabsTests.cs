@@ -66,16 +66,19 @@ public sealed class PromptTabsTests(WebAppHerdFixture fixture)
         const string Hostile = "<script>alert('lab')</script><img src=x onerror=alert(2)>";
         await page.Locator("#lab-preview").WaitForTextAsync("Summary:");
         await page.UntilTextAsync(() => page.Locator("#var-text textarea").FillAsync(Hostile), page.Locator("#lab-preview"), "Text: " + Hostile);
-        await page.Locator("#lab-run").ClickAsync();
-
-        await page.Locator("#lab-timings").WaitForTextAsync("first token");
+        await page.UntilTextAsync(() => page.Locator("#lab-run").ClickAsync(), page.Locator("#lab-timings"), "first token");
         Assert.NotEmpty((await page.Locator("#lab-output").InnerTextAsync()).Trim());
         Assert.StartsWith("node-", await page.Locator("#lab-node").InnerTextAsync(), StringComparison.Ordinal);
         await page.SaveScreenshotAsync(fixture, "prompt-lab");
-        await page.Locator("#score-4").ClickAsync();
-        await page.Locator("#lab-comment textarea").FillAsync("clear enough");
-        await page.Locator("#lab-send-feedback").ClickAsync();
-        await page.Locator("#lab-feedback-saved").WaitForTextAsync("your score is in My history");
+        await page.UntilTextAsync(
+            async () =>
+            {
+                await page.Locator("#score-4").ClickAsync();
+                await page.Locator("#lab-comment textarea").FillAsync("clear enough");
+                await page.Locator("#lab-send-feedback").ClickAsync();
+            },
+            page.Locator("#lab-feedback-saved"),
+            "your score is in My history");
 
         await page.GoAsync(fixture, "/app/history");
         await page.Locator("#history").WaitForTextAsync("clear enough");
@@ -96,8 +99,7 @@ public sealed class PromptTabsTests(WebAppHerdFixture fixture)
         await page.UntilTextAsync(() => page.Locator("#var-summary textarea").FillAsync("Nodes stream tokens."), page.Locator("#lab-preview"), "Summary: Nodes stream tokens.");
         await page.Locator("#lab-template textarea").FillAsync("Title for: {{summary}}");
         await page.Locator("#lab-new-stage input").FillAsync("dev");
-        await page.Locator("#lab-publish").ClickAsync();
-
+        await page.UntilTextAsync(() => page.Locator("#lab-publish").ClickAsync(), page.Locator("#lab-published"), "Published version");
         await page.Locator("#lab-published").WaitForTextAsync("Published version 1.1");
         var prompts = new Contracts.V1.Prompts.PromptsClient(fixture.Herd.Gateways[0].Channel);
         var versions = await prompts.GetPromptAsync(new GetPromptRequest { Id = "headline" }, fixture.Herd.KeyHeaders());

@@ -65,6 +65,26 @@ public sealed class WebAppHerdFixture : IAsyncLifetime
         _ledger = LedgerHost.Build(Herd.LedgerConnectionString!);
         _playwright = await Playwright.CreateAsync();
         _browser = await Chromium.LaunchAsync(_playwright);
+        await WarmUpAsync();
+    }
+
+    /// <summary>
+    /// Opens the sign-in page once before any test, with time to spare: the app's first page
+    /// compiles its components and loads Fluent UI's assets, which on a machine busy with other
+    /// tests can outlast a test's own wait.
+    /// </summary>
+    private async Task WarmUpAsync()
+    {
+        var page = await NewPageAsync();
+        try
+        {
+            await page.GotoAsync(new Uri(HttpAddress, "/app/sign-in").ToString(), new PageGotoOptions { Timeout = 4 * WebAppPages.TimeoutMs });
+            await page.Locator("#key input").WaitForAsync(new LocatorWaitForOptions { Timeout = 4 * WebAppPages.TimeoutMs });
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
     }
 
     /// <summary>A new key of <paramref name="role"/>, as the text a person pastes into the sign-in page.</summary>
