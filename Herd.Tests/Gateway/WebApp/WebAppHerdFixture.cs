@@ -69,17 +69,29 @@ public sealed class WebAppHerdFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Opens the sign-in page once before any test, with time to spare: the app's first page
-    /// compiles its components and loads Fluent UI's assets, which on a machine busy with other
-    /// tests can outlast a test's own wait.
+    /// Signs in once before any test and opens every tab, with time to spare: the app's first
+    /// pages compile their components, load Fluent UI's assets and make the gateway's first calls,
+    /// which on a machine busy starting other tests' herds can outlast a test's own wait.
     /// </summary>
     private async Task WarmUpAsync()
     {
         var page = await NewPageAsync();
+        var patient = new LocatorWaitForOptions { Timeout = 4 * WebAppPages.TimeoutMs };
         try
         {
             await page.GotoAsync(new Uri(HttpAddress, "/app/sign-in").ToString(), new PageGotoOptions { Timeout = 4 * WebAppPages.TimeoutMs });
-            await page.Locator("#key input").WaitForAsync(new LocatorWaitForOptions { Timeout = 4 * WebAppPages.TimeoutMs });
+            await page.Locator("#key input").WaitForAsync(patient);
+            await page.SignInAsync(this, Herd.AdminKey!);
+            await page.Locator("main h1.herd-page-title").First.WaitForAsync(patient);
+            foreach (var tab in new[] { "prompts", "prompt-lab", "history", "nodes", "queue", "keys" })
+            {
+                await page.GotoAsync(new Uri(HttpAddress, "/app/" + tab).ToString(), new PageGotoOptions { Timeout = 4 * WebAppPages.TimeoutMs });
+                await page.Locator("main h1.herd-page-title").First.WaitForAsync(patient);
+            }
+        }
+        catch (Exception error) when (error is PlaywrightException or TimeoutException)
+        {
+            // Only a warm-up: each test waits for what it needs and says what did not come.
         }
         finally
         {
