@@ -90,7 +90,7 @@ public sealed record AdapterConfig
             }
         }
 
-        return UseRslora ? alpha / Math.Sqrt(rank) : alpha / rank;
+        return LoraMatrices.ScaleOf(alpha, rank, UseRslora);
     }
 
     /// <summary>The module's path inside the model, as PEFT matches patterns against it.</summary>

@@ -24,5 +24,5 @@ public sealed record FineTuneSettings
     /// <summary>Examples are cut to this many tokens, instruction and response together.</summary>
     public int MaxLength { get; init; } = 512;
 
-    public double Scale => UseRslora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;
+    public double Scale => LoraMatrices.ScaleOf(Alpha, Rank, UseRslora);
 }

@@ -9,4 +9,8 @@ namespace Herd.Node.Model.Lora;
 public sealed record LoraMatrices(Tensor A, Tensor B, double Scale)
 {
     public long Rank => A.shape[0];
+
+    /// <summary>The scale of an update of <paramref name="rank"/>: <c>alpha / r</c>, or <c>alpha / sqrt(r)</c> with rank-stabilised LoRA.</summary>
+    public static double ScaleOf(double alpha, long rank, bool rankStabilised) =>
+        rankStabilised ? alpha / Math.Sqrt(rank) : alpha / rank;
 }

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Adapters;
+using Herd.Tests.Mesh;
 using Herd.Tests.Node.Serving;
 
 namespace Herd.Tests.Gateway.Adapters;
@@ -23,9 +24,9 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
     {
         var key = await fixture.KeyAsync("caller");
 
-        var (done, deltas) = await CompleteAsync(key, AdapterModelName.Of(Model, AdapterHerdFixture.Style), "The herd moves");
+        var (text, _, done) = await CompleteAsync(key, AdapterModelName.Of(Model, AdapterHerdFixture.Style), "The herd moves");
 
-        Assert.NotEmpty(deltas);
+        Assert.NotEmpty(text);
         var used = Assert.Single(done.Adapters);
         Assert.Equal((AdapterHerdFixture.Style, 1.0, "", false), (used.Adapter, used.Weight, used.Expert, used.HasDistance));
     }
@@ -37,7 +38,7 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
     {
         var key = await fixture.KeyAsync("caller");
 
-        var (done, _) = await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples[kind][0]);
+        var done = (await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples[kind][0])).Done;
 
         var used = Assert.Single(done.Adapters);
         Assert.Equal((kind, AdapterHerdFixture.AdapterOf(kind), 1.0, true), (used.Expert, used.Adapter, used.Weight, used.HasDistance));
@@ -48,7 +49,7 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
     {
         var key = await fixture.KeyAsync("caller");
 
-        var (done, _) = await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples["code"][1], topExperts: 3);
+        var done = (await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples["code"][1], topExperts: 3)).Done;
 
         Assert.Equal(3, done.Adapters.Count);
         Assert.Equal("code", done.Adapters[0].Expert);
@@ -62,7 +63,7 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
     {
         var key = await fixture.KeyAsync("caller");
 
-        var (done, _) = await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples["reasoning"][0], topExperts: 2);
+        var done = (await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples["reasoning"][0], topExperts: 2)).Done;
         var record = await fixture.RecordAsync(done.LedgerId);
         var history = new Contracts.V1.History.HistoryClient(fixture.Herd.Gateways[0].Channel);
         var page = await history.ListMineAsync(
@@ -80,7 +81,7 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
     {
         var key = await fixture.KeyAsync("caller");
 
-        var (done, _) = await CompleteAsync(key, Model, "The herd moves");
+        var done = (await CompleteAsync(key, Model, "The herd moves")).Done;
 
         Assert.Empty(done.Adapters);
         Assert.Null((await fixture.RecordAsync(done.LedgerId)).Adapters);
@@ -106,7 +107,7 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
         var key = await fixture.KeyAsync("coder");
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => CompleteAsync(key, AdapterModelName.Of(Model, AdapterHerdFixture.Style), "x"));
-        var (allowed, _) = await CompleteAsync(key, AdapterModelName.Of(Model, AdapterHerdFixture.AdapterOf("code")), "x");
+        var allowed = (await CompleteAsync(key, AdapterModelName.Of(Model, AdapterHerdFixture.AdapterOf("code")), "x")).Done;
 
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         Assert.Contains("role 'coder'", refused.Status.Detail, StringComparison.Ordinal);
@@ -120,7 +121,7 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
         var key = await fixture.KeyAsync("coder");
 
         // A question routes to the qa expert when every expert may be chosen (see above).
-        var (done, _) = await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples["qa"][0], topExperts: 3);
+        var done = (await CompleteAsync(key, Auto, ServedModelAdapterTests.Samples["qa"][0], topExperts: 3)).Done;
 
         Assert.Equal(["code", "reasoning"], done.Adapters.Select(adapter => adapter.Expert).Order());
         Assert.Equal(1.0, done.Adapters.Sum(adapter => adapter.Weight), 9);
@@ -153,24 +154,9 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
         Assert.Contains(says, refused.Status.Detail, StringComparison.Ordinal);
     }
 
-    private async Task<(CompletionDone Done, List<string> Deltas)> CompleteAsync(string key, string model, string prompt, int topExperts = 0)
-    {
-        var request = new CompletionRequest { Model = model, Prompt = prompt, TopExperts = topExperts, Sampling = new SamplingParams { Temperature = 0, MaxTokens = 4 } };
-        using var stream = fixture.Completions.Complete(request, AdapterHerdFixture.Bearer(key));
-        var deltas = new List<string>();
-        CompletionDone? done = null;
-        await foreach (var completionEvent in stream.ResponseStream.ReadAllAsync())
-        {
-            if (completionEvent.EventCase == CompletionEvent.EventOneofCase.Delta)
-            {
-                deltas.Add(completionEvent.Delta.Text);
-            }
-            else
-            {
-                done = completionEvent.Done;
-            }
-        }
-
-        return (done ?? throw new InvalidOperationException("The stream ended without CompletionDone."), deltas);
-    }
+    private Task<StreamedCompletion> CompleteAsync(string key, string model, string prompt, int topExperts = 0) =>
+        StreamedCompletion.RunAsync(
+            fixture.Completions,
+            new CompletionRequest { Model = model, Prompt = prompt, TopExperts = topExperts, Sampling = new SamplingParams { Temperature = 0, MaxTokens = 4 } },
+            headers: AdapterHerdFixture.Bearer(key));
 }
