@@ -64,7 +64,7 @@ public sealed class LinkTelemetryTests(LinkedNode nodes) : IClassFixture<LinkedN
             Assert.Contains("No gateway link", loadedUnlinked.Description, StringComparison.Ordinal);
             Assert.Equal(HealthStatus.Healthy, linked.Status);
             Assert.Equal(NodeMessage.KindOneofCase.Finished, messages[^1].KindCase);
-            var inTrace = spans.InTrace(traceId);
+            var inTrace = await spans.InTraceOnceEndedAsync(traceId, NodeTelemetry.JobSpan);
             var job = Assert.Single(inTrace, span => span.OperationName == NodeTelemetry.JobSpan);
             Assert.Equal(gatewaySpan, job.ParentSpanId);
             Assert.Equal(options.NodeId, job.GetTagItem(NodeTelemetry.NodeIdAttribute));

@@ -25,5 +25,20 @@ internal sealed class SpanRecorder : IDisposable
 
     public IReadOnlyList<Activity> InTrace(ActivityTraceId traceId) => [.. _stopped.Where(span => span.TraceId == traceId)];
 
+    /// <summary>
+    /// The trace's spans once one named <paramref name="operation"/> has ended: a job's span ends
+    /// just after the node sends its last message, so a client that saw that message may look early.
+    /// </summary>
+    public async Task<IReadOnlyList<Activity>> InTraceOnceEndedAsync(ActivityTraceId traceId, string operation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!InTrace(traceId).Any(span => span.OperationName == operation) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        return InTrace(traceId);
+    }
+
     public void Dispose() => _listener.Dispose();
 }
