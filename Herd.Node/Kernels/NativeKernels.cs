@@ -3,14 +3,14 @@ using System.Runtime.InteropServices;
 namespace Herd.Node.Kernels;
 
 /// <summary>
-/// Herd's native CPU matrix products (<c>libherd_kernels.so</c>, built from
-/// <c>Kernels/native/herd_kernels.cpp</c>). They run where the library was built and the CPU has
+/// Herd's native CPU matrix products (<c>libherd_kernels.so</c>, built from the C++ files in
+/// <c>Kernels/native/</c>). They run where the library was built and the CPU has
 /// AVX-512; elsewhere <see cref="IsAvailable"/> is false and the model uses libtorch's products.
 /// Setting <c>HERD_NATIVE_KERNELS=0</c> turns them off, to compare the two.
 /// </summary>
 public static partial class NativeKernels
 {
-    private const string Library = "herd_kernels";
+    internal const string Library = "herd_kernels";
 
     private static readonly Lazy<long> Width = new(Probe);
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +8,7 @@ namespace Herd.Node.Kernels;
 /// by it. Panel <c>p</c> holds output features <c>[p·w, p·w + w)</c> as <c>[in, w]</c>, so a
 /// product streams each panel once, front to back.
 /// </summary>
-public static partial class PackedMatrix
+public static class PackedMatrix
 {
     /// <summary>True when a weight of this type and device can be packed.</summary>
     public static bool CanPack(Tensor weight)
@@ -69,20 +68,14 @@ public static partial class PackedMatrix
         using var contiguousInput = input.contiguous();
         using var contiguousBias = bias?.contiguous();
         NativeKernels.Multiply(
-            DataPointer(contiguousInput),
+            TensorMemory.DataPointer(contiguousInput),
             rows,
             inFeatures,
-            DataPointer(packed),
+            TensorMemory.DataPointer(packed),
             outFeatures,
-            contiguousBias is null ? IntPtr.Zero : DataPointer(contiguousBias),
-            DataPointer(output));
+            contiguousBias is null ? IntPtr.Zero : TensorMemory.DataPointer(contiguousBias),
+            TensorMemory.DataPointer(output));
         GC.KeepAlive(input);
         return output;
     }
-
-    // TorchSharp exposes no data pointer; its native shim's own accessor gives the tensor's first element.
-    private static IntPtr DataPointer(Tensor tensor) => THSTensor_data(tensor.Handle);
-
-    [LibraryImport("LibTorchSharp")]
-    private static partial IntPtr THSTensor_data(IntPtr handle);
 }

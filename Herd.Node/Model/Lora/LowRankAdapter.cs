@@ -44,7 +44,7 @@ public sealed class LowRankAdapter : IDisposable
         {
             var ordered = group.OrderBy(part => part.Key.Module).ToList();
             var down = cat([.. ordered.Select(part => part.Value.A)], dim: 0).contiguous();
-            var siteOutputs = LoraModules.All.Where(module => module.Site() == group.Key.Site).Sum(module => module.Shape(config).Out);
+            var layout = LoraModules.All.Where(module => module.Site() == group.Key.Site).Select(module => (module.OutputOffset(config), module.Shape(config).Out)).ToList();
             var siteParts = new List<SiteUpdate.Part>();
             var rankOffset = 0L;
             foreach (var ((_, module), matrices) in ordered)
@@ -56,7 +56,7 @@ public sealed class LowRankAdapter : IDisposable
                 rankOffset += matrices.Rank;
             }
 
-            sites[group.Key.Layer, (int)group.Key.Site] = new SiteUpdate(down, siteParts, siteOutputs);
+            sites[group.Key.Layer, (int)group.Key.Site] = new SiteUpdate(down, siteParts, layout);
         }
 
         return new LowRankAdapter(name, sites);

@@ -7,8 +7,9 @@ namespace Herd.Node.Model.Lora;
 /// One adapter's low-rank update at one site of one layer: <c>x A^T B^T</c> for each adapted part,
 /// added to that part's columns of the site's output. The parts share the site's input, so their
 /// A matrices are stacked and multiplied in one product; each part's B then makes its columns, and
-/// the site's update is added in one step. On a CPU with Herd's native kernels the B matrices
-/// (the larger ones, with the outputs' many rows) are packed for them, like the model's own.
+/// the site's update is added in one step. On a CPU with Herd's native kernels the B matrices are
+/// packed for them, like the model's own, and <see cref="Kernel"/> describes the update to
+/// <see cref="LoraKernel"/>, which adds many adapters' updates in one call.
 /// </summary>
 public sealed class SiteUpdate : IDisposable
 {
@@ -18,13 +19,23 @@ public sealed class SiteUpdate : IDisposable
 
     /// <param name="down">[sum of ranks, in]: every part's A, stacked in the order of <paramref name="parts"/></param>
     /// <param name="parts">the adapted parts, in the order of their columns in the site's output</param>
-    /// <param name="outputs">the site's output columns</param>
-    internal SiteUpdate(Tensor down, IReadOnlyList<Part> parts, long outputs)
+    /// <param name="layout">each of the site's parts in the model, adapted or not: where its columns start and how many</param>
+    internal SiteUpdate(Tensor down, IReadOnlyList<Part> parts, IReadOnlyList<(long OutputOffset, long Outputs)> layout)
     {
         _down = down;
         _parts = parts;
-        _outputs = outputs;
+        _outputs = layout.Sum(part => part.Outputs);
+        if (parts.All(part => part.IsPacked) && LoraKernelSite.CanDescribe(down, parts.Select(part => part.Up)))
+        {
+            Kernel = LoraKernelSite.Describe(down, [.. layout.Select(place =>
+                parts.FirstOrDefault(part => part.OutputOffset == place.OutputOffset) is { } part
+                    ? new LoraKernelPart(part.Up, part.RankOffset, part.Rank, place.OutputOffset, place.Outputs)
+                    : new LoraKernelPart(null, 0, 0, place.OutputOffset, place.Outputs))]);
+        }
     }
+
+    /// <summary>The update as <see cref="LoraKernel"/> reads it; null where the native kernels cannot run it (no AVX-512, another device or type, fine-tuning).</summary>
+    public LoraKernelSite? Kernel { get; }
 
     /// <summary>The memory its tensors hold.</summary>
     public long Bytes => (_down.numel() * _down.ElementSize) + _parts.Sum(part => part.Up.numel() * part.Up.ElementSize);
@@ -57,6 +68,7 @@ public sealed class SiteUpdate : IDisposable
 
     public void Dispose()
     {
+        Kernel?.Dispose();
         _down.Dispose();
         foreach (var part in _parts)
         {
@@ -96,15 +108,13 @@ public sealed class SiteUpdate : IDisposable
     /// <summary>One adapted part of the site: where it sits in the low-rank product and in the output, and its B.</summary>
     internal sealed class Part
     {
-        private readonly bool _packed;
-
         /// <param name="up">[out, rank]: B times the adapter's scale</param>
         /// <param name="pack">store B for the native kernels when they run here (not for fine-tuning: they have no backward pass)</param>
         public Part(long rankOffset, long outputOffset, Tensor up, bool pack)
         {
             (RankOffset, Rank, OutputOffset, Outputs) = (rankOffset, up.shape[1], outputOffset, up.shape[0]);
-            _packed = pack && PackedMatrix.CanPack(up);
-            Up = _packed ? PackedMatrix.Pack(up) : up;
+            IsPacked = pack && PackedMatrix.CanPack(up);
+            Up = IsPacked ? PackedMatrix.Pack(up) : up;
         }
 
         public long RankOffset { get; }
@@ -115,12 +125,14 @@ public sealed class SiteUpdate : IDisposable
 
         public long Outputs { get; }
 
+        public bool IsPacked { get; }
+
         /// <summary>B, as stored: [out, rank], or packed.</summary>
         public Tensor Up { get; }
 
         /// <param name="low">[n, rank]</param>
         /// <returns>[n, out]</returns>
         public Tensor Apply(Tensor low) =>
-            _packed ? PackedMatrix.Multiply(low, Up, Outputs, bias: null) : nn.functional.linear(low, Up);
+            IsPacked ? PackedMatrix.Multiply(low, Up, Outputs, bias: null) : nn.functional.linear(low, Up);
     }
 }

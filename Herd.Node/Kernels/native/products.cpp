@@ -3,8 +3,7 @@
 // Decoding reads every weight once per token, so its speed is the speed at which the weights
 // stream from memory. The packed layout makes that a single sequential read per panel, and the
 // micro-kernel reuses each loaded weight for up to kRowsPerBlock input rows, so small batches cost
-// little more than one row. Packing: panel p holds output features [p*64, p*64+64) as
-// packed[p][k][j] = W[p*64 + j][k], zero-padded past the last feature.
+// little more than one row. panels.h describes the packing.
 //
 // Only the kernel functions are compiled for AVX-512; everything else is plain x86-64, so the
 // library loads anywhere and herd_kernels_panel_width() says whether the kernels can run.
@@ -12,21 +11,16 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <mutex>
-#include <thread>
-#include <vector>
+
+#include "panels.h"
+#include "pool.h"
 
 namespace {
 
-constexpr int64_t kPanelWidth = 64;
-constexpr int kVectorsPerPanel = 4;
-constexpr int kRowsPerBlock = 6;
-// A helper that found no work spins this long before sleeping: long enough to catch the next
-// product of the same forward pass, short enough not to hold a core between passes.
-constexpr auto kSpinBeforeSleep = std::chrono::microseconds(100);
+using herd::kPanelWidth;
+using herd::kRowsPerBlock;
+using herd::kVectorsPerPanel;
 
 struct Product {
   const float* x;
@@ -93,77 +87,7 @@ void multiply_panel(const Product& p, int64_t panel) {
   }
 }
 
-// Threads share a product by taking panels from a common counter.
-class Pool {
- public:
-  void set_threads(int threads) {
-    std::lock_guard<std::mutex> busy(busy_);
-    const int helpers = std::max(0, threads - 1);
-    while (static_cast<int>(helpers_.size()) < helpers) helpers_.emplace_back([this, index = helpers_.size()] { run_helper(index); });
-    active_helpers_ = helpers;
-  }
-
-  void multiply(const Product& p) {
-    const int64_t panels = (p.features + kPanelWidth - 1) / kPanelWidth;
-    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    // Another caller holds the helpers (two models in one process): compute alone rather than wait.
-    if (!busy.owns_lock() || active_helpers_ == 0 || panels < 2) {
-      for (int64_t panel = 0; panel < panels; panel++) multiply_panel(p, panel);
-      return;
-    }
-
-    product_ = p;
-    panels_ = panels;
-    next_panel_.store(0, std::memory_order_relaxed);
-    finished_.store(0, std::memory_order_relaxed);
-    participants_ = active_helpers_;
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
-    work();
-    while (finished_.load(std::memory_order_acquire) != participants_) _mm_pause();
-  }
-
- private:
-  void work() {
-    for (int64_t panel; (panel = next_panel_.fetch_add(1, std::memory_order_relaxed)) < panels_;) multiply_panel(product_, panel);
-  }
-
-  [[noreturn]] void run_helper(size_t index) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
-    for (;;) {
-      uint64_t current;
-      auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-      int polls = 0;
-      while ((current = generation_.load(std::memory_order_acquire)) == seen) {
-        if (++polls % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
-          generation_.wait(seen, std::memory_order_acquire);
-          spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-        }
-        _mm_pause();
-      }
-      seen = current;
-      if (static_cast<int>(index) >= participants_) continue;
-      work();
-      finished_.fetch_add(1, std::memory_order_release);
-    }
-  }
-
-  std::mutex busy_;
-  std::vector<std::thread> helpers_;
-  int active_helpers_ = 0;
-  int participants_ = 0;
-  Product product_{};
-  int64_t panels_ = 0;
-  std::atomic<int64_t> next_panel_{0};
-  std::atomic<int> finished_{0};
-  std::atomic<uint64_t> generation_{0};
-};
-
-Pool& pool() {
-  // Never destroyed: helper threads run for the life of the process.
-  static Pool* instance = new Pool();
-  return *instance;
-}
+void multiply_item(const void* context, int64_t panel) { multiply_panel(*static_cast<const Product*>(context), panel); }
 
 }  // namespace
 
@@ -175,11 +99,12 @@ __attribute__((visibility("default"))) int64_t herd_kernels_panel_width() {
 }
 
 // Threads a product may use, the caller's included.
-__attribute__((visibility("default"))) void herd_kernels_set_threads(int threads) { pool().set_threads(threads); }
+__attribute__((visibility("default"))) void herd_kernels_set_threads(int threads) { herd::set_threads(threads); }
 
 // y[rows, features] = x[rows, inner] * W^T + bias; bias may be null. All row-major, contiguous.
 __attribute__((visibility("default"))) void herd_kernels_multiply(const float* x, int64_t rows, int64_t inner, const float* packed,
                                                                   int64_t features, const float* bias, float* y) {
-  pool().multiply(Product{x, rows, inner, packed, features, bias, y});
+  const Product product{x, rows, inner, packed, features, bias, y};
+  herd::run(herd::Job{multiply_item, &product, (features + kPanelWidth - 1) / kPanelWidth});
 }
 }
