@@ -4,6 +4,7 @@ using Herd.Gateway.Api.Grpc;
 using Herd.Gateway.Api.Http;
 using Herd.Gateway.Api.Http.Explorer;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Experts;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes;
 using Herd.Gateway.Prompts;
@@ -33,6 +34,7 @@ public static class GatewayExtensions
         {
             builder.AddLedger();
             builder.AddUsageOutbox();
+            builder.AddExpertRegistry();
             builder.AddWebApp();
         }
 

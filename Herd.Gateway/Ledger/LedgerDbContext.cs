@@ -21,6 +21,8 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
 
     public DbSet<PromptVersionRecord> PromptVersions => Set<PromptVersionRecord>();
 
+    public DbSet<ExpertRecord> Experts => Set<ExpertRecord>();
+
     /// <summary>The provider settings every ledger context uses, at run time and at design time alike.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
     {
@@ -44,6 +46,7 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         modelBuilder.ApplyConfiguration(new HistoryEntryConfiguration());
         modelBuilder.ApplyConfiguration(new FeedbackConfiguration());
         modelBuilder.ApplyConfiguration(new PromptVersionRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new ExpertRecordConfiguration());
         SnakeCaseNames.Apply(modelBuilder);
     }
 }

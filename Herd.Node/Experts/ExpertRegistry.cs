@@ -3,22 +3,31 @@ using Microsoft.Extensions.Logging;
 namespace Herd.Node.Experts;
 
 /// <summary>
-/// The node's experts, each with a centroid: stored in the experts file, or the mean embedding
-/// of its samples, computed when the node starts.
+/// The node's experts, each with a centroid: those of its experts file, read when the node starts,
+/// and those registered with the herd (<c>herd.v1.Experts</c>), which the gateways send and which
+/// replace file experts of the same name. A centroid is stored, or the mean embedding of the
+/// expert's samples. Immutable: a change makes a new registry.
 /// </summary>
 public sealed partial class ExpertRegistry
 {
+    private readonly IReadOnlyList<Expert> _fromFile;
     private readonly Dictionary<string, Expert> _byName;
 
-    private ExpertRegistry(IReadOnlyList<Expert> experts)
+    private ExpertRegistry(IReadOnlyList<Expert> fromFile, IReadOnlyList<Expert> fromHerd, long herdRevision)
     {
-        All = experts;
-        _byName = experts.ToDictionary(expert => expert.Name, StringComparer.Ordinal);
+        _fromFile = fromFile;
+        var herdNames = fromHerd.Select(expert => expert.Name).ToHashSet(StringComparer.Ordinal);
+        All = [.. fromHerd, .. fromFile.Where(expert => !herdNames.Contains(expert.Name))];
+        _byName = All.ToDictionary(expert => expert.Name, StringComparer.Ordinal);
+        HerdRevision = herdRevision;
     }
 
-    public static ExpertRegistry Empty { get; } = new([]);
+    public static ExpertRegistry Empty { get; } = new([], [], 0);
 
     public IReadOnlyList<Expert> All { get; }
+
+    /// <summary>The revision of the herd's experts in this registry; 0 before any came.</summary>
+    public long HerdRevision { get; }
 
     public Expert? Find(string name) => _byName.GetValueOrDefault(name);
 
@@ -70,7 +79,48 @@ public sealed partial class ExpertRegistry
             LogExpert(logger, definition.Name, definition.Adapter, Stored(definition, options.Embedding) is null ? $"{definition.Samples.Count} samples" : "its stored centroid");
         }
 
-        return new ExpertRegistry(experts);
+        return new ExpertRegistry(experts, [], 0);
+    }
+
+    /// <summary>
+    /// This registry's file experts with <paramref name="definitions"/> as the herd's experts, in
+    /// place of those it had. An expert that cannot run here (an adapter the node lacks, a centroid
+    /// of another length or embedding and no samples) is left out with a warning: the other nodes
+    /// may serve it.
+    /// </summary>
+    public async Task<ExpertRegistry> WithHerdExpertsAsync(
+        long revision,
+        IReadOnlyList<ExpertDefinition> definitions,
+        ExpertOptions options,
+        IReadOnlyList<string> adapters,
+        int dimensions,
+        Func<IReadOnlyList<string>, CancellationToken, Task<float[][]>> embed,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(embed);
+        var experts = new List<Expert>();
+        foreach (var definition in definitions)
+        {
+            var stored = Stored(definition, options.Embedding) is { } centroid && centroid.Count == dimensions ? centroid : null;
+            var problem = !ExpertNames.IsValid(definition.Name) ? $"its name is not {ExpertNames.Shape}"
+                : !adapters.Contains(definition.Adapter, StringComparer.Ordinal) ? $"this node has no adapter '{definition.Adapter}'"
+                : stored is null && definition.Samples.Count == 0 ? $"its centroid was made with '{definition.CentroidEmbedding}' embeddings or has not {dimensions} values, and it has no samples"
+                : null;
+            if (problem is not null)
+            {
+                LogHerdExpertLeftOut(logger, definition.Name, problem);
+                continue;
+            }
+
+            experts.Add(new Expert(definition.Name, definition.Adapter, stored is null ? Mean(await embed(definition.Samples, cancellationToken)) : [.. stored]));
+        }
+
+        var names = string.Join(", ", experts.Select(expert => expert.Name));
+        LogHerdExperts(logger, experts.Count, revision, names);
+        return new ExpertRegistry(_fromFile, experts, revision);
     }
 
     /// <summary>The mean of the samples' embeddings.</summary>
@@ -100,6 +150,12 @@ public sealed partial class ExpertRegistry
     /// <summary>The file's centroid when it was embedded the way the node routes; null when it must be computed.</summary>
     private static List<float>? Stored(ExpertDefinition definition, string embedding) =>
         definition.Centroid is { } centroid && (definition.CentroidEmbedding ?? RoutingEmbedding.Tokens) == embedding ? centroid : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The herd's expert {Expert} is left out on this node: {Problem}")]
+    private static partial void LogHerdExpertLeftOut(ILogger logger, string expert, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The herd's experts, revision {Revision}: {Count} routed on this node ({Experts})")]
+    private static partial void LogHerdExperts(ILogger logger, int count, long revision, string experts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Expert {Expert} runs adapter {Adapter}; centroid from {Source}")]
     private static partial void LogExpert(ILogger logger, string expert, string adapter, string source);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Grpc.Core;
 using Herd.Contracts.V1;
+using Herd.Node.Experts;
 using Herd.Node.Serving;
 
 namespace Herd.Node.Link;
@@ -30,6 +31,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
     private readonly Lock _heartbeatLock = new();
     private readonly Task _writer;
     private (long Tokens, long Timestamp) _rateSample;
+    private ExpertRegistry _announcedExperts = ExpertRegistry.Empty;
     private volatile bool _drainRequested;
 
     public LinkSession(string address, AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> call, CancellationTokenSource abort, ModelHost host, JobRunner runner, NodeActivity activity, ILogger logger)
@@ -50,6 +52,11 @@ internal sealed partial class LinkSession : IAsyncDisposable
     /// <exception cref="RpcException">The gateway refused the link or could not be reached.</exception>
     public async Task<LinkAccepted> HandshakeAsync(NodeHello hello, CancellationToken stopping)
     {
+        // The model's experts as they are now: the herd's may have changed since the node started.
+        _announcedExperts = _host.Model.Experts;
+        hello = hello.Clone();
+        hello.Models.Clear();
+        hello.Models.Add(ModelAnnouncement.Of(_host.Model, _announcedExperts));
         _outbox.Writer.TryWrite(new NodeMessage { Hello = hello });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(AcceptTimeout);
@@ -83,6 +90,12 @@ internal sealed partial class LinkSession : IAsyncDisposable
         var heartbeats = Task.Run(() => HeartbeatAsync(interval), CancellationToken.None);
         using var onDrain = _activity.Draining.Register(SendHeartbeat);
         using var onStop = stopping.Register(Close);
+        _host.Model.ExpertsChanged += AnnounceModels;
+        if (!ReferenceEquals(_host.Model.Experts, _announcedExperts))
+        {
+            AnnounceModels();
+        }
+
         try
         {
             while (await _call.ResponseStream.MoveNext(CancellationToken.None))
@@ -105,6 +118,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         }
         finally
         {
+            _host.Model.ExpertsChanged -= AnnounceModels;
             await _lost.CancelAsync();
             _outbox.Writer.TryComplete();
             await Task.WhenAll(_jobs.Values.Select(job => job.Done.Task));
@@ -137,7 +151,43 @@ internal sealed partial class LinkSession : IAsyncDisposable
                 _drainRequested = true;
                 SendHeartbeat();
                 break;
+            case GatewayMessage.KindOneofCase.Experts:
+                _ = UpdateExpertsAsync(message.Experts);
+                break;
         }
+    }
+
+    // Off the reader: embedding the samples runs on the engine, between other jobs' steps.
+    private async Task UpdateExpertsAsync(HerdExperts experts)
+    {
+        if (experts.Model != _host.Model.Name)
+        {
+            LogExpertsForOtherModel(_address, experts.Model, _host.Model.Name);
+            return;
+        }
+
+        try
+        {
+            var definitions = experts.Experts.Select(expert => new ExpertDefinition
+            {
+                Name = expert.Name,
+                Adapter = expert.Adapter,
+                Samples = [.. expert.Samples],
+                Centroid = expert.Centroid.Count == 0 ? null : [.. expert.Centroid],
+                CentroidEmbedding = expert.CentroidEmbedding is { Length: > 0 } embedding ? embedding : null,
+            }).ToList();
+            await _host.Model.UpdateHerdExpertsAsync(experts.Revision, definitions);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogExpertsFailed(_address, experts.Revision, exception);
+        }
+    }
+
+    private void AnnounceModels()
+    {
+        _announcedExperts = _host.Model.Experts;
+        _outbox.Writer.TryWrite(new NodeMessage { ModelsChanged = new ModelsChanged { Models = { ModelAnnouncement.Of(_host.Model, _announcedExperts) } } });
     }
 
     private void Start(Assign assign)
@@ -266,6 +316,12 @@ internal sealed partial class LinkSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {Address} closed the link")]
     private partial void LogGatewayClosed(string address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {Address} sent experts of model {Model}; this node serves {Served}: ignored")]
+    private partial void LogExpertsForOtherModel(string address, string model, string served);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The herd's experts from gateway {Address} (revision {Revision}) could not be taken; the node keeps routing among those it had")]
+    private partial void LogExpertsFailed(string address, long revision, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway {Address} asked this node to drain: {Reason}")]
     private partial void LogDrainRequested(string address, string reason);

@@ -129,10 +129,7 @@ public sealed partial class NodeLinks(
             Device = model.Device.Device.type == TorchSharp.DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)model.Device.Device.index)}",
             Build = typeof(NodeLinks).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
-        var served = new Contracts.V1.ServedModel { Name = model.Name, ContextLength = model.Engine.ContextLength };
-        served.Adapters.AddRange(model.Adapters.Names);
-        served.Experts.AddRange(model.Experts.All.Select(expert => expert.Name));
-        hello.Models.Add(served);
+        hello.Models.Add(ModelAnnouncement.Of(model, model.Experts));
         return hello;
     }
 

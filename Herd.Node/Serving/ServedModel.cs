@@ -19,6 +19,7 @@ public sealed partial class ServedModel : IAsyncDisposable
 {
     private readonly CausalLanguageModel _model;
     private readonly ExpertOptions _expertOptions;
+    private volatile ExpertRegistry _experts = ExpertRegistry.Empty;
 
     private ServedModel(string name, ModelConfig config, GenerationConfig generation, ModelTokenizer tokenizer, CausalLanguageModel model, EngineLoop engine, ComputeDevice device, AdapterStore adapters, ExpertOptions expertOptions)
     {
@@ -47,7 +48,11 @@ public sealed partial class ServedModel : IAsyncDisposable
     public AdapterStore Adapters { get; }
 
     /// <summary>The experts routed requests choose among.</summary>
-    public ExpertRegistry Experts { get; private set; } = ExpertRegistry.Empty;
+    public ExpertRegistry Experts
+    {
+        get => _experts;
+        private set => _experts = value;
+    }
 
     /// <summary>Sampling as the model's generation_config.json recommends; requests override fields with <c>with</c>.</summary>
     public SamplingParameters DefaultSampling { get; }
@@ -100,7 +105,8 @@ public sealed partial class ServedModel : IAsyncDisposable
 
         var served = new ServedModel(name, config, generation, tokenizer, model, engine, device, adapters, options.Experts) { SyntheticTokensPerSecond = options.Engine.SyntheticTokensPerSecond };
         // Centroids from samples are embedded by the model itself, so the engine runs first.
-        served.Experts = ExpertRegistry.Load(options.Experts, adapters.Names, config.HiddenSize, texts => served.EmbedForRoutingAsync(texts).GetAwaiter().GetResult(), loggerFactory.CreateLogger<ExpertRegistry>());
+        served._expertsLogger = loggerFactory.CreateLogger<ExpertRegistry>();
+        served.Experts = ExpertRegistry.Load(options.Experts, adapters.Names, config.HiddenSize, texts => served.EmbedForRoutingAsync(texts).GetAwaiter().GetResult(), served._expertsLogger);
         return served;
     }
 
@@ -241,6 +247,7 @@ public sealed partial class ServedModel : IAsyncDisposable
         await Engine.DisposeAsync();
         Adapters.Dispose();
         _model.Dispose();
+        _expertsUpdate.Dispose();
     }
 
     private string Render(IReadOnlyList<ChatTurn> chat)

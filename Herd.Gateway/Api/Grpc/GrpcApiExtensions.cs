@@ -11,8 +11,8 @@ namespace Herd.Gateway.Api.Grpc;
 /// Wires the gRPC door for clients: <c>herd.v1.Completions</c> and <c>herd.v1.Catalog</c>, and
 /// with access control on the key check in front of them and the services over the ledger: key
 /// administration (<c>herd.v1.Keys</c>), usage reports (<c>herd.v1.UsageReports</c>), a key's own
-/// history (<c>herd.v1.History</c>), its account (<c>herd.v1.Account</c>) and the prompt
-/// repository (<c>herd.v1.Prompts</c>).
+/// history (<c>herd.v1.History</c>), its account (<c>herd.v1.Account</c>), the prompt
+/// repository (<c>herd.v1.Prompts</c>) and the expert registry (<c>herd.v1.Experts</c>).
 /// </summary>
 public static class GrpcApiExtensions
 {
@@ -36,6 +36,7 @@ public static class GrpcApiExtensions
         OnTheLedger<HistoryService>(services);
         OnTheLedger<AccountService>(services);
         OnTheLedger<PromptsService>(services);
+        OnTheLedger<ExpertsService>(services);
         return builder;
     }
 
@@ -52,6 +53,7 @@ public static class GrpcApiExtensions
             app.MapGrpcService<HistoryService>();
             app.MapGrpcService<AccountService>();
             app.MapGrpcService<PromptsService>();
+            app.MapGrpcService<ExpertsService>();
         }
 
         return app;

@@ -87,6 +87,59 @@ namespace Herd.Gateway.Ledger.Migrations
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Herd.Gateway.Ledger.ExpertRecord", b =>
+                {
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Adapter")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("adapter");
+
+                    b.PrimitiveCollection<float[]>("Centroid")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("centroid");
+
+                    b.Property<string>("CentroidEmbedding")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("centroid_embedding");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.PrimitiveCollection<List<string>>("Samples")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("samples");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("Model", "Name")
+                        .HasName("pk_experts");
+
+                    b.ToTable("experts", (string)null);
+                });
+
             modelBuilder.Entity("Herd.Gateway.Ledger.Feedback", b =>
                 {
                     b.Property<string>("RequestId")

@@ -92,7 +92,7 @@ public sealed partial class NodeDirectoryPublisher(
             DecodeTokensPerSecond = heartbeat?.DecodeTokensPerSecond ?? 0,
             MemoryBytes = heartbeat?.MemoryBytes ?? 0,
         };
-        summary.Models.AddRange(connection.Hello.Models);
+        summary.Models.AddRange(connection.Models);
         return summary;
     }
 

@@ -71,7 +71,7 @@ public sealed partial class Dispatcher(
                 continue;
             }
 
-            var models = connection.Hello.Models.Select(model => model.Name).ToList();
+            var models = connection.Models.Select(model => model.Name).ToList();
             // One round trip for all of the node's free slots.
             foreach (var job in await queue.PopAsync(models, connection.NodeId, gatewayId, free, connection.Group).ConfigureAwait(false))
             {

@@ -31,6 +31,7 @@ public sealed partial class NodeConnection
     private int _slotsInUse;
     private long _lastSeenTicks;
     private volatile NodeHeartbeat? _lastHeartbeat;
+    private volatile IReadOnlyList<ServedModel> _models;
     private volatile bool _drainRequested;
     private volatile bool _isClosed;
     private volatile CancellationTokenSource? _running;
@@ -39,6 +40,7 @@ public sealed partial class NodeConnection
     internal NodeConnection(NodeHello hello, string remoteAddress, LinkAccepted accepted, IServerStreamWriter<GatewayMessage> responses, NodeRegistry registry, ILogger logger)
     {
         Hello = hello;
+        _models = [.. hello.Models];
         RemoteAddress = remoteAddress;
         _responses = responses;
         _registry = registry;
@@ -54,8 +56,11 @@ public sealed partial class NodeConnection
     /// <summary>The node's group; <see cref="NodeGroupPatterns.DefaultGroup"/> when it named none.</summary>
     public string Group => Hello.Group is { Length: > 0 } group ? group : NodeGroupPatterns.DefaultGroup;
 
-    /// <summary>What the node announced: models, slots, device, build.</summary>
+    /// <summary>What the node announced when it linked: models, slots, device, build.</summary>
     public NodeHello Hello { get; }
+
+    /// <summary>The node's models as it announced them last: in its hello, or since, when their experts changed.</summary>
+    public IReadOnlyList<ServedModel> Models => _models;
 
     /// <summary>Where the node connected from, as gRPC reports the peer.</summary>
     public string RemoteAddress { get; }
@@ -84,15 +89,15 @@ public sealed partial class NodeConnection
     /// <summary>Completes when the link has ended.</summary>
     public Task Closed => _closed.Task;
 
-    public bool Serves(string model) => Hello.Models.Any(served => served.Name == model);
+    public bool Serves(string model) => _models.Any(served => served.Name == model);
 
     /// <summary>What the node announced for <paramref name="model"/> (its adapters and experts); null when it does not serve it.</summary>
-    public ServedModel? Served(string model) => Hello.Models.FirstOrDefault(served => served.Name == model);
+    public ServedModel? Served(string model) => _models.FirstOrDefault(served => served.Name == model);
 
     /// <summary>The context length the node serves <paramref name="model"/> with; 0 when it does not serve it.</summary>
     public int ContextLength(string model)
     {
-        foreach (var served in Hello.Models)
+        foreach (var served in _models)
         {
             if (served.Name == model)
             {
@@ -172,6 +177,11 @@ public sealed partial class NodeConnection
         _registry.NotifyCapacityChanged();
         return SendAsync(new GatewayMessage { Drain = new Drain { Reason = reason } }, cancellationToken);
     }
+
+    /// <summary>Sends the herd's experts of one of the node's models.</summary>
+    /// <exception cref="NodeLinkLostException">The link has ended.</exception>
+    public ValueTask SendExpertsAsync(HerdExperts experts, CancellationToken cancellationToken = default) =>
+        SendAsync(new GatewayMessage { Experts = experts }, cancellationToken);
 
     public override string ToString() => $"{NodeId} ({RemoteAddress})";
 
@@ -260,6 +270,11 @@ public sealed partial class NodeConnection
             case NodeMessage.KindOneofCase.Failed:
                 Route(message.Failed.JobId, message, ends: true);
                 break;
+            case NodeMessage.KindOneofCase.ModelsChanged:
+                // Only what the node served when it linked: a link serves the models it announced.
+                _models = [.. message.ModelsChanged.Models.Where(changed => Hello.Models.Any(linked => linked.Name == changed.Name))];
+                LogModelsChanged(NodeId, new ModelsDescription(_models));
+                break;
             default:
                 LogUnexpected(NodeId, message.KindCase);
                 break;
@@ -330,6 +345,15 @@ public sealed partial class NodeConnection
         {
             // The link ended.
         }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} announced its models again: {Models}")]
+    private partial void LogModelsChanged(string nodeId, ModelsDescription models);
+
+    // Formats only when the message is logged.
+    private readonly record struct ModelsDescription(IReadOnlyList<ServedModel> Models)
+    {
+        public override string ToString() => string.Join("; ", Models.Select(model => $"{model.Name}: {model.Experts.Count} experts"));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} sent nothing for {Seconds:F0} s; dropping its link")]

@@ -15,6 +15,9 @@ public sealed class NodeRegistry
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Raised when a node links, after its link is registered and LinkAccepted is queued to it; handlers must not block.</summary>
+    public event Action<NodeConnection>? Linked;
+
     /// <summary>The open links now. A link that has closed is left out even before its call has unregistered it.</summary>
     public IReadOnlyList<NodeConnection> Connections => [.. _nodes.Values.Where(connection => !connection.IsClosed)];
 
@@ -106,6 +109,7 @@ public sealed class NodeRegistry
             return connection;
         });
         NotifyCapacityChanged();
+        Linked?.Invoke(connection);
         return replaced;
     }
 

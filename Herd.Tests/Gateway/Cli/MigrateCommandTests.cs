@@ -21,7 +21,7 @@ public sealed class MigrateCommandTests(ServersFixture servers)
 
         Assert.True(first == 0, firstOutput);
         Assert.True(second == 0, secondOutput);
-        Assert.Equal(["api_keys", "feedback", "history_entries", "prompt_versions", "usage_records"], await RawSql.TablesAsync(connectionString));
+        Assert.Equal(["api_keys", "experts", "feedback", "history_entries", "prompt_versions", "usage_records"], await RawSql.TablesAsync(connectionString));
         Assert.Contains("(0 were pending)", secondOutput, StringComparison.Ordinal);
     }
 

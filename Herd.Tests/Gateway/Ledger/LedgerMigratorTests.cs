@@ -10,7 +10,7 @@ public sealed class LedgerMigratorTests(ServersFixture servers)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private static readonly string[] LedgerTables = ["api_keys", "feedback", "history_entries", "prompt_versions", "usage_records"];
+    private static readonly string[] LedgerTables = ["api_keys", "experts", "feedback", "history_entries", "prompt_versions", "usage_records"];
 
     [Fact]
     public async Task Start_EmptyDatabase_CreatesTheLedger_AndASecondStartAppliesNothing()

@@ -136,6 +136,40 @@ public sealed class ServedModelAdapterTests(LinkedNode nodes) : IClassFixture<Li
         Assert.Contains("between 1 and 4", tooMany.Message);
     }
 
+    [Fact]
+    public async Task HerdExperts_OfANewerRevision_ReplaceFileExpertsByName_AndLeaveOutWhatCannotRunHere()
+    {
+        await using var served = Load(experts: WriteExperts());
+        var changes = 0;
+        served.ExpertsChanged += () => changes++;
+        var qaCentroid = served.Experts.Find("qa")!.Centroid;
+        var greedy = new SamplingParameters { Temperature = 0, MaxTokens = 1 };
+
+        var taken = await served.UpdateHerdExpertsAsync(5, [
+            new ExpertDefinition { Name = "qa", Adapter = "adapter-code", Samples = [Samples["code"][0]] },
+            new ExpertDefinition { Name = "stored", Adapter = "adapter-general", Centroid = [.. qaCentroid], CentroidEmbedding = RoutingEmbedding.Tokens },
+            new ExpertDefinition { Name = "elsewhere", Adapter = "no-such-adapter", Samples = ["x"] },
+            new ExpertDefinition { Name = "short", Adapter = "adapter-general", Centroid = [1f, 2f] },
+        ]);
+        var late = await served.UpdateHerdExpertsAsync(4, []);
+        var routed = await CollectAsync(served.GenerateAsync("routed", PromptInput.FromText(Samples["code"][0]), greedy, new AdapterSelection.Routed(1, null)));
+
+        Assert.Equal((true, false, 1, 5L), (taken, late, changes, served.Experts.HerdRevision));
+        Assert.Equal("adapter-code", served.Experts.Find("qa")!.Adapter);
+        Assert.Equal(qaCentroid, served.Experts.Find("stored")!.Centroid);
+        Assert.Null(served.Experts.Find("elsewhere"));
+        Assert.Null(served.Experts.Find("short"));
+        Assert.Equal(Samples.Count + 1, served.Experts.All.Count);
+        // The herd's qa expert has that one sample as its centroid: nearer than the file's code expert.
+        var chosen = Assert.Single(Assert.IsType<AdaptersChosen>(routed[0]).Adapters);
+        Assert.Equal(("qa", "adapter-code"), (chosen.Expert, chosen.Adapter));
+
+        // A newer empty list takes the herd's experts away and brings the file's qa back.
+        Assert.True(await served.UpdateHerdExpertsAsync(6, []));
+        Assert.Equal("adapter-qa", served.Experts.Find("qa")!.Adapter);
+        Assert.Null(served.Experts.Find("stored"));
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static AdapterSelection.Named Named(string adapter) => new AdapterSelection.Named([new WeightedName(adapter, 1.0)]);
