@@ -62,6 +62,12 @@ internal static class FinetuneCommand
     /// <summary>Loads the base model for training, trains, and writes the adapter to <paramref name="output"/>.</summary>
     internal static TrainingResult FineTune(string modelName, string dataPath, string output, FineTuneSettings settings, ComputeDevice device, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        // Found now rather than after the training it would have thrown away.
+        if (File.Exists(output))
+        {
+            throw new InvalidRequestException($"--out {output} is a file; give the folder to write the adapter into (it is made if it does not exist).");
+        }
+
         var pairs = ReadPairs(dataPath);
         var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggers.CreateLogger<ModelLocator>()).Locate(modelName);
         var config = ModelConfig.Load(folder);

@@ -121,6 +121,7 @@ public sealed class ChatConversation(CompletionRunner runner, Caller? caller, IA
             Sampling = turn.Sampling,
             Priority = turn.Priority,
             RequestId = turn.RequestId,
+            TopExperts = turn.TopExperts,
         };
         var answer = new StringBuilder();
         var tokens = 0;

@@ -59,6 +59,23 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
     }
 
     [Fact]
+    public async Task Chat_OnAuto_BlendsTheTopExpertsItAsksFor_TurnByTurn()
+    {
+        var key = await fixture.KeyAsync("caller");
+        using var call = fixture.Completions.Chat(AdapterHerdFixture.Bearer(key));
+
+        var first = await TurnAsync(call, Auto, ServedModelAdapterTests.Samples["code"][0], topExperts: 2);
+        var second = await TurnAsync(call, "", ServedModelAdapterTests.Samples["qa"][0], topExperts: 0);
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Equal(2, first.Adapters.Count);
+        Assert.Equal("code", first.Adapters[0].Expert);
+        Assert.Equal(1.0, first.Adapters.Sum(adapter => adapter.Weight), 9);
+        // Routed by its last user message, with the default of one expert.
+        Assert.Equal("qa", Assert.Single(second.Adapters).Expert);
+    }
+
+    [Fact]
     public async Task Ledger_RecordsTheModelAsAsked_AndTheAdaptersThatRan_AndHistoryShowsThem()
     {
         var key = await fixture.KeyAsync("caller");
@@ -152,6 +169,32 @@ public sealed class AdapterCompletionTests(AdapterHerdFixture fixture)
 
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Contains(says, refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    private static async Task<CompletionDone> TurnAsync(AsyncDuplexStreamingCall<ChatClientMessage, ChatServerEvent> call, string model, string content, int topExperts)
+    {
+        await call.RequestStream.WriteAsync(new ChatClientMessage
+        {
+            Turn = new ChatTurn
+            {
+                Model = model,
+                Messages = { new ChatMessage { Role = "user", Content = content } },
+                Sampling = new SamplingParams { Temperature = 0, MaxTokens = 2 },
+                TopExperts = topExperts,
+            },
+        });
+        while (await call.ResponseStream.MoveNext())
+        {
+            switch (call.ResponseStream.Current.EventCase)
+            {
+                case ChatServerEvent.EventOneofCase.Done:
+                    return call.ResponseStream.Current.Done;
+                case ChatServerEvent.EventOneofCase.Failed:
+                    throw new InvalidOperationException($"The turn failed: {call.ResponseStream.Current.Failed}");
+            }
+        }
+
+        throw new InvalidOperationException("The chat ended before the answer did.");
     }
 
     private Task<StreamedCompletion> CompleteAsync(string key, string model, string prompt, int topExperts = 0) =>

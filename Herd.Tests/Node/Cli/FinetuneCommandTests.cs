@@ -61,6 +61,19 @@ public sealed partial class FinetuneCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Finetune_WithAFileAsItsOutput_ExitsSayingSo_AndLeavesTheFile()
+    {
+        var file = Path.Combine(_folder, "adapter.txt");
+        await File.WriteAllTextAsync(file, "keep me");
+
+        var result = await RunAsync("finetune", "--model", "herd-tiny", "--data", TrainingData, "--out", file);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--out {file} is a file; give the folder", result.Output, StringComparison.Ordinal);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
     public async Task Finetune_WithAnUnknownModule_ExitsNamingTheChoices()
     {
         var result = await RunAsync("finetune", "--model", "herd-tiny", "--data", TrainingData, "--out", Path.Combine(_folder, "out"), "--target-modules", "q_proj,lm_head");
