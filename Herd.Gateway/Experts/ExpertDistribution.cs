@@ -1,37 +1,45 @@
 using Herd.Contracts.V1;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes.Links;
+using StackExchange.Redis;
 
 namespace Herd.Gateway.Experts;
 
 /// <summary>
 /// Sends the herd's experts to the nodes: every model's list to a node when it links, and a
-/// model's list to its linked nodes after each change. Nodes link to every gateway, so the gateway
-/// that made a change reaches them all; a node keeps the newest list by its revision, whichever
-/// gateway it came from.
+/// model's list to the nodes linked to any gateway after each change. The gateway that made the
+/// change sends to its own nodes and announces the change on a Redis channel, on which every
+/// other gateway sends to its own; a node keeps the newest list by its revision, whichever
+/// gateway it came from and in whatever order they arrive.
 /// </summary>
-public sealed partial class ExpertDistribution(NodeRegistry registry, ExpertStore store, ILogger<ExpertDistribution> logger) : IHostedService
+public sealed partial class ExpertDistribution(
+    NodeRegistry registry,
+    ExpertStore store,
+    IConnectionMultiplexer redis,
+    string keyPrefix,
+    ILogger<ExpertDistribution> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    private readonly RedisChannel _changes = RedisChannel.Literal(keyPrefix + "experts:changed");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         registry.Linked += OnLinked;
-        return Task.CompletedTask;
+        await redis.GetSubscriber().SubscribeAsync(_changes, (_, model) => SendToLinkedInBackground(model.ToString())).ConfigureAwait(false);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         registry.Linked -= OnLinked;
-        return Task.CompletedTask;
+        await redis.GetSubscriber().UnsubscribeAsync(_changes).ConfigureAwait(false);
     }
 
-    /// <summary>Sends <paramref name="model"/>'s experts to every linked node that serves it.</summary>
+    /// <summary>Sends <paramref name="model"/>'s experts to every node of the herd that serves it.</summary>
     public async Task PublishAsync(string model, CancellationToken cancellationToken)
     {
-        var experts = await MessageAsync(model, cancellationToken).ConfigureAwait(false);
-        foreach (var connection in registry.Connections.Where(connection => connection.Serves(model)))
-        {
-            await SendAsync(connection, experts).ConfigureAwait(false);
-        }
+        await SendToLinkedAsync(model).ConfigureAwait(false);
+        // This gateway hears its own announcement too and sends again: harmless, the node keeps
+        // the list once by its revision.
+        await redis.GetSubscriber().PublishAsync(_changes, model).ConfigureAwait(false);
     }
 
     /// <summary>The stored expert as the wire describes one.</summary>
@@ -52,6 +60,25 @@ public sealed partial class ExpertDistribution(NodeRegistry registry, ExpertStor
 
     private void OnLinked(NodeConnection connection) => _ = SendAllAsync(connection);
 
+    // Redis calls its handlers in order on one thread: the reading and sending happen after it.
+    private void SendToLinkedInBackground(string model) => _ = SendToLinkedAsync(model);
+
+    private async Task SendToLinkedAsync(string model)
+    {
+        try
+        {
+            var experts = await MessageAsync(model, CancellationToken.None).ConfigureAwait(false);
+            foreach (var connection in registry.Connections.Where(connection => connection.Serves(model)))
+            {
+                await SendAsync(connection, experts).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
+        {
+            LogLedgerUnreachable(logger, "its linked nodes", model, exception);
+        }
+    }
+
     private async Task SendAllAsync(NodeConnection connection)
     {
         foreach (var served in connection.Hello.Models)
@@ -66,7 +93,7 @@ public sealed partial class ExpertDistribution(NodeRegistry registry, ExpertStor
             }
             catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
             {
-                LogLedgerUnreachable(logger, connection.NodeId, served.Name, exception);
+                LogLedgerUnreachable(logger, "node " + connection.NodeId, served.Name, exception);
             }
         }
     }
@@ -87,6 +114,6 @@ public sealed partial class ExpertDistribution(NodeRegistry registry, ExpertStor
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Count} experts of {Model} to node {NodeId} (revision {Revision})")]
     private static partial void LogSent(ILogger logger, int count, string model, string nodeId, long revision);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the experts of {Model} for node {NodeId}: the ledger is unreachable; the node routes among its own experts until the next change")]
-    private static partial void LogLedgerUnreachable(ILogger logger, string nodeId, string model, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the experts of {Model} for {Nodes}: the ledger is unreachable; the nodes keep the experts they had until the next change")]
+    private static partial void LogLedgerUnreachable(ILogger logger, string nodes, string model, Exception exception);
 }

@@ -18,7 +18,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Herd.Tests.Gateway.Adapters;
 
 /// <summary>
-/// A herd with access control on whose one node serves herd-tiny with LoRA adapters written by
+/// A herd with access control on, two gateways, whose one node (linked to the first gateway only)
+/// serves herd-tiny with LoRA adapters written by
 /// the node's own PEFT writer: <see cref="Style"/>, named only, and one adapter per kind of
 /// <see cref="ServedModelAdapterTests.Samples"/>, each the adapter of the expert of that kind
 /// (expert <c>code</c> runs adapter <c>adapter-code</c>). Roles: admin (everything), caller
@@ -69,7 +70,7 @@ public sealed class AdapterHerdFixture : IAsyncLifetime
         await File.WriteAllTextAsync(rolesFile, Roles);
         var (adapters, experts) = WriteAdaptersAndExperts(_folder);
         _herd = await TestHerd.StartAsync(
-            gateways: 1,
+            gateways: 2,
             nodes: 1,
             gatewaySettings: new Dictionary<string, string>
             {

@@ -7,9 +7,10 @@ using Herd.Tests.Node.Serving;
 namespace Herd.Tests.Gateway.Adapters;
 
 /// <summary>
-/// The herd's expert registry (<c>herd.v1.Experts</c>) on a real herd: an expert registered
-/// through the API reaches the node, which announces it and routes to it; deleting it takes it
-/// away again; a herd expert replaces the node's file expert of the same name while it exists.
+/// The herd's expert registry (<c>herd.v1.Experts</c>) on a real herd, called on the gateway the
+/// node is not linked to: an expert registered through the API reaches the node (through the
+/// other gateway), which announces it and routes to it; deleting it takes it away again; a herd
+/// expert replaces the node's file expert of the same name while it exists.
 /// </summary>
 [Collection(WithAdapterHerd.Name)]
 public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
@@ -19,7 +20,8 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
     private const string Riddle = "Zebra quartz xylophone vortex juggles the opal sphinx";
     private static readonly string Auto = AdapterModelName.Of(Model, AdapterModelName.Auto);
 
-    private Contracts.V1.Experts.ExpertsClient Experts => new(fixture.Herd.Gateways[0].Channel);
+    // The node links to gateway 0 only.
+    private Contracts.V1.Experts.ExpertsClient Experts => new(fixture.Herd.Gateways[1].Channel);
 
     [Fact]
     public async Task RegisteredExpert_ReachesTheNode_AndRoutesItsSample_UntilItIsDeleted()
@@ -100,7 +102,7 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
         Assert.Contains("has adapter 'no-such-adapter'", noAdapter.Status.Detail, StringComparison.Ordinal);
         Assert.Contains(AdapterHerdFixture.Style, noAdapter.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.FailedPrecondition, noModel.StatusCode);
-        Assert.Contains("No node serving model 'no-such-model'", noModel.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("No ready node serves model 'no-such-model'", noModel.Status.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(await ListAsync(admin), expert => expert.Expert.Name == "ghost");
     }
 
@@ -142,7 +144,7 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
     // What the node announced, as the gateway's node directory shows it.
     private async Task<List<string>> AnnouncedExpertsAsync(Metadata admin)
     {
-        var nodes = await new Contracts.V1.Catalog.CatalogClient(fixture.Herd.Gateways[0].Channel).ListNodesAsync(new ListNodesRequest(), admin);
+        var nodes = await new Contracts.V1.Catalog.CatalogClient(fixture.Herd.Gateways[1].Channel).ListNodesAsync(new ListNodesRequest(), admin);
         return [.. nodes.Nodes.SelectMany(node => node.Models).Where(model => model.Name == Model).SelectMany(model => model.Experts)];
     }
 

@@ -3,7 +3,7 @@ using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Experts;
 using Herd.Gateway.Ledger;
-using Herd.Gateway.Nodes.Links;
+using Herd.Gateway.Nodes.Catalog;
 
 namespace Herd.Gateway.Api.Grpc.Admin;
 
@@ -12,7 +12,7 @@ namespace Herd.Gateway.Api.Grpc.Admin;
 /// to the model's linked nodes (<see cref="ExpertDistribution"/>), which route among the experts
 /// and announce them again.
 /// </summary>
-public sealed class ExpertsService(ExpertStore store, ExpertDistribution distribution, NodeRegistry nodes) : Contracts.V1.Experts.ExpertsBase
+public sealed class ExpertsService(ExpertStore store, ExpertDistribution distribution, ModelCatalog catalog) : Contracts.V1.Experts.ExpertsBase
 {
     public override async Task<RegisteredExpert> PutExpert(PutExpertRequest request, ServerCallContext context)
     {
@@ -25,7 +25,8 @@ public sealed class ExpertsService(ExpertStore store, ExpertDistribution distrib
         }
 
         var expert = request.Expert;
-        RequireAnnouncedAdapter(request.Model, expert.Adapter);
+        var nodes = await catalog.NodesAsync().ConfigureAwait(false);
+        RequireAnnouncedAdapter(nodes, request.Model, expert.Adapter);
         var stored = await store.PutAsync(
             new ExpertRecord
             {
@@ -39,7 +40,7 @@ public sealed class ExpertsService(ExpertStore store, ExpertDistribution distrib
             caller.KeyId,
             context.CancellationToken).ConfigureAwait(false);
         await distribution.PublishAsync(request.Model, context.CancellationToken).ConfigureAwait(false);
-        return Message(stored);
+        return Message(stored, nodes);
     }
 
     public override async Task<DeleteExpertResponse> DeleteExpert(DeleteExpertRequest request, ServerCallContext context)
@@ -62,17 +63,18 @@ public sealed class ExpertsService(ExpertStore store, ExpertDistribution distrib
         ArgumentNullException.ThrowIfNull(context);
         context.RequireCaller();
         var experts = await store.ListAsync(request.Model.Length == 0 ? null : request.Model, context.CancellationToken).ConfigureAwait(false);
-        return new ListExpertsResponse { Experts = { experts.Select(Message) } };
+        var nodes = await catalog.NodesAsync().ConfigureAwait(false);
+        return new ListExpertsResponse { Experts = { experts.Select(expert => Message(expert, nodes)) } };
     }
 
-    // Nodes of one model are expected to hold the same adapters; an expert whose adapter no linked
-    // node has would route to nothing.
-    private void RequireAnnouncedAdapter(string model, string adapter)
+    // Nodes of one model are expected to hold the same adapters; an expert whose adapter no node
+    // has would route to nothing.
+    private static void RequireAnnouncedAdapter(IReadOnlyList<NodeSummary> nodes, string model, string adapter)
     {
-        var served = nodes.ServedTakingWork(model);
+        var served = nodes.Where(node => node.Health == NodeHealth.Ready).SelectMany(node => node.Models).Where(offer => offer.Name == model).ToList();
         if (served.Count == 0)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"No node serving model '{model}' is linked to this gateway; ListModels shows the models served now."));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"No ready node serves model '{model}'; ListModels shows the models served now."));
         }
 
         if (!served.Any(offer => offer.Adapters.Contains(adapter)))
@@ -83,7 +85,7 @@ public sealed class ExpertsService(ExpertStore store, ExpertDistribution distrib
         }
     }
 
-    private RegisteredExpert Message(ExpertRecord record)
+    private static RegisteredExpert Message(ExpertRecord record, IReadOnlyList<NodeSummary> nodes)
     {
         var message = new RegisteredExpert
         {
@@ -91,9 +93,9 @@ public sealed class ExpertsService(ExpertStore store, ExpertDistribution distrib
             Expert = ExpertDistribution.Spec(record),
             UpdatedAt = Timestamp.FromDateTimeOffset(record.UpdatedAt),
         };
-        message.Nodes.AddRange(nodes.Connections
-            .Where(connection => connection.Served(record.Model)?.Experts.Contains(record.Name) == true)
-            .Select(connection => connection.NodeId)
+        message.Nodes.AddRange(nodes
+            .Where(node => node.Models.Any(served => served.Name == record.Model && served.Experts.Contains(record.Name)))
+            .Select(node => node.NodeId)
             .Order(StringComparer.Ordinal));
         return message;
     }
