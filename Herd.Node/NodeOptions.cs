@@ -31,6 +31,12 @@ public sealed record NodeOptions
     public string Model { get; init; } = "herd-tiny";
 
     /// <summary>
+    /// Further models the node may load on command (<c>herd.v1.NodeAdmin</c>), as folders or
+    /// built-in names; <see cref="Model"/> is always in the catalog.
+    /// </summary>
+    public IReadOnlyList<string> Catalog { get; init; } = [];
+
+    /// <summary>
     /// The gRPC addresses (<c>http://host:port</c>) of the gateways to link to. When empty, the
     /// node uses service discovery's <c>services:gateway:grpc:*</c> entries.
     /// </summary>

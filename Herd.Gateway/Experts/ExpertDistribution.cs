@@ -24,12 +24,14 @@ public sealed partial class ExpertDistribution(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         registry.Linked += OnLinked;
+        registry.ModelsChanged += OnLinked;
         await redis.GetSubscriber().SubscribeAsync(_changes, (_, model) => SendToLinkedInBackground(model.ToString())).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         registry.Linked -= OnLinked;
+        registry.ModelsChanged -= OnLinked;
         await redis.GetSubscriber().UnsubscribeAsync(_changes).ConfigureAwait(false);
     }
 
@@ -58,6 +60,8 @@ public sealed partial class ExpertDistribution(
         return new HerdExperts { Model = model, Revision = revision, Experts = { records.Select(Spec) } };
     }
 
+    // A node that linked, or loaded a model, gets every list of its models; one it has already
+    // taken is ignored by its revision.
     private void OnLinked(NodeConnection connection) => _ = SendAllAsync(connection);
 
     // Redis calls its handlers in order on one thread: the reading and sending happen after it.
@@ -81,7 +85,7 @@ public sealed partial class ExpertDistribution(
 
     private async Task SendAllAsync(NodeConnection connection)
     {
-        foreach (var served in connection.Hello.Models)
+        foreach (var served in connection.Models)
         {
             try
             {

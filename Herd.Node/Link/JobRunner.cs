@@ -23,33 +23,36 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
     {
         ArgumentNullException.ThrowIfNull(assign);
         ArgumentNullException.ThrowIfNull(output);
-        var model = host.Model;
         var delivered = 0;
         // A job that brings no trace context starts a trace of its own instead of joining
         // whatever is current on the link (its long-lived call); this flow is the job's alone.
         Activity.Current = null;
         using var span = NodeTelemetry.Source.StartActivity(NodeTelemetry.JobSpan, ActivityKind.Consumer, AssignMapping.ToTraceParent(assign));
-        span?.SetTag(NodeTelemetry.ModelAttribute, assign.Model.Length > 0 ? assign.Model : model.Name);
+        using var lease = host.TryLease(assign.Model);
+        span?.SetTag(NodeTelemetry.ModelAttribute, lease?.Model.Name ?? assign.Model);
         span?.SetTag(NodeTelemetry.NodeIdAttribute, options.Value.NodeId);
         span?.SetTag(NodeTelemetry.OperationNameAttribute, AssignMapping.ToOperationName(assign));
+        if (lease is null)
+        {
+            // Its model was unloaded or is being unloaded: the gateway puts the job back in the queue.
+            Fail(LinkStatus.Unavailable, $"This node does not serve {assign.Model} now (it serves {string.Join(", ", host.Models.Select(served => served.Name))}).");
+            return;
+        }
+
+        var model = lease.Model;
+        using var jobEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Unloading);
         try
         {
-            if (assign.Model.Length > 0 && assign.Model != model.Name)
-            {
-                Fail(LinkStatus.NotFound, $"This node serves {model.Name}, not {assign.Model}.");
-                return;
-            }
-
             if (assign.InputCase == Assign.InputOneofCase.Embed)
             {
-                await EmbedAsync(model, assign, output, span, cancellationToken);
+                await EmbedAsync(model, assign, output, span, jobEnds.Token, lease.Unloading);
                 return;
             }
 
             var input = AssignMapping.ToPromptInput(assign);
             var sampling = AssignMapping.ToSampling(assign.Sampling, model.DefaultSampling);
             IReadOnlyList<ChosenAdapter> adapters = [];
-            await foreach (var generationEvent in model.GenerateAsync(assign.JobId, input, sampling, AssignMapping.ToAdapterSelection(assign.Adapters), cancellationToken))
+            await foreach (var generationEvent in model.GenerateAsync(assign.JobId, input, sampling, AssignMapping.ToAdapterSelection(assign.Adapters), jobEnds.Token))
             {
                 switch (generationEvent)
                 {
@@ -61,6 +64,9 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
                         delivered += text.TokenIds.Count;
                         activity.AddTokens(text.TokenIds.Count);
                         output.TryWrite(new NodeMessage { Tokens = AssignMapping.ToChunk(assign.JobId, text, model.Tokenizer) });
+                        break;
+                    case GenerationFinished { Reason: Engine.FinishReason.Cancelled } when lease.Unloading.IsCancellationRequested:
+                        Fail(LinkStatus.Unavailable, Unloaded(model));
                         break;
                     case GenerationFinished finished:
                         span?.SetTag(NodeTelemetry.InputTokensAttribute, finished.PromptTokens);
@@ -92,6 +98,10 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
             // What GenerationFailed says for a generation job: the engine could not finish it.
             Fail(LinkStatus.Internal, error.Message);
         }
+        catch (OperationCanceledException) when (lease.Unloading.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Fail(LinkStatus.Unavailable, Unloaded(model));
+        }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             LogJobFailed(assign.JobId, error);
@@ -108,10 +118,18 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
         }
     }
 
-    private static async Task EmbedAsync(ServedModel model, Assign assign, ChannelWriter<NodeMessage> output, Activity? span, CancellationToken cancellationToken)
+    private static string Unloaded(ServedModel model) => $"Model {model.Name} was unloaded from this node before the job finished.";
+
+    private static async Task EmbedAsync(ServedModel model, Assign assign, ChannelWriter<NodeMessage> output, Activity? span, CancellationToken cancellationToken, CancellationToken unloading)
     {
         span?.SetTag(NodeTelemetry.EmbeddingTextsAttribute, assign.Embed.Texts.Count);
         var result = await model.EmbedAsync(assign.JobId, assign.Embed.Texts, cancellationToken);
+        if (result.Reason == Engine.FinishReason.Cancelled && unloading.IsCancellationRequested)
+        {
+            output.TryWrite(new NodeMessage { Failed = new JobFailed { JobId = assign.JobId, StatusCode = LinkStatus.Unavailable, Message = Unloaded(model) } });
+            return;
+        }
+
         span?.SetTag(NodeTelemetry.InputTokensAttribute, result.PromptTokens);
         span?.SetTag(NodeTelemetry.EmbeddingDimensionsAttribute, model.Config.HiddenSize);
         span?.SetTag(NodeTelemetry.FinishReasonsAttribute, new[] { result.Reason.ToString().ToLowerInvariant() });

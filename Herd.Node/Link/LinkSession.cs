@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Node.Experts;
@@ -31,7 +32,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
     private readonly Lock _heartbeatLock = new();
     private readonly Task _writer;
     private (long Tokens, long Timestamp) _rateSample;
-    private ExpertRegistry _announcedExperts = ExpertRegistry.Empty;
+    private IReadOnlyList<Contracts.V1.ServedModel> _announced = [];
     private volatile bool _drainRequested;
 
     public LinkSession(string address, AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> call, CancellationTokenSource abort, ModelHost host, JobRunner runner, NodeActivity activity, ILogger logger)
@@ -52,11 +53,11 @@ internal sealed partial class LinkSession : IAsyncDisposable
     /// <exception cref="RpcException">The gateway refused the link or could not be reached.</exception>
     public async Task<LinkAccepted> HandshakeAsync(NodeHello hello, CancellationToken stopping)
     {
-        // The model's experts as they are now: the herd's may have changed since the node started.
-        _announcedExperts = _host.Model.Experts;
+        // The models as they are now: they and their experts may have changed since the node started.
+        _announced = ModelAnnouncement.Of(_host);
         hello = hello.Clone();
         hello.Models.Clear();
-        hello.Models.Add(ModelAnnouncement.Of(_host.Model, _announcedExperts));
+        hello.Models.Add(_announced);
         _outbox.Writer.TryWrite(new NodeMessage { Hello = hello });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(AcceptTimeout);
@@ -90,11 +91,9 @@ internal sealed partial class LinkSession : IAsyncDisposable
         var heartbeats = Task.Run(() => HeartbeatAsync(interval), CancellationToken.None);
         using var onDrain = _activity.Draining.Register(SendHeartbeat);
         using var onStop = stopping.Register(Close);
-        _host.Model.ExpertsChanged += AnnounceModels;
-        if (!ReferenceEquals(_host.Model.Experts, _announcedExperts))
-        {
-            AnnounceModels();
-        }
+        _host.AnnouncementChanged += AnnounceModels;
+        // A change between the hello and now.
+        AnnounceModels();
 
         try
         {
@@ -118,7 +117,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         }
         finally
         {
-            _host.Model.ExpertsChanged -= AnnounceModels;
+            _host.AnnouncementChanged -= AnnounceModels;
             await _lost.CancelAsync();
             _outbox.Writer.TryComplete();
             await Task.WhenAll(_jobs.Values.Select(job => job.Done.Task));
@@ -154,15 +153,18 @@ internal sealed partial class LinkSession : IAsyncDisposable
             case GatewayMessage.KindOneofCase.Experts:
                 _ = UpdateExpertsAsync(message.Experts);
                 break;
+            case GatewayMessage.KindOneofCase.ModelCommand:
+                _ = ChangeModelsAsync(message.ModelCommand);
+                break;
         }
     }
 
     // Off the reader: embedding the samples runs on the engine, between other jobs' steps.
     private async Task UpdateExpertsAsync(HerdExperts experts)
     {
-        if (experts.Model != _host.Model.Name)
+        if (_host.Find(experts.Model) is not { } model)
         {
-            LogExpertsForOtherModel(_address, experts.Model, _host.Model.Name);
+            LogExpertsForOtherModel(_address, experts.Model, string.Join(", ", _host.Models.Select(served => served.Name)));
             return;
         }
 
@@ -176,7 +178,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
                 Centroid = expert.Centroid.Count == 0 ? null : [.. expert.Centroid],
                 CentroidEmbedding = expert.CentroidEmbedding is { Length: > 0 } embedding ? embedding : null,
             }).ToList();
-            await _host.Model.UpdateHerdExpertsAsync(experts.Revision, definitions);
+            await model.UpdateHerdExpertsAsync(experts.Revision, definitions);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -184,10 +186,53 @@ internal sealed partial class LinkSession : IAsyncDisposable
         }
     }
 
+    // Off the reader: a load takes as long as reading the weights.
+    private async Task ChangeModelsAsync(ModelCommand command)
+    {
+        var done = new ModelCommandDone { CommandId = command.CommandId };
+        try
+        {
+            LogModelCommand(_address, command);
+            var change = command.ChangeCase switch
+            {
+                ModelCommand.ChangeOneofCase.Load => _host.LoadAsync(command.Load, _lost.Token),
+                ModelCommand.ChangeOneofCase.Unload => _host.UnloadAsync(command.Unload, _lost.Token),
+                ModelCommand.ChangeOneofCase.Switch => _host.SwitchAsync(command.Switch.From, command.Switch.To, _lost.Token),
+                _ => throw new ModelChangeException(ModelChangeProblem.NotFound, "The command names no change."),
+            };
+            await change;
+        }
+        catch (ModelChangeException error)
+        {
+            (done.StatusCode, done.Message) = (error.Problem switch
+            {
+                ModelChangeProblem.NotFound => LinkStatus.NotFound,
+                ModelChangeProblem.LoadFailed => LinkStatus.Internal,
+                _ => LinkStatus.FailedPrecondition,
+            }, error.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            (done.StatusCode, done.Message) = (LinkStatus.Unavailable, "The link to the gateway ended before the change was made.");
+        }
+
+        done.Models.Add(_host.Models.Select(model => model.Name));
+        _outbox.Writer.TryWrite(new NodeMessage { ModelCommandDone = done });
+    }
+
     private void AnnounceModels()
     {
-        _announcedExperts = _host.Model.Experts;
-        _outbox.Writer.TryWrite(new NodeMessage { ModelsChanged = new ModelsChanged { Models = { ModelAnnouncement.Of(_host.Model, _announcedExperts) } } });
+        lock (_heartbeatLock)
+        {
+            var now = ModelAnnouncement.Of(_host);
+            if (now.SequenceEqual(_announced))
+            {
+                return;
+            }
+
+            _announced = now;
+            _outbox.Writer.TryWrite(new NodeMessage { ModelsChanged = new ModelsChanged { Models = { now } } });
+        }
     }
 
     private void Start(Assign assign)
@@ -279,6 +324,8 @@ internal sealed partial class LinkSession : IAsyncDisposable
                     DecodeTokensPerSecond = _activity.DecodeRate(ref _rateSample),
                     MemoryBytes = Environment.WorkingSet,
                     Draining = IsDraining,
+                    Loading = _host.Loading?.Model ?? "",
+                    LoadingFor = _host.Loading is { } loading ? Duration.FromTimeSpan(DateTimeOffset.UtcNow - loading.Since) : null,
                 },
             });
         }
@@ -322,6 +369,9 @@ internal sealed partial class LinkSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The herd's experts from gateway {Address} (revision {Revision}) could not be taken; the node keeps routing among those it had")]
     private partial void LogExpertsFailed(string address, long revision, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway {Address} asks this node to change its models: {Command}")]
+    private partial void LogModelCommand(string address, ModelCommand command);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway {Address} asked this node to drain: {Reason}")]
     private partial void LogDrainRequested(string address, string reason);

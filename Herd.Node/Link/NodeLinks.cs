@@ -129,7 +129,7 @@ public sealed partial class NodeLinks(
             Device = model.Device.Device.type == TorchSharp.DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)model.Device.Device.index)}",
             Build = typeof(NodeLinks).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
-        hello.Models.Add(ModelAnnouncement.Of(model, model.Experts));
+        hello.Models.Add(ModelAnnouncement.Of(host));
         return hello;
     }
 

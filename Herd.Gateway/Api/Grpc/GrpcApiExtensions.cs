@@ -12,7 +12,8 @@ namespace Herd.Gateway.Api.Grpc;
 /// with access control on the key check in front of them and the services over the ledger: key
 /// administration (<c>herd.v1.Keys</c>), usage reports (<c>herd.v1.UsageReports</c>), a key's own
 /// history (<c>herd.v1.History</c>), its account (<c>herd.v1.Account</c>), the prompt
-/// repository (<c>herd.v1.Prompts</c>) and the expert registry (<c>herd.v1.Experts</c>).
+/// repository (<c>herd.v1.Prompts</c>), the expert registry (<c>herd.v1.Experts</c>) and node
+/// administration (<c>herd.v1.NodeAdmin</c>).
 /// </summary>
 public static class GrpcApiExtensions
 {
@@ -31,6 +32,7 @@ public static class GrpcApiExtensions
         services.AddSingleton<AccessInterceptor>();
         services.RequireKey<CompletionsService>();
         services.RequireKey<CatalogService>();
+        services.RequireKey<NodeAdminService>();
         OnTheLedger<KeysService>(services);
         OnTheLedger<UsageReportsService>(services);
         OnTheLedger<HistoryService>(services);
@@ -49,6 +51,7 @@ public static class GrpcApiExtensions
         if (AccessExtensions.IsAccessEnabled(app.Configuration))
         {
             app.MapGrpcService<KeysService>();
+            app.MapGrpcService<NodeAdminService>();
             app.MapGrpcService<UsageReportsService>();
             app.MapGrpcService<HistoryService>();
             app.MapGrpcService<AccountService>();

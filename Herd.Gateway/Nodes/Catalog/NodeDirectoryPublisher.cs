@@ -91,6 +91,8 @@ public sealed partial class NodeDirectoryPublisher(
             GatewayId = gatewayId,
             DecodeTokensPerSecond = heartbeat?.DecodeTokensPerSecond ?? 0,
             MemoryBytes = heartbeat?.MemoryBytes ?? 0,
+            Loading = heartbeat?.Loading ?? "",
+            LoadingFor = heartbeat?.LoadingFor,
         };
         summary.Models.AddRange(connection.Models);
         return summary;

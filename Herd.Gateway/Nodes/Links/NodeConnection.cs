@@ -26,6 +26,7 @@ public sealed partial class NodeConnection
     private readonly ILogger _logger;
     private readonly Channel<GatewayMessage> _outbox = Channel.CreateUnbounded<GatewayMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, Channel<NodeMessage>> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<ModelCommandDone>> _commands = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _slotLock = new();
     private int _slotsInUse;
@@ -59,7 +60,7 @@ public sealed partial class NodeConnection
     /// <summary>What the node announced when it linked: models, slots, device, build.</summary>
     public NodeHello Hello { get; }
 
-    /// <summary>The node's models as it announced them last: in its hello, or since, when their experts changed.</summary>
+    /// <summary>The node's models as it announced them last: in its hello, or since, when they or their experts changed.</summary>
     public IReadOnlyList<ServedModel> Models => _models;
 
     /// <summary>Where the node connected from, as gRPC reports the peer.</summary>
@@ -178,6 +179,31 @@ public sealed partial class NodeConnection
         return SendAsync(new GatewayMessage { Drain = new Drain { Reason = reason } }, cancellationToken);
     }
 
+    /// <summary>Asks the node to load, unload or switch a model, and waits for its answer.</summary>
+    /// <exception cref="NodeLinkLostException">The link ended before the node answered.</exception>
+    public async Task<ModelCommandDone> ChangeModelsAsync(ModelCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.CommandId = Guid.NewGuid().ToString("N");
+        var answer = new TaskCompletionSource<ModelCommandDone>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _commands[command.CommandId] = answer;
+        try
+        {
+            // Close() may have run before the command was registered, and would have missed it.
+            if (IsClosed)
+            {
+                throw new NodeLinkLostException($"The link to node {NodeId} has ended: {_closeReason}");
+            }
+
+            await SendAsync(new GatewayMessage { ModelCommand = command }, cancellationToken);
+            return await answer.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _commands.TryRemove(command.CommandId, out _);
+        }
+    }
+
     /// <summary>Sends the herd's experts of one of the node's models.</summary>
     /// <exception cref="NodeLinkLostException">The link has ended.</exception>
     public ValueTask SendExpertsAsync(HerdExperts experts, CancellationToken cancellationToken = default) =>
@@ -249,6 +275,11 @@ public sealed partial class NodeConnection
         }
 
         _jobs.Clear();
+        foreach (var (_, command) in _commands)
+        {
+            command.TrySetException(new NodeLinkLostException($"The link to node {NodeId} ended before it answered: {reason}"));
+        }
+
         _closed.TrySetResult();
         _registry.NotifyCapacityChanged();
     }
@@ -271,9 +302,17 @@ public sealed partial class NodeConnection
                 Route(message.Failed.JobId, message, ends: true);
                 break;
             case NodeMessage.KindOneofCase.ModelsChanged:
-                // Only what the node served when it linked: a link serves the models it announced.
-                _models = [.. message.ModelsChanged.Models.Where(changed => Hello.Models.Any(linked => linked.Name == changed.Name))];
+                _models = [.. message.ModelsChanged.Models];
                 LogModelsChanged(NodeId, new ModelsDescription(_models));
+                // Jobs of a model it has just loaded may wait in the queue.
+                _registry.NotifyModelsChanged(this);
+                break;
+            case NodeMessage.KindOneofCase.ModelCommandDone:
+                if (_commands.TryGetValue(message.ModelCommandDone.CommandId, out var command))
+                {
+                    command.TrySetResult(message.ModelCommandDone);
+                }
+
                 break;
             default:
                 LogUnexpected(NodeId, message.KindCase);

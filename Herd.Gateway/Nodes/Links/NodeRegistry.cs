@@ -18,6 +18,9 @@ public sealed class NodeRegistry
     /// <summary>Raised when a node links, after its link is registered and LinkAccepted is queued to it; handlers must not block.</summary>
     public event Action<NodeConnection>? Linked;
 
+    /// <summary>Raised when a linked node announced its models again (one loaded or unloaded, or their experts changed); handlers must not block.</summary>
+    public event Action<NodeConnection>? ModelsChanged;
+
     /// <summary>The open links now. A link that has closed is left out even before its call has unregistered it.</summary>
     public IReadOnlyList<NodeConnection> Connections => [.. _nodes.Values.Where(connection => !connection.IsClosed)];
 
@@ -97,6 +100,12 @@ public sealed class NodeRegistry
         }
 
         changed.TrySetResult();
+    }
+
+    internal void NotifyModelsChanged(NodeConnection connection)
+    {
+        NotifyCapacityChanged();
+        ModelsChanged?.Invoke(connection);
     }
 
     /// <summary>Adds a link; returns the older link of the same node id, which it replaces.</summary>

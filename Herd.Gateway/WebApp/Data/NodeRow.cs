@@ -1,9 +1,11 @@
+using System.Globalization;
 using Herd.Contracts.V1;
 
 namespace Herd.Gateway.WebApp.Data;
 
 /// <summary>One node as the Nodes tab shows it, from the herd's node directory.</summary>
 /// <param name="Health">ready, draining or stale.</param>
+/// <param name="Models">the models it serves, and the one it is loading, if any, with for how long.</param>
 /// <param name="SlotsInUse">Jobs the node runs now, of <paramref name="Slots"/>, as its last heartbeat reported.</param>
 public sealed record NodeRow(
     string NodeId,
@@ -24,13 +26,20 @@ public sealed record NodeRow(
             node.NodeId,
             Words(node.Health),
             node.Group,
-            string.Join(", ", node.Models.Select(model => model.Name)),
+            ModelsOf(node),
             node.Slots,
             node.SlotsInUse,
             node.DecodeTokensPerSecond,
             node.Device,
             node.GatewayId,
             node.LastHeartbeat?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch);
+    }
+
+    private static string ModelsOf(NodeSummary node)
+    {
+        var served = string.Join(", ", node.Models.Select(model => model.Name));
+        return node.Loading.Length == 0 ? served
+            : string.Create(CultureInfo.InvariantCulture, $"{served} (loading {node.Loading}, {node.LoadingFor?.ToTimeSpan().TotalSeconds ?? 0:F0} s)");
     }
 
     private static string Words(NodeHealth health) => health switch

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Herd.Contracts.V1;
 using Herd.Gateway.Adapters;
+using Herd.Tests.Fixtures;
 using Herd.Tests.Mesh;
 using Herd.Tests.Node.Serving;
 
@@ -32,7 +33,7 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
         {
             var registered = await Experts.PutExpertAsync(
                 Put(NewExpert, AdapterHerdFixture.Style, Riddle), admin);
-            await UntilAsync(async () => (await ListAsync(admin)).Any(expert => expert.Expert.Name == NewExpert && expert.Nodes.Contains("node-0")));
+            await Poll.UntilAsync(async () => (await ListAsync(admin)).Any(expert => expert.Expert.Name == NewExpert && expert.Nodes.Contains("node-0")), "node-0 routes to the new expert");
             var routed = (await CompleteAsync(caller, Riddle)).Done;
 
             Assert.Equal((Model, NewExpert, AdapterHerdFixture.Style), (registered.Model, registered.Expert.Name, registered.Expert.Adapter));
@@ -46,7 +47,7 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
             await Experts.DeleteExpertAsync(new DeleteExpertRequest { Model = Model, Name = NewExpert }, admin);
         }
 
-        await UntilAsync(async () => !(await AnnouncedExpertsAsync(admin)).Contains(NewExpert));
+        await Poll.UntilAsync(async () => !(await AnnouncedExpertsAsync(admin)).Contains(NewExpert), "the deleted expert leaves the node");
         Assert.DoesNotContain(await ListAsync(admin), expert => expert.Expert.Name == NewExpert);
         Assert.NotEqual(NewExpert, Assert.Single((await CompleteAsync(caller, Riddle)).Done.Adapters).Expert);
     }
@@ -60,8 +61,8 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
         try
         {
             await Experts.PutExpertAsync(Put("code", AdapterHerdFixture.Style, codeSample), admin);
-            await UntilAsync(async () => (await ListAsync(admin)).Any(expert => expert.Expert.Name == "code" && expert.Nodes.Contains("node-0")));
-            await UntilAsync(async () => Assert.Single((await CompleteAsync(caller, codeSample)).Done.Adapters).Adapter == AdapterHerdFixture.Style);
+            await Poll.UntilAsync(async () => (await ListAsync(admin)).Any(expert => expert.Expert.Name == "code" && expert.Nodes.Contains("node-0")), "node-0 routes to the herd's code expert");
+            await Poll.UntilAsync(async () => Assert.Single((await CompleteAsync(caller, codeSample)).Done.Adapters).Adapter == AdapterHerdFixture.Style, "a code sample runs the herd's code expert's adapter");
         }
         finally
         {
@@ -69,7 +70,7 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
         }
 
         // The file's expert of that name comes back.
-        await UntilAsync(async () => Assert.Single((await CompleteAsync(caller, codeSample)).Done.Adapters).Adapter == AdapterHerdFixture.AdapterOf("code"));
+        await Poll.UntilAsync(async () => Assert.Single((await CompleteAsync(caller, codeSample)).Done.Adapters).Adapter == AdapterHerdFixture.AdapterOf("code"), "a code sample runs the file's code expert's adapter again");
         Assert.Contains("code", await AnnouncedExpertsAsync(admin));
     }
 
@@ -123,20 +124,6 @@ public sealed class ExpertRegistryTests(AdapterHerdFixture fixture)
 
     private static PutExpertRequest Put(string name, string adapter, string sample, string model = Model) =>
         new() { Model = model, Expert = new ExpertSpec { Name = name, Adapter = adapter, Samples = { sample } } };
-
-    private static async Task UntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The herd did not get there within 30 s.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     private async Task<List<RegisteredExpert>> ListAsync(Metadata admin) =>
         [.. (await Experts.ListExpertsAsync(new ListExpertsRequest { Model = Model }, admin)).Experts];
