@@ -65,6 +65,12 @@ public static class NodesExtensions
             provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
             TimeProvider.System));
         services.AddSingleton<JobServer>();
+        services.AddSingleton(provider => new ModelCommandRelay(
+            provider.GetRequiredService<NodeRegistry>(),
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            provider.GetRequiredService<ILogger<ModelCommandRelay>>()));
+        services.AddHostedService(provider => provider.GetRequiredService<ModelCommandRelay>());
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NodeDirectoryPublisher>();

@@ -8,14 +8,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Herd.Tests.Gateway.Nodes;
 
 /// <summary>
-/// A node's models changed through <c>herd.v1.NodeAdmin</c> on a real herd while requests run:
-/// the node's catalog holds herd-tiny and a copy of it under another name; its benchmark engine
-/// answers at 20 tokens/s, so a long answer is still streaming when the switch comes, and its
-/// drain timeout is one second.
+/// A node's models changed through <c>herd.v1.NodeAdmin</c> on a real herd while requests run,
+/// called on the gateway the node is not linked to: the node's catalog holds herd-tiny and a copy
+/// of it under another name; its benchmark engine answers at 20 tokens/s, so a long answer is
+/// still streaming when the switch comes, and its drain timeout is one second.
 /// </summary>
 public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixture<ModelSwitchTests.Herd>
 {
-    private Contracts.V1.NodeAdmin.NodeAdminClient Admin => new(fixture.Started.Gateways[0].Channel);
+    // node-0 links to gateway 0 only.
+    private Contracts.V1.NodeAdmin.NodeAdminClient Admin => new(fixture.Started.Gateways[1].Channel);
 
     [Fact]
     public async Task SwitchModel_WhileAStreamRuns_EndsItUnavailable_ServesTheNewModel_AndTheCatalogFollows()
@@ -81,7 +82,7 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
         return [.. Assert.Single(nodes.Nodes).Models.Select(model => model.Name)];
     }
 
-    /// <summary>The herd: one gateway with access control, one node whose catalog holds herd-tiny, a copy of it, and a folder that is no model.</summary>
+    /// <summary>The herd: two gateways with access control, one node whose catalog holds herd-tiny, a copy of it, and a folder that is no model.</summary>
     public sealed class Herd : IAsyncLifetime
     {
         private readonly string _folder = Directory.CreateTempSubdirectory("herd-switch-").FullName;
@@ -105,7 +106,7 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
 
             Directory.CreateDirectory(BrokenModel);
             _herd = await TestHerd.StartAsync(
-                gateways: 1,
+                gateways: 2,
                 nodes: 1,
                 nodeSettings: new Dictionary<string, string>
                 {

@@ -7,10 +7,11 @@ namespace Herd.Gateway.Api.Grpc.Admin;
 
 /// <summary>
 /// <c>herd.v1.NodeAdmin</c>: loading, unloading and switching a node's models, through the link
-/// this gateway holds to it. The call returns when the node has made the change (its new models
-/// are announced on the link at the same time) or has refused it, saying why.
+/// this gateway holds to it, or through the gateway that holds it (<see cref="ModelCommandRelay"/>).
+/// The call returns when the node has made the change (its new models are announced on the link
+/// at the same time) or has refused it, saying why.
 /// </summary>
-public sealed class NodeAdminService(NodeRegistry registry, ModelCatalog catalog) : NodeAdmin.NodeAdminBase
+public sealed class NodeAdminService(NodeRegistry registry, ModelCatalog catalog, ModelCommandRelay relay) : NodeAdmin.NodeAdminBase
 {
     public override Task<NodeModels> LoadModel(NodeModelRequest request, ServerCallContext context)
     {
@@ -46,18 +47,21 @@ public sealed class NodeAdminService(NodeRegistry registry, ModelCatalog catalog
     {
         ArgumentNullException.ThrowIfNull(context);
         context.RequireCaller();
-        if (!registry.TryGet(nodeId, out var connection))
-        {
-            var nodes = await catalog.NodesAsync().ConfigureAwait(false);
-            throw new RpcException(nodes.FirstOrDefault(node => node.NodeId == nodeId) is { } elsewhere
-                ? new Status(StatusCode.FailedPrecondition, $"Node {nodeId} is linked to gateway {elsewhere.GatewayId}, not to this one; call that gateway.")
-                : new Status(StatusCode.NotFound, $"No node {nodeId} is linked to the herd; ListNodes shows the nodes."));
-        }
-
         ModelCommandDone done;
         try
         {
-            done = await connection.ChangeModelsAsync(command, context.CancellationToken).ConfigureAwait(false);
+            if (registry.TryGet(nodeId, out var connection))
+            {
+                done = await connection.ChangeModelsAsync(command, context.CancellationToken).ConfigureAwait(false);
+            }
+            else if ((await catalog.NodesAsync().ConfigureAwait(false)).Any(node => node.NodeId == nodeId && node.Health != NodeHealth.Stale))
+            {
+                done = await relay.SendAsync(nodeId, command, context.CancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"No node {nodeId} is linked to the herd; ListNodes shows the nodes."));
+            }
         }
         catch (NodeLinkLostException error)
         {
