@@ -1,6 +1,7 @@
 using Herd.Contracts.V1;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes.Links;
+using Herd.Gateway.Queue;
 using StackExchange.Redis;
 
 namespace Herd.Gateway.Experts;
@@ -20,19 +21,24 @@ public sealed partial class ExpertDistribution(
     ILogger<ExpertDistribution> logger) : IHostedService
 {
     private readonly RedisChannel _changes = RedisChannel.Literal(keyPrefix + "experts:changed");
+    private ChannelSubscription? _subscription;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         registry.Linked += OnLinked;
         registry.ModelsChanged += OnLinked;
-        await redis.GetSubscriber().SubscribeAsync(_changes, (_, model) => SendToLinkedInBackground(model.ToString())).ConfigureAwait(false);
+        _subscription = ChannelSubscription.Start(redis, _changes, model => SendToLinkedInBackground(model.ToString()), logger);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         registry.Linked -= OnLinked;
         registry.ModelsChanged -= OnLinked;
-        await redis.GetSubscriber().UnsubscribeAsync(_changes).ConfigureAwait(false);
+        if (_subscription is not null)
+        {
+            await _subscription.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Sends <paramref name="model"/>'s experts to every node of the herd that serves it.</summary>

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Herd.Contracts.V1;
+using Herd.Gateway.Queue;
 using StackExchange.Redis;
 
 namespace Herd.Gateway.Nodes.Links;
@@ -16,11 +17,21 @@ public sealed partial class ModelCommandRelay(NodeRegistry registry, IConnection
     private static readonly TimeSpan LongestChange = TimeSpan.FromMinutes(30);
 
     private readonly RedisChannel _commands = RedisChannel.Literal(keyPrefix + "node-commands");
+    private ChannelSubscription? _subscription;
 
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        redis.GetSubscriber().SubscribeAsync(_commands, (_, message) => RunInBackground(message));
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = ChannelSubscription.Start(redis, _commands, RunInBackground, logger);
+        return Task.CompletedTask;
+    }
 
-    public Task StopAsync(CancellationToken cancellationToken) => redis.GetSubscriber().UnsubscribeAsync(_commands);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_subscription is not null)
+        {
+            await _subscription.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Has the gateway that holds the node's link run <paramref name="command"/>, and returns the node's answer.</summary>
     /// <exception cref="OperationCanceledException">No answer before <paramref name="cancellationToken"/> fired.</exception>
