@@ -21,6 +21,8 @@ public sealed partial record HerdOptions
         ["--model"] = $"{Section}:{nameof(Model)}",
         ["--group"] = $"{Section}:{nameof(Group)}",
         ["--capacity"] = $"{Section}:{nameof(Capacity)}",
+        ["--max-nodes"] = $"{Section}:{nameof(MaxNodes)}",
+        ["--queued-jobs-per-node"] = $"{Section}:{nameof(QueuedJobsPerNode)}",
         ["--device"] = $"{Section}:{nameof(Device)}",
         ["--state-folder"] = Resources.StateFolder.ConfigurationKey,
     };
@@ -36,6 +38,15 @@ public sealed partial record HerdOptions
 
     /// <summary>The node group the nodes belong to.</summary>
     public string Group { get; init; } = "default";
+
+    /// <summary>
+    /// Published: the most node pods a HorizontalPodAutoscaler may run, scaling between
+    /// <see cref="Nodes"/> and this by the queue's depth; 0 publishes a fixed <see cref="Nodes"/>.
+    /// </summary>
+    public int MaxNodes { get; init; }
+
+    /// <summary>Published with <see cref="MaxNodes"/>: the queued jobs per node pod the autoscaler aims at.</summary>
+    public int QueuedJobsPerNode { get; init; } = 4;
 
     /// <summary>Sequences each node runs at once (its slots); 0 keeps the node's default.</summary>
     public int Capacity { get; init; }
@@ -78,6 +89,8 @@ public sealed partial record HerdOptions
             Nodes = Number(section, nameof(Nodes), 1, 0, 64, problems),
             Gateways = Number(section, nameof(Gateways), 1, 1, 16, problems),
             Capacity = Number(section, nameof(Capacity), 0, 0, 1024, problems),
+            MaxNodes = Number(section, nameof(MaxNodes), 0, 0, 1024, problems),
+            QueuedJobsPerNode = Number(section, nameof(QueuedJobsPerNode), 4, 1, 10_000, problems),
             Model = section[nameof(Model)] is { Length: > 0 } model ? model : "herd-tiny",
             Group = section[nameof(Group)] is { Length: > 0 } group ? group : "default",
             Device = section[nameof(Device)] is { Length: > 0 } device ? device : "auto",
@@ -92,6 +105,11 @@ public sealed partial record HerdOptions
         if (options.Device is not ("auto" or "cpu" or "cuda"))
         {
             problems.Add($"{SwitchOf(nameof(Device))} '{options.Device}' is not one of auto, cpu, cuda.");
+        }
+
+        if (options.MaxNodes > 0 && options.MaxNodes < Math.Max(1, options.Nodes))
+        {
+            problems.Add($"{SwitchOf(nameof(MaxNodes))} {options.MaxNodes} is below the nodes to start with ({Math.Max(1, options.Nodes)}): give at least as many, or 0 for a fixed count.");
         }
 
         if (options.ModelIsFolder && checkModelFolder)

@@ -65,6 +65,11 @@ if (herd.Nodes > 0)
     {
         node.WithEnvironment("Herd__Node__Engine__MaxSequences", herd.Capacity.ToString(CultureInfo.InvariantCulture));
     }
+
+    if (herd.MaxNodes > 0)
+    {
+        node.WithAnnotation(new NodeAutoscaleAnnotation(herd.Nodes, herd.MaxNodes, herd.QueuedJobsPerNode, herd.Model));
+    }
 }
 
 builder.AddKubernetesPublishing();

@@ -7,8 +7,9 @@ namespace Herd.AppHost.Publishing;
 /// The node published: <c>herd/node</c>, or <c>herd/node-cuda</c> with a GPU per pod when the app
 /// model runs it on <c>cuda</c>, and a disruption budget that lets one pod go at a time. A model
 /// folder (<see cref="ModelFolderAnnotation"/>) becomes the PersistentVolumeClaim <c>node-models</c>,
-/// mounted read-only where the model expects it. Its id is left to its default, the machine name,
-/// which in a pod is the pod's name.
+/// mounted read-only where the model expects it. With <see cref="NodeAutoscaleAnnotation"/> a
+/// HorizontalPodAutoscaler scales the pods by the queue (<see cref="KubernetesNodeAutoscaler"/>).
+/// Its id is left to its default, the machine name, which in a pod is the pod's name.
 /// </summary>
 internal static class KubernetesNode
 {
@@ -46,7 +47,11 @@ internal static class KubernetesNode
                 (new V1Volume { Name = folder.Volume, PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = folder.Claim, ReadOnlyProperty = true } },
                  new V1VolumeMount { Name = folder.Volume, MountPath = folder.MountPath, ReadOnlyProperty = true }))],
             MaxUnavailable = 1,
-            Files = folders.Count > 0 ? [new KubernetesFile(node.Name + "-models.yaml", [.. folders.Select(folder => Claim(node, folder.Claim))])] : [],
+            Files =
+            [
+                .. folders.Count > 0 ? [new KubernetesFile(node.Name + "-models.yaml", [.. folders.Select(folder => Claim(node, folder.Claim))])] : Array.Empty<KubernetesFile>(),
+                .. node.Annotations.OfType<NodeAutoscaleAnnotation>().Select(autoscale => KubernetesNodeAutoscaler.File(node, autoscale)),
+            ],
         };
     }
 

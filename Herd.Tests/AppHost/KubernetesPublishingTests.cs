@@ -229,6 +229,33 @@ public sealed partial class KubernetesPublishingTests : IDisposable
     }
 
     [Fact]
+    public async Task Publish_WithMaxNodes_ScalesTheNodesByTheModelsQueue_AndScalesDownOnePodAtATime()
+    {
+        var published = await PublishAsync(["--nodes", "2", "--max-nodes", "8", "--queued-jobs-per-node", "6"]);
+        var autoscaler = published.Single<V2HorizontalPodAutoscaler>("node").Spec;
+        var metric = Assert.Single(autoscaler.Metrics).External;
+        var scaleDown = Assert.Single(autoscaler.Behavior.ScaleDown.Policies);
+
+        Assert.Equal(("Deployment", "node", 2, 8), (autoscaler.ScaleTargetRef.Kind, autoscaler.ScaleTargetRef.Name, autoscaler.MinReplicas, autoscaler.MaxReplicas));
+        Assert.Equal(("herd_gateway_queue_depth", "herd-tiny"), (metric.Metric.Name, metric.Metric.Selector.MatchLabels["gen_ai_request_model"]));
+        Assert.Equal(("AverageValue", "6"), (metric.Target.Type, metric.Target.AverageValue.ToString()));
+        Assert.Equal(("Pods", 1, 60), (scaleDown.Type, scaleDown.Value, scaleDown.PeriodSeconds));
+        // A pod scaled away drains: its grace period covers the node's drain timeout.
+        Assert.True(published.Single<V1Deployment>("node").Spec.Template.Spec.TerminationGracePeriodSeconds > 30);
+    }
+
+    [Fact]
+    public async Task Publish_WithoutMaxNodes_HasNoAutoscaler_AndMaxNodesBelowNodes_IsRefused()
+    {
+        var published = await PublishAsync(["--nodes", "2"]);
+        var (exitCode, output) = await AppHostPublish.RunAsync(["--publisher", "kubernetes", "--output-path", _output, "--nodes", "3", "--max-nodes", "2"]);
+
+        Assert.Empty(published.All<V2HorizontalPodAutoscaler>());
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--max-nodes 2 is below the nodes to start with (3)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Publish_NoNodes_PublishesTheGatewayAndItsServersOnly_TheGatewayStillBehindItsService()
     {
         var published = await PublishAsync(["--nodes", "0"]);
