@@ -7,10 +7,10 @@ using StackExchange.Redis;
 namespace Herd.Gateway.Experts;
 
 /// <summary>
-/// Sends the herd's experts to the nodes: every model's list to a node when it links, and a
-/// model's list to the nodes linked to any gateway after each change. The gateway that made the
-/// change sends to its own nodes and announces the change on a Redis channel, on which every
-/// other gateway sends to its own; a node keeps the newest list by its revision, whichever
+/// Sends the herd's experts to the nodes: every model's list to a node when it links or loads the
+/// model, and a model's list to the nodes linked to any gateway after each change. The gateway
+/// that made the change announces it on a Redis channel, on which every gateway, itself included,
+/// sends the list to its own nodes; a node keeps the newest list by its revision, whichever
 /// gateway it came from and in whatever order they arrive.
 /// </summary>
 public sealed partial class ExpertDistribution(
@@ -26,7 +26,7 @@ public sealed partial class ExpertDistribution(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         registry.Linked += OnLinked;
-        registry.ModelsChanged += OnLinked;
+        registry.ModelsAdded += OnModelsAdded;
         _subscription = ChannelSubscription.Start(redis, _changes, model => SendToLinkedInBackground(model.ToString()), logger);
         return Task.CompletedTask;
     }
@@ -34,7 +34,7 @@ public sealed partial class ExpertDistribution(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         registry.Linked -= OnLinked;
-        registry.ModelsChanged -= OnLinked;
+        registry.ModelsAdded -= OnModelsAdded;
         if (_subscription is not null)
         {
             await _subscription.DisposeAsync().ConfigureAwait(false);
@@ -42,13 +42,8 @@ public sealed partial class ExpertDistribution(
     }
 
     /// <summary>Sends <paramref name="model"/>'s experts to every node of the herd that serves it.</summary>
-    public async Task PublishAsync(string model, CancellationToken cancellationToken)
-    {
-        await SendToLinkedAsync(model).ConfigureAwait(false);
-        // This gateway hears its own announcement too and sends again: harmless, the node keeps
-        // the list once by its revision.
+    public async Task PublishAsync(string model, CancellationToken cancellationToken) =>
         await redis.GetSubscriber().PublishAsync(_changes, model).ConfigureAwait(false);
-    }
 
     /// <summary>The stored expert as the wire describes one.</summary>
     public static ExpertSpec Spec(ExpertRecord record)
@@ -66,9 +61,9 @@ public sealed partial class ExpertDistribution(
         return new HerdExperts { Model = model, Revision = revision, Experts = { records.Select(Spec) } };
     }
 
-    // A node that linked, or loaded a model, gets every list of its models; one it has already
-    // taken is ignored by its revision.
-    private void OnLinked(NodeConnection connection) => _ = SendAllAsync(connection);
+    private void OnLinked(NodeConnection connection) => _ = SendListsAsync(connection, [.. connection.Models.Select(model => model.Name)]);
+
+    private void OnModelsAdded(NodeConnection connection, IReadOnlyList<string> models) => _ = SendListsAsync(connection, models);
 
     // Redis calls its handlers in order on one thread: the reading and sending happen after it.
     private void SendToLinkedInBackground(string model) => _ = SendToLinkedAsync(model);
@@ -89,13 +84,13 @@ public sealed partial class ExpertDistribution(
         }
     }
 
-    private async Task SendAllAsync(NodeConnection connection)
+    private async Task SendListsAsync(NodeConnection connection, IReadOnlyList<string> models)
     {
-        foreach (var served in connection.Models)
+        foreach (var model in models)
         {
             try
             {
-                var experts = await MessageAsync(served.Name, CancellationToken.None).ConfigureAwait(false);
+                var experts = await MessageAsync(model, CancellationToken.None).ConfigureAwait(false);
                 if (experts.Revision > 0)
                 {
                     await SendAsync(connection, experts).ConfigureAwait(false);
@@ -103,7 +98,7 @@ public sealed partial class ExpertDistribution(
             }
             catch (Exception exception) when (LedgerFailures.IsUnreachable(exception))
             {
-                LogLedgerUnreachable(logger, "node " + connection.NodeId, served.Name, exception);
+                LogLedgerUnreachable(logger, "node " + connection.NodeId, model, exception);
             }
         }
     }

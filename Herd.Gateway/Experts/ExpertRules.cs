@@ -13,6 +13,9 @@ public static partial class ExpertRules
     public const int MaxCentroidLength = 65536;
     public static readonly IReadOnlyList<string> Embeddings = ["tokens", "hidden"];
 
+    /// <summary>The embedding a centroid given without one was made with, as the nodes assume.</summary>
+    public static string DefaultEmbedding => Embeddings[0];
+
     public static bool IsName(string name) => NamePattern().IsMatch(name);
 
     /// <summary>Every problem of the request, each a sentence a person can act on; empty when it may be stored.</summary>

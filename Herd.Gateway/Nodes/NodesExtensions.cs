@@ -69,6 +69,7 @@ public static class NodesExtensions
             provider.GetRequiredService<NodeRegistry>(),
             provider.GetRequiredService<IConnectionMultiplexer>(),
             provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            provider.GetRequiredService<IOptions<GatewayOptions>>().Value.GatewayId,
             provider.GetRequiredService<ILogger<ModelCommandRelay>>()));
         services.AddHostedService(provider => provider.GetRequiredService<ModelCommandRelay>());
         services.AddHostedService<LeaseKeeper>();

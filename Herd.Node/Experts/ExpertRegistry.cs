@@ -11,11 +11,14 @@ namespace Herd.Node.Experts;
 public sealed partial class ExpertRegistry
 {
     private readonly IReadOnlyList<Expert> _fromFile;
+    private readonly Dictionary<string, (ExpertDefinition Definition, Expert Expert)> _fromHerd;
     private readonly Dictionary<string, Expert> _byName;
 
-    private ExpertRegistry(IReadOnlyList<Expert> fromFile, IReadOnlyList<Expert> fromHerd, long herdRevision)
+    private ExpertRegistry(IReadOnlyList<Expert> fromFile, IReadOnlyList<(ExpertDefinition Definition, Expert Expert)> herd, long herdRevision)
     {
         _fromFile = fromFile;
+        _fromHerd = herd.ToDictionary(pair => pair.Expert.Name, StringComparer.Ordinal);
+        var fromHerd = herd.Select(pair => pair.Expert).ToList();
         var herdNames = fromHerd.Select(expert => expert.Name).ToHashSet(StringComparer.Ordinal);
         All = [.. fromHerd, .. fromFile.Where(expert => !herdNames.Contains(expert.Name))];
         _byName = All.ToDictionary(expert => expert.Name, StringComparer.Ordinal);
@@ -101,9 +104,16 @@ public sealed partial class ExpertRegistry
         ArgumentNullException.ThrowIfNull(definitions);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(embed);
-        var experts = new List<Expert>();
+        var experts = new List<(ExpertDefinition, Expert)>();
         foreach (var definition in definitions)
         {
+            // A list repeats the experts that did not change: their centroids are not embedded again.
+            if (_fromHerd.TryGetValue(definition.Name, out var known) && SameSource(known.Definition, definition))
+            {
+                experts.Add(known);
+                continue;
+            }
+
             var stored = Stored(definition, options.Embedding) is { } centroid && centroid.Count == dimensions ? centroid : null;
             var problem = !ExpertNames.IsValid(definition.Name) ? $"its name is not {ExpertNames.Shape}"
                 : !adapters.Contains(definition.Adapter, StringComparer.Ordinal) ? $"this node has no adapter '{definition.Adapter}'"
@@ -115,10 +125,10 @@ public sealed partial class ExpertRegistry
                 continue;
             }
 
-            experts.Add(new Expert(definition.Name, definition.Adapter, stored is null ? Mean(await embed(definition.Samples, cancellationToken)) : [.. stored]));
+            experts.Add((definition, new Expert(definition.Name, definition.Adapter, stored is null ? Mean(await embed(definition.Samples, cancellationToken)) : [.. stored])));
         }
 
-        var names = string.Join(", ", experts.Select(expert => expert.Name));
+        var names = string.Join(", ", experts.Select(pair => pair.Item2.Name));
         LogHerdExperts(logger, experts.Count, revision, names);
         return new ExpertRegistry(_fromFile, experts, revision);
     }
@@ -146,6 +156,12 @@ public sealed partial class ExpertRegistry
 
         return centroid;
     }
+
+    private static bool SameSource(ExpertDefinition known, ExpertDefinition definition) =>
+        known.Adapter == definition.Adapter
+        && known.Samples.SequenceEqual(definition.Samples, StringComparer.Ordinal)
+        && (known.Centroid ?? []).SequenceEqual(definition.Centroid ?? [])
+        && known.CentroidEmbedding == definition.CentroidEmbedding;
 
     /// <summary>The file's centroid when it was embedded the way the node routes; null when it must be computed.</summary>
     private static List<float>? Stored(ExpertDefinition definition, string embedding) =>

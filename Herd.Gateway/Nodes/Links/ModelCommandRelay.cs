@@ -11,7 +11,7 @@ namespace Herd.Gateway.Nodes.Links;
 /// publishes the node's answer on the asker's reply channel. In Kubernetes a node links to one
 /// gateway replica, and a client's call may reach any.
 /// </summary>
-public sealed partial class ModelCommandRelay(NodeRegistry registry, IConnectionMultiplexer redis, string keyPrefix, ILogger<ModelCommandRelay> logger) : IHostedService
+public sealed partial class ModelCommandRelay(NodeRegistry registry, IConnectionMultiplexer redis, string keyPrefix, string gatewayId, ILogger<ModelCommandRelay> logger) : IHostedService
 {
     // A load reads a whole model; the asker's own deadline usually ends the wait sooner.
     private static readonly TimeSpan LongestChange = TimeSpan.FromMinutes(30);
@@ -33,9 +33,9 @@ public sealed partial class ModelCommandRelay(NodeRegistry registry, IConnection
         }
     }
 
-    /// <summary>Has the gateway that holds the node's link run <paramref name="command"/>, and returns the node's answer.</summary>
+    /// <summary>Has <paramref name="linkedGatewayId"/>, which holds the node's link, run <paramref name="command"/>, and returns the node's answer.</summary>
     /// <exception cref="OperationCanceledException">No answer before <paramref name="cancellationToken"/> fired.</exception>
-    public async Task<ModelCommandDone> SendAsync(string nodeId, ModelCommand command, CancellationToken cancellationToken)
+    public async Task<ModelCommandDone> SendAsync(string nodeId, string linkedGatewayId, ModelCommand command, CancellationToken cancellationToken)
     {
         var replyTo = RedisChannel.Literal($"{keyPrefix}node-commands:reply:{Guid.NewGuid():N}");
         var answer = new TaskCompletionSource<ModelCommandDone>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +43,7 @@ public sealed partial class ModelCommandRelay(NodeRegistry registry, IConnection
         await subscriber.SubscribeAsync(replyTo, (_, reply) => answer.TrySetResult(ModelCommandDone.Parser.ParseFrom((byte[])reply!))).ConfigureAwait(false);
         try
         {
-            var relayed = new RelayedModelCommand { NodeId = nodeId, Command = command, ReplyTo = replyTo.ToString() };
+            var relayed = new RelayedModelCommand { NodeId = nodeId, Command = command, ReplyTo = replyTo.ToString(), GatewayId = linkedGatewayId };
             await subscriber.PublishAsync(_commands, relayed.ToByteArray()).ConfigureAwait(false);
             return await answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -58,7 +58,7 @@ public sealed partial class ModelCommandRelay(NodeRegistry registry, IConnection
 
     private async Task RunAsync(RelayedModelCommand relayed)
     {
-        if (!registry.TryGet(relayed.NodeId, out var connection))
+        if (relayed.GatewayId != gatewayId || !registry.TryGet(relayed.NodeId, out var connection))
         {
             return;
         }

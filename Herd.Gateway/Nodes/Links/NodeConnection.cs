@@ -302,10 +302,11 @@ public sealed partial class NodeConnection
                 Route(message.Failed.JobId, message, ends: true);
                 break;
             case NodeMessage.KindOneofCase.ModelsChanged:
+                var before = _models;
                 _models = [.. message.ModelsChanged.Models];
                 LogModelsChanged(NodeId, new ModelsDescription(_models));
                 // Jobs of a model it has just loaded may wait in the queue.
-                _registry.NotifyModelsChanged(this);
+                _registry.NotifyModelsChanged(this, [.. _models.Select(model => model.Name).Where(name => !before.Any(old => old.Name == name))]);
                 break;
             case NodeMessage.KindOneofCase.ModelCommandDone:
                 if (_commands.TryGetValue(message.ModelCommandDone.CommandId, out var command))

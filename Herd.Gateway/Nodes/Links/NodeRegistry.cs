@@ -18,8 +18,8 @@ public sealed class NodeRegistry
     /// <summary>Raised when a node links, after its link is registered and LinkAccepted is queued to it; handlers must not block.</summary>
     public event Action<NodeConnection>? Linked;
 
-    /// <summary>Raised when a linked node announced its models again (one loaded or unloaded, or their experts changed); handlers must not block.</summary>
-    public event Action<NodeConnection>? ModelsChanged;
+    /// <summary>Raised when a linked node began to serve models it did not announce before (it loaded them), with their names; handlers must not block.</summary>
+    public event Action<NodeConnection, IReadOnlyList<string>>? ModelsAdded;
 
     /// <summary>The open links now. A link that has closed is left out even before its call has unregistered it.</summary>
     public IReadOnlyList<NodeConnection> Connections => [.. _nodes.Values.Where(connection => !connection.IsClosed)];
@@ -102,10 +102,13 @@ public sealed class NodeRegistry
         changed.TrySetResult();
     }
 
-    internal void NotifyModelsChanged(NodeConnection connection)
+    internal void NotifyModelsChanged(NodeConnection connection, IReadOnlyList<string> added)
     {
         NotifyCapacityChanged();
-        ModelsChanged?.Invoke(connection);
+        if (added.Count > 0)
+        {
+            ModelsAdded?.Invoke(connection, added);
+        }
     }
 
     /// <summary>Adds a link; returns the older link of the same node id, which it replaces.</summary>

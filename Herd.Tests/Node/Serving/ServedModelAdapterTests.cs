@@ -164,8 +164,14 @@ public sealed class ServedModelAdapterTests(LinkedNode nodes) : IClassFixture<Li
         var chosen = Assert.Single(Assert.IsType<AdaptersChosen>(routed[0]).Adapters);
         Assert.Equal(("qa", "adapter-code"), (chosen.Expert, chosen.Adapter));
 
+        // A newer list that repeats an expert keeps its centroid rather than embedding it again.
+        var herdQa = served.Experts.Find("qa")!;
+        Assert.True(await served.UpdateHerdExpertsAsync(6, [new ExpertDefinition { Name = "qa", Adapter = "adapter-code", Samples = [Samples["code"][0]] }]));
+        Assert.Same(herdQa, served.Experts.Find("qa"));
+        Assert.Null(served.Experts.Find("stored"));
+
         // A newer empty list takes the herd's experts away and brings the file's qa back.
-        Assert.True(await served.UpdateHerdExpertsAsync(6, []));
+        Assert.True(await served.UpdateHerdExpertsAsync(7, []));
         Assert.Equal("adapter-qa", served.Experts.Find("qa")!.Adapter);
         Assert.Null(served.Experts.Find("stored"));
     }

@@ -9,8 +9,8 @@ namespace Herd.Gateway.Api.Grpc.Admin;
 
 /// <summary>
 /// <c>herd.v1.Experts</c>: the herd's expert registry. A change is stored in the ledger, then sent
-/// to the model's linked nodes (<see cref="ExpertDistribution"/>), which route among the experts
-/// and announce them again.
+/// to the model's nodes (<see cref="ExpertDistribution"/>), which route among the experts and
+/// announce them again.
 /// </summary>
 public sealed class ExpertsService(ExpertStore store, ExpertDistribution distribution, ModelCatalog catalog) : Contracts.V1.Experts.ExpertsBase
 {
@@ -35,7 +35,7 @@ public sealed class ExpertsService(ExpertStore store, ExpertDistribution distrib
                 Adapter = expert.Adapter,
                 Samples = [.. expert.Samples],
                 Centroid = [.. expert.Centroid],
-                CentroidEmbedding = expert.Centroid.Count == 0 ? "" : (expert.CentroidEmbedding is { Length: > 0 } embedding ? embedding : "tokens"),
+                CentroidEmbedding = expert.Centroid.Count == 0 ? "" : (expert.CentroidEmbedding is { Length: > 0 } embedding ? embedding : ExpertRules.DefaultEmbedding),
             },
             caller.KeyId,
             context.CancellationToken).ConfigureAwait(false);

@@ -54,9 +54,9 @@ public sealed class NodeAdminService(NodeRegistry registry, ModelCatalog catalog
             {
                 done = await connection.ChangeModelsAsync(command, context.CancellationToken).ConfigureAwait(false);
             }
-            else if ((await catalog.NodesAsync().ConfigureAwait(false)).Any(node => node.NodeId == nodeId && node.Health != NodeHealth.Stale))
+            else if ((await catalog.NodesAsync().ConfigureAwait(false)).FirstOrDefault(node => node.NodeId == nodeId && node.Health != NodeHealth.Stale) is { } elsewhere)
             {
-                done = await relay.SendAsync(nodeId, command, context.CancellationToken).ConfigureAwait(false);
+                done = await relay.SendAsync(nodeId, elsewhere.GatewayId, command, context.CancellationToken).ConfigureAwait(false);
             }
             else
             {
