@@ -130,6 +130,7 @@ public sealed partial class NodeLinks(
             Build = typeof(NodeLinks).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
         hello.Models.Add(ModelAnnouncement.Of(host));
+        hello.Catalog.Add(host.Catalog);
         return hello;
     }
 

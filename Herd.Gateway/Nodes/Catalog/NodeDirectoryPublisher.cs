@@ -95,6 +95,7 @@ public sealed partial class NodeDirectoryPublisher(
             LoadingFor = heartbeat?.LoadingFor,
         };
         summary.Models.AddRange(connection.Models);
+        summary.Catalog.AddRange(connection.Hello.Catalog);
         return summary;
     }
 
