@@ -326,6 +326,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
                     Draining = IsDraining,
                     Loading = _host.Loading?.Model ?? "",
                     LoadingFor = _host.Loading is { } loading ? Duration.FromTimeSpan(DateTimeOffset.UtcNow - loading.Since) : null,
+                    LoadingProgress = _host.Loading?.Done ?? 0,
                 },
             });
         }
