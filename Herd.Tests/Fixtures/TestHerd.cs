@@ -3,6 +3,8 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.AppHost.Lifecycle;
 using Herd.Contracts.V1;
+using Herd.Node.Models;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herd.Tests.Fixtures;
 
@@ -198,6 +200,20 @@ internal sealed class TestHerd : IAsyncDisposable
             ?? throw new TimeoutException($"No gateway wrote its bootstrap key to {path} in time.");
         File.Delete(path);
         return key;
+    }
+
+    /// <summary>
+    /// Copies <see cref="Model"/>'s files into <paramref name="folder"/> (made if need be): the
+    /// same model served under another name (the folder's path), as a node's catalog entry.
+    /// </summary>
+    public static void CopyModelTo(string folder)
+    {
+        var model = new ModelLocator(ModelCache, NullLogger<ModelLocator>.Instance).Locate(Model);
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(model))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
     }
 
     /// <summary>The test run's model cache, for nodes started outside a herd.</summary>

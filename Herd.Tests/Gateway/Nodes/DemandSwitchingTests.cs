@@ -1,9 +1,7 @@
 using Herd.Contracts.V1;
 using Herd.Gateway.Nodes.Demand;
-using Herd.Node.Models;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Mesh;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herd.Tests.Gateway.Nodes;
 
@@ -65,15 +63,8 @@ public sealed class DemandSwitchingTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var tiny = new ModelLocator(TestHerd.ModelCache, NullLogger<ModelLocator>.Instance).Locate(TestHerd.Model);
-        foreach (var copy in new[] { ModelB, ModelC })
-        {
-            Directory.CreateDirectory(copy);
-            foreach (var file in Directory.GetFiles(tiny))
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
-        }
+        TestHerd.CopyModelTo(ModelB);
+        TestHerd.CopyModelTo(ModelC);
 
         _herd = await TestHerd.StartAsync(
             gateways: 2,

@@ -1,9 +1,7 @@
 using Grpc.Core;
 using Herd.Contracts.V1;
-using Herd.Node.Models;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Mesh;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herd.Tests.Gateway.Nodes;
 
@@ -107,12 +105,7 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
 
         public async Task InitializeAsync()
         {
-            var tiny = new ModelLocator(TestHerd.ModelCache, NullLogger<ModelLocator>.Instance).Locate(TestHerd.Model);
-            Directory.CreateDirectory(SecondModel);
-            foreach (var file in Directory.GetFiles(tiny))
-            {
-                File.Copy(file, Path.Combine(SecondModel, Path.GetFileName(file)));
-            }
+            TestHerd.CopyModelTo(SecondModel);
 
             Directory.CreateDirectory(BrokenModel);
             _herd = await TestHerd.StartAsync(

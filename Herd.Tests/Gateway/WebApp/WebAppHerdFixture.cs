@@ -1,9 +1,7 @@
 using Herd.Gateway.Access.Keys;
-using Herd.Node.Models;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
 
 namespace Herd.Tests.Gateway.WebApp;
@@ -69,12 +67,7 @@ public sealed class WebAppHerdFixture : IAsyncLifetime
             nodeSettings: new Dictionary<string, string> { ["Herd__Node__Catalog__0"] = SpareModel },
             withAccess: true);
         // The nodes have made herd-tiny by now; a node reads its catalog's folders only when told to load one.
-        var tiny = new ModelLocator(TestHerd.ModelCache, NullLogger<ModelLocator>.Instance).Locate(TestHerd.Model);
-        Directory.CreateDirectory(SpareModel);
-        foreach (var file in Directory.GetFiles(tiny))
-        {
-            File.Copy(file, Path.Combine(SpareModel, Path.GetFileName(file)));
-        }
+        TestHerd.CopyModelTo(SpareModel);
 
         _ledger = LedgerHost.Build(Herd.LedgerConnectionString!);
         _playwright = await Playwright.CreateAsync();
