@@ -159,7 +159,7 @@ public sealed partial class CompletionRunner(
                         yield break;
                     case RelayEnvelope.KindOneofCase.Failed:
                         progress.Ended = true;
-                        throw new RequestFailedException(LinkFailures.KindOf(envelope.Failed.StatusCode), envelope.Failed.Message);
+                        throw new RequestFailedException(LinkFailures.FailureOf(envelope.Failed));
                     default:
                         break;
                 }
