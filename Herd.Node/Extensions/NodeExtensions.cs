@@ -5,6 +5,7 @@ using Herd.Node.Link;
 using Herd.Node.Providers;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Herd.Node.Extensions;
 
@@ -33,7 +34,7 @@ public static class NodeExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<HostOptions>()
-            .Configure<Microsoft.Extensions.Options.IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
+            .Configure<IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
 
         builder.AddNodeTelemetry();
         builder.Services.AddHostedService<NodeStartup>();
@@ -76,6 +77,7 @@ public static class NodeExtensions
             .BindConfiguration(ProviderOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProviderOptions>, ProviderOptionsValidation>();
         builder.AddProviderHttp();
         builder.Services.AddSingleton<ProviderClient>();
         builder.Services.AddSingleton<ProviderJobRunner>();

@@ -5,9 +5,10 @@ namespace Herd.Node.Providers;
 /// <summary>
 /// A provider node's settings, bound from the <c>Herd:Node:Provider</c> section
 /// (<c>Herd__Node__Provider__BaseUrl</c>). When the section is set, the node serves its models
-/// from an OpenAI-compatible HTTP endpoint instead of loading any itself.
+/// from an OpenAI-compatible HTTP endpoint instead of loading any itself. The attributes check
+/// each value; <see cref="ProviderOptionsValidation"/> checks the rest.
 /// </summary>
-public sealed record ProviderOptions : IValidatableObject
+public sealed record ProviderOptions
 {
     public const string Section = "Herd:Node:Provider";
 
@@ -55,38 +56,4 @@ public sealed record ProviderOptions : IValidatableObject
     public string ApiKeySource => ApiKeyVariable is { Length: > 0 } variable
         ? $"the environment variable {variable} (Herd:Node:Provider:ApiKeyVariable)"
         : "Herd:Node:Provider:ApiKey";
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (BaseUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
-        {
-            yield return new ValidationResult($"Herd:Node:Provider:BaseUrl must be an absolute http or https URL, not '{url}'.", [nameof(BaseUrl)]);
-        }
-
-        if (Models.Count == 0)
-        {
-            yield return new ValidationResult("Herd:Node:Provider:Models must map at least one herd model name to the provider's name (Herd__Node__Provider__Models__<herd name>=<provider name>).", [nameof(Models)]);
-        }
-
-        foreach (var (herdName, providerName) in Models)
-        {
-            if (string.IsNullOrWhiteSpace(providerName))
-            {
-                yield return new ValidationResult($"Herd:Node:Provider:Models:{herdName} names no provider model.", [nameof(Models)]);
-            }
-        }
-
-        foreach (var (herdName, length) in ContextLengths)
-        {
-            if (!Models.ContainsKey(herdName) || length < 1)
-            {
-                yield return new ValidationResult($"Herd:Node:Provider:ContextLengths:{herdName} must be a positive length of a model in Herd:Node:Provider:Models.", [nameof(ContextLengths)]);
-            }
-        }
-
-        if (ApiKeyVariable is { Length: > 0 } variable && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)))
-        {
-            yield return new ValidationResult($"Herd:Node:Provider:ApiKeyVariable names the environment variable {variable}, which is not set.", [nameof(ApiKeyVariable)]);
-        }
-    }
 }
