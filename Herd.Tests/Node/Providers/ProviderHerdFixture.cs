@@ -1,19 +1,24 @@
 using System.Globalization;
 using Grpc.Core;
 using Herd.Gateway.Access.Keys;
+using Herd.Gateway.Ledger;
+using Herd.Node.Models;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herd.Tests.Node.Providers;
 
 /// <summary>
-/// Two herds. Herd B is "the provider": a gateway with access control and one herd-tiny node,
-/// whose OpenAI-compatible HTTP API the provider nodes call. Herd A has a gateway with access
+/// Two herds. Herd B is "the provider": a gateway with access control, one herd-tiny node, and
+/// one node serving a copy of herd-tiny (<see cref="SlowModel"/>) at 20 tokens/s, whose
+/// OpenAI-compatible HTTP API the provider nodes call. Herd A has a gateway with access
 /// control, one local herd-tiny node with one slot (20 tokens/s, so one long answer keeps it busy),
 /// and provider nodes pointed at herd B, each serving one herd name for herd B's herd-tiny:
 /// <list type="bullet">
-/// <item><see cref="Remote"/>: a good key (read from an environment variable), node group team-a; herd-tiny's fallback.</item>
+/// <item><see cref="Remote"/> and <see cref="Slow"/>: a good key (read from an environment variable), node group team-a; <see cref="Remote"/> is herd-tiny's fallback.</item>
 /// <item><see cref="Limited"/>: a key of a role allowed one request an hour.</item>
 /// <item><see cref="Locked"/>: a key herd B does not know.</item>
 /// <item><see cref="Down"/>: an address where nothing listens.</item>
@@ -22,6 +27,7 @@ namespace Herd.Tests.Node.Providers;
 public sealed class ProviderHerdFixture : IAsyncLifetime
 {
     public const string Remote = "remote-tiny";
+    public const string Slow = "slow-remote";
     public const string Limited = "limited-tiny";
     public const string Locked = "locked-tiny";
     public const string Down = "down-tiny";
@@ -59,12 +65,16 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
     private TestHerd? _provider;
     private TestHerd? _herd;
     private LedgerHost? _herdLedger;
+    private LedgerHost? _providerLedger;
 
     /// <summary>Herd B, the provider.</summary>
     internal TestHerd Provider => _provider ?? throw new InvalidOperationException("The herds have not started.");
 
     /// <summary>Herd A, whose provider nodes call herd B.</summary>
     internal TestHerd Herd => _herd ?? throw new InvalidOperationException("The herds have not started.");
+
+    /// <summary>Herd B's name of the model herd A serves as <see cref="Slow"/>: a folder with herd-tiny's files.</summary>
+    public string SlowModel => Path.Combine(_folder, "slow-tiny");
 
     /// <summary>The node of herd A that serves <see cref="Locked"/>, whose output tells of its configuration error.</summary>
     internal ChildProcess LockedNode => Herd.Nodes[3] ?? throw new InvalidOperationException("The node has not started.");
@@ -94,14 +104,20 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
             withAccess: true);
         _provider = await starting;
         _herdLedger = LedgerHost.Build(Herd.LedgerConnectionString!);
+        _providerLedger = LedgerHost.Build(Provider.LedgerConnectionString!);
+        CopyHerdTiny(SlowModel);
+        Provider.Nodes.Add(Provider.StartNode(1, new Dictionary<string, string>
+        {
+            ["Herd__Node__Model"] = SlowModel,
+            ["Herd__Node__Engine__SyntheticTokensPerSecond"] = "20",
+        }));
 
-        await using var providerLedger = LedgerHost.Build(Provider.LedgerConnectionString!);
-        var keys = providerLedger.Services.GetRequiredService<ApiKeyStore>();
+        var keys = _providerLedger.Services.GetRequiredService<ApiKeyStore>();
         var good = (await keys.CreateAsync("herd A's provider nodes", "caller")).Secret;
         var once = (await keys.CreateAsync("herd A's limited provider node", "once")).Secret;
         var providerUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Provider.Gateways[0].HttpPort}/v1");
         var nowhere = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/v1");
-        Herd.Nodes.Add(Herd.StartNode(1, ProviderNode(providerUrl, Remote, ("Herd__Node__Provider__ApiKeyVariable", "HERD_PROVIDER_KEY"), ("HERD_PROVIDER_KEY", good), ("Herd__Node__Group", "team-a"))));
+        Herd.Nodes.Add(Herd.StartNode(1, ProviderNode(providerUrl, Remote, ($"Herd__Node__Provider__Models__{Slow}", SlowModel), ("Herd__Node__Provider__ApiKeyVariable", "HERD_PROVIDER_KEY"), ("HERD_PROVIDER_KEY", good), ("Herd__Node__Group", "team-a"))));
         Herd.Nodes.Add(Herd.StartNode(2, ProviderNode(providerUrl, Limited, ("Herd__Node__Provider__ApiKey", once))));
         Herd.Nodes.Add(Herd.StartNode(3, ProviderNode(providerUrl, Locked, ("Herd__Node__Provider__ApiKey", "herd-not-a-key"))));
         Herd.Nodes.Add(Herd.StartNode(4, ProviderNode(nowhere, Down, ("Herd__Node__Provider__ApiKey", good))));
@@ -109,6 +125,15 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
         {
             await Herd.WaitUntilServedAsync(1, model);
         }
+
+        await Provider.WaitUntilServedAsync(1, SlowModel);
+    }
+
+    /// <summary>What herd B's ledger recorded of the requests for <paramref name="model"/>.</summary>
+    internal async Task<List<UsageRecord>> ProviderRecordsAsync(string model)
+    {
+        await using var ledger = _providerLedger!.CreateContext();
+        return await ledger.Usage.AsNoTracking().Where(record => record.Model == model).ToListAsync();
     }
 
     /// <summary>A new key of herd A's <paramref name="role"/>.</summary>
@@ -122,6 +147,11 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
             await _herdLedger.DisposeAsync();
         }
 
+        if (_providerLedger is not null)
+        {
+            await _providerLedger.DisposeAsync();
+        }
+
         if (_herd is not null)
         {
             await _herd.DisposeAsync();
@@ -133,6 +163,16 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
         }
 
         Directory.Delete(_folder, recursive: true);
+    }
+
+    private static void CopyHerdTiny(string folder)
+    {
+        var tiny = new ModelLocator(TestHerd.ModelCache, NullLogger<ModelLocator>.Instance).Locate(TestHerd.Model);
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(tiny))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
     }
 
     /// <summary>A provider node's settings: herd B's herd-tiny served as <paramref name="herdName"/>.</summary>

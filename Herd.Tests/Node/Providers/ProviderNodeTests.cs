@@ -78,6 +78,22 @@ public sealed class ProviderNodeTests(ProviderHerdFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task ClientCancelling_AbortsTheRequestToTheProvider()
+    {
+        using var leaving = new CancellationTokenSource();
+        // At 20 tokens/s herd B would take 20 s over this answer.
+        using var call = HerdA.Complete(Prompt(ProviderHerdFixture.Slow, maxTokens: 400), fixture.Herd.KeyHeaders(), cancellationToken: leaving.Token);
+        Assert.True(await call.ResponseStream.MoveNext());
+
+        await leaving.CancelAsync();
+
+        await Poll.UntilAsync(async () => (await fixture.ProviderRecordsAsync(fixture.SlowModel)).Count > 0, "herd B recorded the request");
+        var record = Assert.Single(await fixture.ProviderRecordsAsync(fixture.SlowModel));
+        Assert.Equal("CANCELLED", record.Status);
+        Assert.InRange(record.CompletionTokens, 1, 399);
+    }
+
+    [Fact]
     public async Task BusyModel_FallsBackToTheProvider_AfterItsWait()
     {
         var headers = fixture.Herd.KeyHeaders();
