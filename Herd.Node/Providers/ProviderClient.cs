@@ -62,8 +62,12 @@ public sealed class ProviderClient(IHttpClientFactory clients, IOptions<Provider
         }
     }
 
-    private static Uri Endpoint(ProviderOptions settings, string path) =>
-        new(settings.BaseUrl!.ToString().TrimEnd('/') + "/" + path);
+    private static Uri Endpoint(ProviderOptions settings, string path)
+    {
+        // Validated at start: a node without a base URL does not run.
+        var baseUrl = settings.BaseUrl ?? throw new InvalidOperationException("Herd:Node:Provider:BaseUrl is not set.");
+        return new Uri(baseUrl.ToString().TrimEnd('/') + "/" + path);
+    }
 
     /// <summary>Sends the request and waits for the answer's headers, within the response timeout.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, ProviderOptions settings, CancellationToken cancellationToken)

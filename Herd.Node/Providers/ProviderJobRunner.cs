@@ -66,6 +66,13 @@ public sealed partial class ProviderJobRunner(
             Report(assign, providerModel, error);
             job.Fail(error.Status, error.Message, error.RetryAfter);
         }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // An answer that is not what OpenAI's API sends (a field of the wrong type), or a body
+            // that broke while it was read: the job must still end, with what went wrong.
+            LogJobFailed(assign.JobId, providerModel, error);
+            job.Fail(LinkStatus.Unavailable, $"The provider's answer could not be read: {error.Message}");
+        }
     }
 
     /// <summary>Why a job cannot be served by the provider; null when it can.</summary>
@@ -102,6 +109,9 @@ public sealed partial class ProviderJobRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} failed on the provider at {BaseUrl} (model {ProviderModel}), status {Status}: {Reason}")]
     private partial void LogProviderFailed(string jobId, string providerModel, Uri? baseUrl, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed reading the provider's answer (model {ProviderModel})")]
+    private partial void LogJobFailed(string jobId, string providerModel, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused job {JobId} of model {Model}: {Reason}")]
     private partial void LogRefused(string jobId, string model, string reason);

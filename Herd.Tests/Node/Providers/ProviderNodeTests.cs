@@ -123,6 +123,17 @@ public sealed class ProviderNodeTests(ProviderHerdFixture fixture) : IClassFixtu
         Assert.Equal(StatusCode.DeadlineExceeded, otherTeam.StatusCode);
     }
 
+    [Fact]
+    public async Task ModelCommands_AreRefused_TheProviderNodesModelsComeFromItsConfiguration()
+    {
+        var admin = new NodeAdmin.NodeAdminClient(fixture.Herd.Gateways[0].Channel);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await admin.LoadModelAsync(new NodeModelRequest { NodeId = ProviderHerdFixture.RemoteNodeId, Model = "herd-bench" }, fixture.Herd.KeyHeaders()));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("A provider node serves its mapped models; change Herd:Node:Provider:Models", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
     private static CompletionRequest Chat(string model, int maxTokens) => new()
     {
         Model = model,
