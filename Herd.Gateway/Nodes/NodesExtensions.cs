@@ -1,6 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Herd.Gateway.Configuration;
 using Herd.Gateway.Nodes.Catalog;
+using Herd.Gateway.Nodes.Demand;
 using Herd.Gateway.Nodes.Dispatch;
 using Herd.Gateway.Nodes.Links;
 using Herd.Gateway.Queue;
@@ -13,7 +14,7 @@ namespace Herd.Gateway.Nodes;
 
 /// <summary>
 /// Wires the gateway's side of the nodes: their links (<see cref="AddNodeLinks"/>), dispatch of
-/// queued jobs to them, and the catalog of what the herd serves.
+/// queued jobs to them, the catalog of what the herd serves, and the demand policy.
 /// </summary>
 public static class NodesExtensions
 {
@@ -59,11 +60,19 @@ public static class NodesExtensions
             provider.GetRequiredService<IConnectionMultiplexer>(),
             provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
             TimeProvider.System));
+        services.AddOptions<DemandOptions>()
+            .BindConfiguration(DemandOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton(provider => new ModelCatalog(
             provider.GetRequiredService<NodeDirectory>(),
             provider.GetRequiredService<NodeRegistry>(),
             provider.GetRequiredService<IOptions<CatalogOptions>>().Value,
-            TimeProvider.System));
+            TimeProvider.System)
+        {
+            // The demand policy gives a node to a model that queued jobs wait for.
+            QueuesLoadableModels = provider.GetRequiredService<IOptions<DemandOptions>>().Value.Enabled,
+        });
         services.AddSingleton<JobServer>();
         services.AddSingleton(provider => new ModelCommandRelay(
             provider.GetRequiredService<NodeRegistry>(),
@@ -72,6 +81,15 @@ public static class NodesExtensions
             provider.GetRequiredService<IOptions<GatewayOptions>>().Value.GatewayId,
             provider.GetRequiredService<ILogger<ModelCommandRelay>>()));
         services.AddHostedService(provider => provider.GetRequiredService<ModelCommandRelay>());
+        services.AddSingleton<NodeModelCommands>();
+        services.AddSingleton(provider => new DemandLeadership(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix,
+            provider.GetRequiredService<IOptions<GatewayOptions>>().Value.GatewayId));
+        services.AddSingleton(provider => new DemandJournal(
+            provider.GetRequiredService<IConnectionMultiplexer>(),
+            provider.GetRequiredService<IOptions<QueueOptions>>().Value.KeyPrefix));
+        services.AddHostedService<DemandSwitcher>();
         services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NodeDirectoryPublisher>();

@@ -31,6 +31,7 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _limitRejections;
     private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _demandDecisions;
     private volatile IReadOnlyList<Measurement<long>> _queueDepths = [];
     private long _outboxLag = -1;
 
@@ -47,6 +48,7 @@ public sealed class GatewayTelemetry : IDisposable
         _tokens = _meter.CreateCounter<long>("herd.gateway.tokens", "{token}", "Prompt (input) and completion (output) tokens served.");
         _limitRejections = _meter.CreateCounter<long>("herd.gateway.limit.rejections", "{request}", "Completions refused by a key's limit or budget.");
         _fallbacks = _meter.CreateCounter<long>("herd.gateway.fallbacks", "{job}", "Jobs moved to their model's fallback after no node took them within the fallback's wait.");
+        _demandDecisions = _meter.CreateCounter<long>("herd.gateway.demand.decisions", "{decision}", "The demand policy's decisions, by model, reason and outcome (switched, failed, blocked).");
         _meter.CreateObservableGauge("herd.gateway.ledger.outbox.lag", ObserveOutboxLag, "{record}", "Usage records in the outbox not yet acknowledged by a ledger writer.");
     }
 
@@ -88,6 +90,10 @@ public sealed class GatewayTelemetry : IDisposable
 
     /// <param name="limit">Which limit refused: <c>requests</c>, <c>tokens</c> or <c>budget</c>.</param>
     public void LimitRejected(string limit) => _limitRejections.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Limit, limit));
+
+    /// <summary>Counts one decision of the demand policy about <paramref name="model"/>.</summary>
+    public void DemandDecided(string model, string reason, string outcome) =>
+        _demandDecisions.Add(1, new(TelemetryTags.Model, model), new(TelemetryTags.DemandReason, reason), new(TelemetryTags.DemandOutcome, outcome));
 
     /// <summary>The latest queue depths, by model and priority, that the gauge reports until the next call.</summary>
     public void SetQueueDepths(IEnumerable<(string Model, int Priority, long Depth)> depths)

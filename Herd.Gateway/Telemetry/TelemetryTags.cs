@@ -14,6 +14,8 @@ public static class TelemetryTags
     public const string NodeGroup = "herd.node.group";
     public const string KeyId = "herd.key.id";
     public const string Limit = "herd.limit";
+    public const string DemandReason = "herd.demand.reason";
+    public const string DemandOutcome = "herd.demand.outcome";
     public const string RpcMethod = "rpc.method";
     public const string RpcStatusCode = "rpc.grpc.status_code";
 }

@@ -29,6 +29,9 @@ public interface INodeBackend
     /// <summary>The names of the models it serves now.</summary>
     IReadOnlyList<string> ModelNames { get; }
 
+    /// <summary>The models it may serve on command, loaded or not (the demand policy chooses among them).</summary>
+    IReadOnlyList<string> Catalog { get; }
+
     /// <summary>Its models as the link announces them: names, contexts, adapters and experts.</summary>
     IReadOnlyList<Contracts.V1.ServedModel> Announcement();
 

@@ -308,6 +308,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
                     Draining = IsDraining,
                     Loading = _backend.Loading?.Model ?? "",
                     LoadingFor = _backend.Loading is { } loading ? Duration.FromTimeSpan(DateTimeOffset.UtcNow - loading.Since) : null,
+                    LoadingProgress = _backend.Loading?.Done ?? 0,
                 },
             });
         }

@@ -31,6 +31,8 @@ public sealed class LocalBackend(ModelHost host, JobRunner runner) : INodeBacken
 
     public IReadOnlyList<string> ModelNames => [.. host.Models.Select(model => model.Name)];
 
+    public IReadOnlyList<string> Catalog => host.Catalog;
+
     public IReadOnlyList<Contracts.V1.ServedModel> Announcement() => ModelAnnouncement.Of(host);
 
     public Task ChangeModelsAsync(ModelCommand command, CancellationToken cancellationToken)

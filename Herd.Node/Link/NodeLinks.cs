@@ -127,6 +127,7 @@ public sealed partial class NodeLinks(
             Build = typeof(NodeLinks).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
         hello.Models.Add(backend.Announcement());
+        hello.Catalog.Add(backend.Catalog);
         return hello;
     }
 

@@ -32,6 +32,9 @@ public sealed class ProviderBackend(IOptions<ProviderOptions> options, ProviderJ
 
     public IReadOnlyList<string> ModelNames => [.. options.Value.Models.Keys.Order(StringComparer.Ordinal)];
 
+    /// <summary>Its mapped models and no others: nothing can be loaded onto a provider node.</summary>
+    public IReadOnlyList<string> Catalog => ModelNames;
+
     public IReadOnlyList<Contracts.V1.ServedModel> Announcement() =>
         [.. ModelNames.Select(name => new Contracts.V1.ServedModel
         {

@@ -151,11 +151,12 @@ public sealed partial class ModelHost(
             Experts = expertOptions.Value,
         };
         LogLoading(name);
-        _loading = new LoadingModel(name, DateTimeOffset.UtcNow);
+        var loading = new LoadingModel(name, DateTimeOffset.UtcNow, percent => LogLoadProgress(name, percent));
+        _loading = loading;
         try
         {
             // Loading reads and converts every weight; keep it off the caller's thread.
-            var model = await Task.Run(() => ServedModel.Load(name, options, loggerFactory, metrics), cancellationToken);
+            var model = await Task.Run(() => ServedModel.Load(name, options, loggerFactory, metrics, loading), cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             metrics.RecordModelLoad(elapsed);
             LogLoaded(model.Name, model.Device, model.Engine.ContextLength, Slots, elapsed.TotalSeconds);
@@ -210,6 +211,9 @@ public sealed partial class ModelHost(
     [LoggerMessage(Level = LogLevel.Information, Message = "Loading model {Model}")]
     private partial void LogLoading(string model);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loading model {Model}: {Percent} % of its weights read")]
+    private partial void LogLoadProgress(string model, int percent);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} on {Device}: context {ContextLength} tokens, {Slots} slots, in {Seconds:F1} s")]
     private partial void LogLoaded(string model, ComputeDevice device, int contextLength, int slots, double seconds);
 
@@ -228,5 +232,29 @@ public sealed partial class ModelHost(
     private sealed record Loaded(ServedModel Model, ModelJobs Jobs);
 }
 
-/// <summary>A model the node is loading, and since when.</summary>
-public sealed record LoadingModel(string Model, DateTimeOffset Since);
+/// <summary>A model the node is loading: since when, and how much of its weights it has read.</summary>
+/// <param name="tenth">told each time another tenth of the weights has been read, in percent</param>
+public sealed class LoadingModel(string model, DateTimeOffset since, Action<int>? tenth = null) : IProgress<double>
+{
+    private double _done;
+    private int _tenths;
+
+    public string Model => model;
+
+    public DateTimeOffset Since => since;
+
+    /// <summary>The share of the weights read so far, 0 to 1.</summary>
+    public double Done => Volatile.Read(ref _done);
+
+    /// <summary>Called by the loading thread after each tensor.</summary>
+    public void Report(double value)
+    {
+        Volatile.Write(ref _done, value);
+        var tenths = (int)(value * 10);
+        if (tenths > _tenths)
+        {
+            _tenths = tenths;
+            tenth?.Invoke(tenths * 10);
+        }
+    }
+}

@@ -68,15 +68,17 @@ public sealed partial class ServedModel : IAsyncDisposable
     /// <exception cref="DirectoryNotFoundException">No folder or built-in model has that name.</exception>
     /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
     /// <param name="metrics">Where the engine records what it does; null records nothing.</param>
-    public static ServedModel Load(string model, ServedModelOptions options, ILoggerFactory loggerFactory, EngineMetrics? metrics = null)
+    /// <param name="progress">told the share of the weights read so far (0 to 1)</param>
+    public static ServedModel Load(string model, ServedModelOptions options, ILoggerFactory loggerFactory, EngineMetrics? metrics = null, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggerFactory.CreateLogger<ModelLocator>()).Locate(model);
-        return Load(model, folder, options, loggerFactory, metrics);
+        return Load(model, folder, options, loggerFactory, metrics, progress);
     }
 
     /// <exception cref="ModelLoadException">The folder cannot be served; the message names what is wrong.</exception>
-    public static ServedModel Load(string name, string folder, ServedModelOptions options, ILoggerFactory loggerFactory, EngineMetrics? metrics = null)
+    /// <param name="progress">told the share of the weights read so far (0 to 1)</param>
+    public static ServedModel Load(string name, string folder, ServedModelOptions options, ILoggerFactory loggerFactory, EngineMetrics? metrics = null, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -93,7 +95,7 @@ public sealed partial class ServedModel : IAsyncDisposable
         var contextLength = options.Engine.MaxContextLength > 0
             ? Math.Min(options.Engine.MaxContextLength, config.ContextLength)
             : config.ContextLength;
-        var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device);
+        var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device, progress: progress);
         var adapters = new AdapterStore(options.Adapters, config, model.DType, model.Device, loggerFactory.CreateLogger<AdapterStore>(), metrics);
         adapters.Preload();
         HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];

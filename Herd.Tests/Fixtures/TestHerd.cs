@@ -102,7 +102,11 @@ internal sealed class TestHerd : IAsyncDisposable
                 herd.Nodes.Add(herd.StartNode(i));
             }
 
-            await herd.WaitUntilServedAsync(nodes);
+            if (nodes > 0)
+            {
+                await herd.WaitUntilServedAsync(nodes);
+            }
+
             return herd;
         }
         catch

@@ -10,13 +10,23 @@ namespace Herd.Gateway.Nodes.Catalog;
 /// model that a node linked to this gateway serves, or that was seen served within the last
 /// second, is taken as served; anything else is looked up in the herd's node directory. A name
 /// with adapters (<c>base:adapter</c>, <c>base:auto</c>) is served when a ready node serves the
-/// base with that adapter, or with experts; a model whose own name has the colon wins.
+/// base with that adapter, or with experts; a model whose own name has the colon wins. With
+/// <see cref="QueuesLoadableModels"/>, a model a ready node may load counts as served too.
 /// </summary>
 public sealed class ModelCatalog(NodeDirectory directory, NodeRegistry registry, CatalogOptions options, TimeProvider time)
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
 
+    /// <summary>The context length assumed for a model no node serves yet when no node serves anything.</summary>
+    public const int LoadableContextLength = 4096;
+
     private volatile Snapshot _snapshot = new(new Dictionary<string, ModelOffer>(StringComparer.Ordinal), DateTimeOffset.MinValue);
+
+    /// <summary>
+    /// Takes a model that no node serves but a ready node may load (its catalog) as served, so
+    /// that its jobs queue for the demand policy to give it a node.
+    /// </summary>
+    public bool QueuesLoadableModels { get; init; }
 
     /// <summary>The herd's nodes now, stale ones included.</summary>
     public Task<IReadOnlyList<NodeSummary>> NodesAsync() => directory.ListAsync(options.NodeStaleAfter, options.NodeForgetAfter);
@@ -69,6 +79,12 @@ public sealed class ModelCatalog(NodeDirectory directory, NodeRegistry registry,
         if (Choose(model, named, draining) is not null)
         {
             throw new RequestFailedException(FailureKind.Unavailable, $"Every node that serves model '{model}' is draining; retry shortly.");
+        }
+
+        if (QueuesLoadableModels && named is null && nodes.Any(node => node.Health == NodeHealth.Ready && node.Catalog.Contains(model)))
+        {
+            // Its context is known once a node loads it; until then, the longest the herd serves.
+            return new ModelChoice(model, snapshot.Offers.Count > 0 ? snapshot.Offers.Values.Max(offer => offer.ContextLength) : LoadableContextLength);
         }
 
         if (named is not null && snapshot.Offers.TryGetValue(named.Base, out var baseOffer))

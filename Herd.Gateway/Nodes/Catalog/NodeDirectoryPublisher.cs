@@ -93,8 +93,10 @@ public sealed partial class NodeDirectoryPublisher(
             MemoryBytes = heartbeat?.MemoryBytes ?? 0,
             Loading = heartbeat?.Loading ?? "",
             LoadingFor = heartbeat?.LoadingFor,
+            LoadingProgress = heartbeat?.LoadingProgress ?? 0,
         };
         summary.Models.AddRange(connection.Models);
+        summary.Catalog.AddRange(connection.Hello.Catalog);
         return summary;
     }
 

@@ -7,11 +7,17 @@ namespace Herd.Gateway.WebApp.Data;
 /// <param name="Health">ready, draining or stale.</param>
 /// <param name="Models">the models it serves, and the one it is loading, if any, with for how long.</param>
 /// <param name="SlotsInUse">Jobs the node runs now, of <paramref name="Slots"/>, as its last heartbeat reported.</param>
+/// <param name="Served">the names of the models it serves</param>
+/// <param name="Catalog">the models it may load on command</param>
+/// <param name="Loading">the model it is loading now; empty when none</param>
 public sealed record NodeRow(
     string NodeId,
     string Health,
     string Group,
     string Models,
+    IReadOnlyList<string> Served,
+    IReadOnlyList<string> Catalog,
+    string Loading,
     int Slots,
     int SlotsInUse,
     double DecodeTokensPerSecond,
@@ -27,6 +33,9 @@ public sealed record NodeRow(
             Words(node.Health),
             node.Group,
             ModelsOf(node),
+            [.. node.Models.Select(model => model.Name)],
+            [.. node.Catalog],
+            node.Loading,
             node.Slots,
             node.SlotsInUse,
             node.DecodeTokensPerSecond,
@@ -39,7 +48,7 @@ public sealed record NodeRow(
     {
         var served = string.Join(", ", node.Models.Select(model => model.Name));
         return node.Loading.Length == 0 ? served
-            : string.Create(CultureInfo.InvariantCulture, $"{served} (loading {node.Loading}, {node.LoadingFor?.ToTimeSpan().TotalSeconds ?? 0:F0} s)");
+            : string.Create(CultureInfo.InvariantCulture, $"{served} (loading {node.Loading}, {node.LoadingProgress * 100:F0} %, {node.LoadingFor?.ToTimeSpan().TotalSeconds ?? 0:F0} s)");
     }
 
     private static string Words(NodeHealth health) => health switch

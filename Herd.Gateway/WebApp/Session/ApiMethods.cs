@@ -30,4 +30,7 @@ public static class ApiMethods
     public const string ListKeys = "herd.v1.Keys/ListKeys";
     public const string CreateKey = "herd.v1.Keys/CreateKey";
     public const string RevokeKey = "herd.v1.Keys/RevokeKey";
+    public const string LoadModel = "herd.v1.NodeAdmin/LoadModel";
+    public const string UnloadModel = "herd.v1.NodeAdmin/UnloadModel";
+    public const string SwitchModel = "herd.v1.NodeAdmin/SwitchModel";
 }

@@ -19,12 +19,14 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
     private Contracts.V1.NodeAdmin.NodeAdminClient Admin => new(fixture.Started.Gateways[1].Channel);
 
     [Fact]
-    public async Task SwitchModel_WhileAStreamRuns_EndsItUnavailable_ServesTheNewModel_AndTheCatalogFollows()
+    public async Task SwitchModel_WhileAStreamRuns_EndsItUnavailable_LeavesQueuedJobsToAnotherNode_ServesTheNewModel_AndTheCatalogFollows()
     {
         var headers = fixture.Started.KeyHeaders();
         var (from, to) = await CurrentAndOtherAsync(headers);
         using var running = fixture.Started.Gateways[0].Completions.Complete(Request(from, maxTokens: 400), headers);
         Assert.True(await running.ResponseStream.MoveNext());
+        // The node's one slot is taken: this job waits in the queue through the switch.
+        var queued = StreamedCompletion.RunAsync(fixture.Started.Gateways[0].Completions, Request(from, maxTokens: 3), headers: headers);
 
         var switched = await Admin.SwitchModelAsync(new SwitchModelRequest { NodeId = "node-0", From = from, To = to }, headers);
         var ended = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -35,14 +37,22 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
         });
         await Poll.UntilAsync(async () => (await ModelsAsync(headers)).SequenceEqual([to]), "the node directory shows the new model alone");
         var served = await StreamedCompletion.RunAsync(fixture.Started.Gateways[0].Completions, Request(to, maxTokens: 3), headers: headers);
-        var refused = await Assert.ThrowsAsync<RpcException>(() => StreamedCompletion.RunAsync(fixture.Started.Gateways[0].Completions, Request(from, maxTokens: 3), headers: headers));
+        var stillQueued = !queued.IsCompleted;
+        // Another node that serves the old model takes the queued job.
+        await using (var other = fixture.Started.StartNode(1, new Dictionary<string, string> { ["Herd__Node__Model"] = from }))
+        {
+            var queuedServed = await queued;
+            Assert.Equal(3, queuedServed.TokenIds.Count);
+            Assert.Equal("node-1", queuedServed.Done.NodeId);
+        }
 
         Assert.Equal("node-0", switched.NodeId);
         Assert.Equal([to], switched.Models);
         Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
         Assert.Contains($"Model {from} was unloaded from this node before the job finished", ended.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(3, served.TokenIds.Count);
-        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.True(stillQueued, "The queued job for the old model was not left waiting.");
+        await Poll.UntilAsync(async () => (await NodesAsync(headers)).Nodes.Count == 1, "the node that came and went has left the directory");
     }
 
     [Fact]
@@ -76,11 +86,11 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
         return (current, current == TestHerd.Model ? fixture.SecondModel : TestHerd.Model);
     }
 
-    private async Task<List<string>> ModelsAsync(Metadata headers)
-    {
-        var nodes = await new Contracts.V1.Catalog.CatalogClient(fixture.Started.Gateways[0].Channel).ListNodesAsync(new ListNodesRequest(), headers);
-        return [.. Assert.Single(nodes.Nodes).Models.Select(model => model.Name)];
-    }
+    private async Task<List<string>> ModelsAsync(Metadata headers) =>
+        [.. (await NodesAsync(headers)).Nodes.Single(node => node.NodeId == "node-0").Models.Select(model => model.Name)];
+
+    private async Task<ListNodesResponse> NodesAsync(Metadata headers) =>
+        await new Contracts.V1.Catalog.CatalogClient(fixture.Started.Gateways[0].Channel).ListNodesAsync(new ListNodesRequest(), headers);
 
     /// <summary>The herd: two gateways with access control, one node whose catalog holds herd-tiny, a copy of it, and a folder that is no model.</summary>
     public sealed class Herd : IAsyncLifetime
@@ -114,6 +124,7 @@ public sealed class ModelSwitchTests(ModelSwitchTests.Herd fixture) : IClassFixt
                     ["Herd__Node__Catalog__1"] = BrokenModel,
                     ["Herd__Node__DrainTimeout"] = "00:00:01",
                     ["Herd__Node__Engine__SyntheticTokensPerSecond"] = "20",
+                    ["Herd__Node__Engine__MaxSequences"] = "1",
                 },
                 withAccess: true);
         }

@@ -13,10 +13,11 @@ public sealed class NodeRowTests
         var idle = NodeRow.From(node);
         node.Loading = "herd-bench";
         node.LoadingFor = Duration.FromTimeSpan(TimeSpan.FromSeconds(12.4));
+        node.LoadingProgress = 0.4;
 
         var loading = NodeRow.From(node);
 
         Assert.Equal("herd-tiny, herd-mini", idle.Models);
-        Assert.Equal("herd-tiny, herd-mini (loading herd-bench, 12 s)", loading.Models);
+        Assert.Equal("herd-tiny, herd-mini (loading herd-bench, 40 %, 12 s)", loading.Models);
     }
 }

@@ -1,7 +1,9 @@
 using Herd.Gateway.Access.Keys;
+using Herd.Node.Models;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
 
 namespace Herd.Tests.Gateway.WebApp;
@@ -52,6 +54,9 @@ public sealed class WebAppHerdFixture : IAsyncLifetime
 
     internal LedgerHost Ledger => _ledger ?? throw new InvalidOperationException("The herd has not started.");
 
+    /// <summary>A copy of herd-tiny under another name, in every node's catalog and loaded by none at start.</summary>
+    internal string SpareModel => Path.Combine(Folder, "herd-spare");
+
     public async Task InitializeAsync()
     {
         _folder = Directory.CreateTempSubdirectory("herd-webapp-").FullName;
@@ -61,7 +66,16 @@ public sealed class WebAppHerdFixture : IAsyncLifetime
             gateways: 1,
             nodes: 2,
             gatewaySettings: new Dictionary<string, string> { ["Herd__Gateway__Access__RolesFile"] = rolesFile },
+            nodeSettings: new Dictionary<string, string> { ["Herd__Node__Catalog__0"] = SpareModel },
             withAccess: true);
+        // The nodes have made herd-tiny by now; a node reads its catalog's folders only when told to load one.
+        var tiny = new ModelLocator(TestHerd.ModelCache, NullLogger<ModelLocator>.Instance).Locate(TestHerd.Model);
+        Directory.CreateDirectory(SpareModel);
+        foreach (var file in Directory.GetFiles(tiny))
+        {
+            File.Copy(file, Path.Combine(SpareModel, Path.GetFileName(file)));
+        }
+
         _ledger = LedgerHost.Build(Herd.LedgerConnectionString!);
         _playwright = await Playwright.CreateAsync();
         _browser = await Chromium.LaunchAsync(_playwright);

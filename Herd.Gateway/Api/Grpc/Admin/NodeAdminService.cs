@@ -1,17 +1,16 @@
 using Grpc.Core;
 using Herd.Contracts.V1;
-using Herd.Gateway.Nodes.Catalog;
 using Herd.Gateway.Nodes.Links;
 
 namespace Herd.Gateway.Api.Grpc.Admin;
 
 /// <summary>
-/// <c>herd.v1.NodeAdmin</c>: loading, unloading and switching a node's models, through the link
-/// this gateway holds to it, or through the gateway that holds it (<see cref="ModelCommandRelay"/>).
+/// <c>herd.v1.NodeAdmin</c>: loading, unloading and switching a node's models, wherever its link
+/// is (<see cref="NodeModelCommands"/>).
 /// The call returns when the node has made the change (its new models are announced on the link
 /// at the same time) or has refused it, saying why.
 /// </summary>
-public sealed class NodeAdminService(NodeRegistry registry, ModelCatalog catalog, ModelCommandRelay relay) : NodeAdmin.NodeAdminBase
+public sealed class NodeAdminService(NodeModelCommands commands) : NodeAdmin.NodeAdminBase
 {
     public override Task<NodeModels> LoadModel(NodeModelRequest request, ServerCallContext context)
     {
@@ -47,27 +46,7 @@ public sealed class NodeAdminService(NodeRegistry registry, ModelCatalog catalog
     {
         ArgumentNullException.ThrowIfNull(context);
         context.RequireCaller();
-        ModelCommandDone done;
-        try
-        {
-            if (registry.TryGet(nodeId, out var connection))
-            {
-                done = await connection.ChangeModelsAsync(command, context.CancellationToken).ConfigureAwait(false);
-            }
-            else if ((await catalog.NodesAsync().ConfigureAwait(false)).FirstOrDefault(node => node.NodeId == nodeId && node.Health != NodeHealth.Stale) is { } elsewhere)
-            {
-                done = await relay.SendAsync(nodeId, elsewhere.GatewayId, command, context.CancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                throw new RpcException(new Status(StatusCode.NotFound, $"No node {nodeId} is linked to the herd; ListNodes shows the nodes."));
-            }
-        }
-        catch (NodeLinkLostException error)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, error.Message));
-        }
-
+        var done = await commands.SendAsync(nodeId, command, context.CancellationToken).ConfigureAwait(false);
         if (done.StatusCode != 0)
         {
             throw new RpcException(new Status((StatusCode)done.StatusCode, done.Message));
