@@ -80,7 +80,7 @@ public sealed class ProviderClient(IHttpClientFactory clients, IOptions<Provider
         }
         catch (OperationCanceledException error) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ProviderException(LinkStatus.Unavailable, $"The provider at {settings.BaseUrl} did not answer within {settings.ResponseTimeout.TotalSeconds:0.#} s (Herd:Node:Provider:ResponseTimeout).", error);
+            throw new ProviderException(LinkStatus.Unavailable, $"The provider at {settings.BaseUrl} did not answer in time (Herd:Node:Provider:ConnectTimeout {settings.ConnectTimeout.TotalSeconds:0.#} s, ResponseTimeout {settings.ResponseTimeout.TotalSeconds:0.#} s).", error);
         }
         catch (HttpRequestException error)
         {

@@ -66,10 +66,11 @@ public sealed partial class ProviderJobRunner(
             Report(assign, providerModel, error);
             job.Fail(error.Status, error.Message, error.RetryAfter);
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
-            // An answer that is not what OpenAI's API sends (a field of the wrong type), or a body
-            // that broke while it was read: the job must still end, with what went wrong.
+            // An answer that is not what OpenAI's API sends (a field of the wrong type), a body
+            // that broke while it was read, a timeout of the HTTP stack: the job must still end,
+            // with what went wrong.
             LogJobFailed(assign.JobId, providerModel, error);
             job.Fail(LinkStatus.Unavailable, $"The provider's answer could not be read: {error.Message}");
         }
