@@ -8,3 +8,6 @@ public sealed record ProviderChunk(string? Text, string? FinishReason, ProviderU
 
 /// <summary>Tokens as the provider counts them.</summary>
 public sealed record ProviderUsage(int PromptTokens, int CompletionTokens);
+
+/// <summary>A provider's answer to texts to embed: one vector per text, in their order, and the tokens it counted.</summary>
+public sealed record ProviderEmbeddings(IReadOnlyList<float[]> Vectors, int PromptTokens);

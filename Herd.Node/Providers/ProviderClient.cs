@@ -13,7 +13,7 @@ namespace Herd.Node.Providers;
 
 /// <summary>
 /// Sends one assignment to the provider and reads its server-sent events back as
-/// <see cref="ProviderChunk"/>s. The HTTP client comes from <see cref="IHttpClientFactory"/>
+/// <see cref="ProviderChunk"/>s, or its embeddings. The HTTP client comes from <see cref="IHttpClientFactory"/>
 /// without the standard resilience handler (see <see cref="ProviderHttp"/>): a failure reaches
 /// the job at once, and a long stream is never cut by a request timeout.
 /// </summary>
@@ -25,22 +25,8 @@ public sealed class ProviderClient(IHttpClientFactory clients, IOptions<Provider
     {
         ArgumentNullException.ThrowIfNull(assign);
         var settings = options.Value;
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint(settings, ProviderRequests.PathOf(assign)))
-        {
-            Content = new StringContent(ProviderRequests.BodyOf(assign, providerModel).ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (settings.ResolveApiKey() is { } key)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        using var response = await SendAsync(request, settings, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw ProviderErrors.FromResponse(response.StatusCode, response.Headers, body, providerModel);
-        }
+        using var request = Request(settings, assign, ProviderRequests.BodyOf(assign, providerModel), "text/event-stream");
+        using var response = await SendAsync(request, settings, providerModel, cancellationToken);
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var events = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -62,6 +48,48 @@ public sealed class ProviderClient(IHttpClientFactory clients, IOptions<Provider
         }
     }
 
+    /// <summary>Embeds the assignment's texts in one call.</summary>
+    /// <exception cref="ProviderException">The provider refused or failed the request, could not be reached, or answered what is not OpenAI's shape.</exception>
+    public async Task<ProviderEmbeddings> EmbedAsync(Assign assign, string providerModel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        var settings = options.Value;
+        using var request = Request(settings, assign, ProviderRequests.EmbeddingBodyOf(assign, providerModel), "application/json");
+        using var response = await SendAsync(request, settings, providerModel, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var vectors = json.RootElement.GetProperty("data").EnumerateArray()
+                .OrderBy(item => item.TryGetProperty("index", out var index) ? index.GetInt32() : 0)
+                .Select(item => item.GetProperty("embedding").EnumerateArray().Select(value => value.GetSingle()).ToArray())
+                .ToList();
+            var promptTokens = json.RootElement.TryGetProperty("usage", out var usage) && usage.TryGetProperty("prompt_tokens", out var tokens) ? tokens.GetInt32() : 0;
+            return vectors.Count == assign.Embed.Texts.Count
+                ? new ProviderEmbeddings(vectors, promptTokens)
+                : throw new ProviderException(LinkStatus.Unavailable, $"The provider sent {vectors.Count} embeddings for {assign.Embed.Texts.Count} texts.");
+        }
+        catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new ProviderException(LinkStatus.Unavailable, $"The provider's embeddings are not in OpenAI's shape: {error.Message}", error);
+        }
+    }
+
+    private static HttpRequestMessage Request(ProviderOptions settings, Assign assign, JsonObject body, string accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, Endpoint(settings, ProviderRequests.PathOf(assign)))
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        if (settings.ResolveApiKey() is { } key)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return request;
+    }
+
     private static Uri Endpoint(ProviderOptions settings, string path)
     {
         // Validated at start: a node without a base URL does not run.
@@ -69,8 +97,23 @@ public sealed class ProviderClient(IHttpClientFactory clients, IOptions<Provider
         return new Uri(baseUrl.ToString().TrimEnd('/') + "/" + path);
     }
 
-    /// <summary>Sends the request and waits for the answer's headers, within the response timeout.</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, ProviderOptions settings, CancellationToken cancellationToken)
+    /// <summary>Sends the request and waits for the answer's headers, within the response timeout; a refusal is thrown.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, ProviderOptions settings, string providerModel, CancellationToken cancellationToken)
+    {
+        var response = await SendOnceAsync(request, settings, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw ProviderErrors.FromResponse(response.StatusCode, response.Headers, body, providerModel);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, ProviderOptions settings, CancellationToken cancellationToken)
     {
         using var headersDue = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         headersDue.CancelAfter(settings.ResponseTimeout);

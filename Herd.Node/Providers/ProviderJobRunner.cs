@@ -12,7 +12,8 @@ namespace Herd.Node.Providers;
 /// Runs one assigned job on the provider and writes what it streams to the link: one TokenChunk
 /// per non-empty delta (its text only: the provider's token ids are not the herd's, so the chunk
 /// carries none and counts as one token until the usage arrives), then JobFinished with the usage
-/// as the provider counted it. A failure ends with JobFailed marked final, so the gateway does not
+/// as the provider counted it. An embedding job writes JobFinished alone, with the provider's
+/// vectors and prompt tokens. A failure ends with JobFailed marked final, so the gateway does not
 /// hand the job to this provider again. A cancelled job aborts its HTTP request and ends with
 /// FINISH_REASON_CANCELLED. The job's span continues the trace the gateway sent.
 /// </summary>
@@ -44,6 +45,14 @@ public sealed partial class ProviderJobRunner(
         span?.SetTag(NodeTelemetry.ProviderModelAttribute, providerModel);
         try
         {
+            if (assign.InputCase == Assign.InputOneofCase.Embed)
+            {
+                var embeddings = await client.EmbedAsync(assign, providerModel, cancellationToken);
+                span?.SetTag(NodeTelemetry.EmbeddingTextsAttribute, embeddings.Vectors.Count);
+                job.Embedded(embeddings);
+                return;
+            }
+
             await foreach (var chunk in client.StreamAsync(assign, providerModel, cancellationToken))
             {
                 if (chunk.Text is { Length: > 0 } text)
@@ -82,11 +91,6 @@ public sealed partial class ProviderJobRunner(
         if (!provider.Value.Models.ContainsKey(assign.Model))
         {
             return $"This provider node does not serve {assign.Model} (it serves {string.Join(", ", provider.Value.Models.Keys)}).";
-        }
-
-        if (assign.InputCase == Assign.InputOneofCase.Embed)
-        {
-            return $"Model {assign.Model} is served by an external provider, and provider nodes do not compute embeddings.";
         }
 
         return assign.Adapters?.ChoiceCase is AdapterChoice.ChoiceOneofCase.Named or AdapterChoice.ChoiceOneofCase.Route
@@ -159,6 +163,26 @@ public sealed partial class ProviderJobRunner(
                     TotalTime = Duration.FromTimeSpan(total),
                 },
             });
+        }
+
+        public void Embedded(ProviderEmbeddings embeddings)
+        {
+            span?.SetTag(NodeTelemetry.InputTokensAttribute, embeddings.PromptTokens);
+            var finished = new JobFinished
+            {
+                JobId = jobId,
+                FinishReason = Contracts.V1.FinishReason.Stop,
+                Usage = new Usage { PromptTokens = embeddings.PromptTokens },
+                TotalTime = Duration.FromTimeSpan(Stopwatch.GetElapsedTime(_started)),
+            };
+            foreach (var vector in embeddings.Vectors)
+            {
+                var embedding = new Embedding();
+                embedding.Values.AddRange(vector);
+                finished.Embeddings.Add(embedding);
+            }
+
+            output.TryWrite(new NodeMessage { Finished = finished });
         }
 
         public void Fail(int status, string message, TimeSpan? retryAfter = null)

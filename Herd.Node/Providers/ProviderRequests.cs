@@ -6,7 +6,8 @@ namespace Herd.Node.Providers;
 
 /// <summary>
 /// Builds the OpenAI request body for an assignment: chat messages go to <c>/chat/completions</c>,
-/// a plain prompt to <c>/completions</c>, always streamed with usage. Only OpenAI's own sampling
+/// a plain prompt to <c>/completions</c>, always streamed with usage; texts to embed go to
+/// <c>/embeddings</c>, as floats. Only OpenAI's own sampling
 /// fields are sent (temperature, top_p, max_tokens, stop, seed, frequency and presence penalties,
 /// logit_bias); top_k, min_p and repetition_penalty are not part of the API and are left out.
 /// </summary>
@@ -16,7 +17,23 @@ public static class ProviderRequests
     public static string PathOf(Assign assign)
     {
         ArgumentNullException.ThrowIfNull(assign);
-        return assign.InputCase == Assign.InputOneofCase.Chat ? "chat/completions" : "completions";
+        return assign.InputCase switch
+        {
+            Assign.InputOneofCase.Chat => "chat/completions",
+            Assign.InputOneofCase.Embed => "embeddings",
+            _ => "completions",
+        };
+    }
+
+    public static JsonObject EmbeddingBodyOf(Assign assign, string providerModel)
+    {
+        ArgumentNullException.ThrowIfNull(assign);
+        return new JsonObject
+        {
+            ["model"] = providerModel,
+            ["input"] = new JsonArray([.. assign.Embed.Texts.Select(text => JsonValue.Create(text))]),
+            ["encoding_format"] = "float",
+        };
     }
 
     public static JsonObject BodyOf(Assign assign, string providerModel)

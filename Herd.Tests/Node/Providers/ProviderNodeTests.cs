@@ -42,6 +42,25 @@ public sealed class ProviderNodeTests(ProviderHerdFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Embeddings_AreTheProvidersVectors_AndItsTokenCount()
+    {
+        var texts = new[] { "The herd crosses the river", "A second text" };
+
+        var viaProvider = await StreamedCompletion.RunAsync(HerdA, new CompletionRequest { Model = ProviderHerdFixture.Remote, Embed = new EmbedInput { Texts = { texts } } }, headers: fixture.Herd.KeyHeaders());
+        var direct = await StreamedCompletion.RunAsync(fixture.Provider.Gateways[0].Completions, new CompletionRequest { Model = TestHerd.Model, Embed = new EmbedInput { Texts = { texts } } }, headers: fixture.Provider.KeyHeaders());
+
+        Assert.Equal(2, viaProvider.Done.Embeddings.Count);
+        foreach (var (expected, actual) in direct.Done.Embeddings.Zip(viaProvider.Done.Embeddings))
+        {
+            Assert.Equal(expected.Values.Count, actual.Values.Count);
+            Assert.All(expected.Values.Zip(actual.Values), pair => Assert.Equal(pair.First, pair.Second, 1e-6f));
+        }
+
+        Assert.Equal(direct.Done.Usage.PromptTokens, viaProvider.Done.Usage.PromptTokens);
+        Assert.Equal(ProviderHerdFixture.RemoteNodeId, viaProvider.Done.NodeId);
+    }
+
+    [Fact]
     public async Task ProviderRateLimit_IsResourceExhausted_WithItsRetryHint()
     {
         // The node's key may make one request an hour on herd B.
