@@ -5,9 +5,3 @@ namespace Herd.Node.Providers;
 /// <param name="FinishReason">The provider's <c>finish_reason</c>, on the last choice event.</param>
 /// <param name="Usage">The provider's token counts, on the event <c>stream_options.include_usage</c> adds.</param>
 public sealed record ProviderChunk(string? Text, string? FinishReason, ProviderUsage? Usage);
-
-/// <summary>Tokens as the provider counts them.</summary>
-public sealed record ProviderUsage(int PromptTokens, int CompletionTokens);
-
-/// <summary>A provider's answer to texts to embed: one vector per text, in their order, and the tokens it counted.</summary>
-public sealed record ProviderEmbeddings(IReadOnlyList<float[]> Vectors, int PromptTokens);
