@@ -1,13 +1,12 @@
 using System.Diagnostics.Metrics;
 using Herd.Node.Engine;
-using Herd.Node.Link;
 using Herd.Node.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Herd.Node;
 
-/// <summary>Brings up the compute device when the node starts (a provider node has none), reports what it found, and starts the gauges that depend on it.</summary>
-public sealed partial class NodeStartup(IOptions<NodeOptions> options, IMeterFactory meters, ProcessMetrics processMetrics, INodeBackend backend, ILogger<NodeStartup> logger) : IHostedService
+/// <summary>Brings up the compute device when the node starts, reports what it found, and starts the gauges that depend on it.</summary>
+public sealed partial class NodeStartup(IOptions<NodeOptions> options, IMeterFactory meters, ProcessMetrics processMetrics, ILogger<NodeStartup> logger) : IHostedService
 {
     /// <summary>Null where the node has no GPU gauges.</summary>
     public GpuMetrics? GpuMetrics { get; private set; }
@@ -17,13 +16,6 @@ public sealed partial class NodeStartup(IOptions<NodeOptions> options, IMeterFac
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (backend is not LocalBackend)
-        {
-            // A provider node computes nothing itself: no device to bring up.
-            LogRemoteNodeUp(options.Value.NodeId, backend.Device, backend.ModelNames);
-            return Task.CompletedTask;
-        }
-
         var device = ComputeDevice.Select(options.Value.Device, options.Value.Threads);
         LogNodeUp(options.Value.NodeId, device);
         var isCuda = device.Device.type == TorchSharp.DeviceType.CUDA;
@@ -40,9 +32,6 @@ public sealed partial class NodeStartup(IOptions<NodeOptions> options, IMeterFac
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Herd node {NodeId} is up on {Device}")]
     private partial void LogNodeUp(string nodeId, ComputeDevice device);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Herd node {NodeId} is up; its {Backend} serves {Models}")]
-    private partial void LogRemoteNodeUp(string nodeId, string backend, IReadOnlyList<string> models);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No GPU metrics: {Reason}")]
     private partial void LogNoGpuMetrics(string reason);

@@ -37,13 +37,13 @@ public static class NodeExtensions
             .Configure<IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
 
         builder.AddNodeTelemetry();
-        builder.Services.AddHostedService<NodeStartup>();
         if (builder.Configuration.GetSection(ProviderOptions.Section).Exists())
         {
             builder.AddProvider();
         }
         else
         {
+            builder.Services.AddHostedService<NodeStartup>();
             builder.AddModelHosting();
         }
 
@@ -78,6 +78,7 @@ public static class NodeExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProviderOptions>, ProviderOptionsValidation>();
+        builder.Services.AddHostedService<ProviderStartup>();
         builder.AddProviderHttp();
         builder.Services.AddSingleton<ProviderClient>();
         builder.Services.AddSingleton<ProviderJobRunner>();
