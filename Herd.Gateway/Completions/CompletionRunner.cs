@@ -35,6 +35,7 @@ public sealed partial class CompletionRunner(
     IOptions<QueueOptions> queueOptions,
     TimeProvider time,
     CompletionEnds ends,
+    ModelFallbacks fallbacks,
     GatewayTelemetry telemetry,
     ILogger<CompletionRunner> logger)
 {
@@ -109,7 +110,8 @@ public sealed partial class CompletionRunner(
         var pending = admission.Begin(progress.Caller, request, contextLength, jobId);
         var opening = recorder.OpenAsync(progress);
         observation.Enqueuing();
-        var enqueueing = EnqueueAsync(request, adapters, jobId, pending, observation.TraceContext);
+        var job = JobOf(request, adapters, jobId, pending, observation.TraceContext);
+        var enqueueing = queue.EnqueueAsync(job);
         try
         {
             progress.Admitted = await pending.Result.ConfigureAwait(false);
@@ -126,7 +128,7 @@ public sealed partial class CompletionRunner(
         if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
         {
             // Admitted after the job was sent (a budget read from the ledger first): send it again.
-            enqueued = await EnqueueAsync(request, adapters, jobId, pending, observation.TraceContext).ConfigureAwait(false);
+            enqueued = await queue.EnqueueAsync(job).ConfigureAwait(false);
         }
 
         ThrowIfNotQueued(enqueued, request.Model);
@@ -134,11 +136,10 @@ public sealed partial class CompletionRunner(
 
         try
         {
-            using var maxWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            maxWait.CancelAfter(queueOptions.Value.MaxWait);
+            using var wait = new QueueWait(queueOptions.Value.MaxWait, fallbacks.For(request, adapters), cancellationToken);
             while (true)
             {
-                var envelope = await NextAsync(mailbox, progress, maxWait.Token, cancellationToken).ConfigureAwait(false);
+                var envelope = await NextAsync(mailbox, progress, job, wait, cancellationToken).ConfigureAwait(false);
                 switch (envelope.KindCase)
                 {
                     case RelayEnvelope.KindOneofCase.Assigned:
@@ -159,7 +160,7 @@ public sealed partial class CompletionRunner(
                         yield break;
                     case RelayEnvelope.KindOneofCase.Failed:
                         progress.Ended = true;
-                        throw new RequestFailedException(LinkFailures.KindOf(envelope.Failed.StatusCode), envelope.Failed.Message);
+                        throw new RequestFailedException(LinkFailures.FailureOf(envelope.Failed));
                     default:
                         break;
                 }
@@ -216,7 +217,7 @@ public sealed partial class CompletionRunner(
         return job;
     }
 
-    private Task<EnqueueResult> EnqueueAsync(CompletionRequest request, AdapterChoice? adapters, string jobId, PendingAdmission admitted, string? traceContext)
+    private QueuedJob JobOf(CompletionRequest request, AdapterChoice? adapters, string jobId, PendingAdmission admitted, string? traceContext)
     {
         var assign = new Assign { JobId = jobId, Model = request.Model, Sampling = request.Sampling ?? new SamplingParams(), Adapters = adapters };
         switch (request.InputCase)
@@ -232,12 +233,12 @@ public sealed partial class CompletionRunner(
                 break;
         }
 
-        return queue.EnqueueAsync(new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray())
+        return new QueuedJob(jobId, request.Model, request.Priority, relay.GatewayId, assign.ToByteArray())
         {
             NodeGroups = admitted.NodeGroups,
             AdmissionTickets = admitted.Tickets,
             TraceContext = traceContext,
-        });
+        };
     }
 
     private static void ThrowIfNotQueued(EnqueueResult result, string model)
@@ -259,17 +260,27 @@ public sealed partial class CompletionRunner(
         }
     }
 
-    /// <summary>The job's next event; the maximum wait applies until a node takes the job.</summary>
-    private async Task<RelayEnvelope> NextAsync(JobMailbox mailbox, CompletionProgress progress, CancellationToken maxWait, CancellationToken cancellationToken)
+    /// <summary>
+    /// The job's next event; until a node takes the job, its model's fallback wait and the maximum
+    /// wait apply: the first moves the job to the fallback model, the second ends it.
+    /// </summary>
+    private async Task<RelayEnvelope> NextAsync(JobMailbox mailbox, CompletionProgress progress, QueuedJob job, QueueWait wait, CancellationToken cancellationToken)
     {
         while (true)
         {
             try
             {
-                return await mailbox.Reader.ReadAsync(progress.Assigned is null && !progress.WaitExpired ? maxWait : cancellationToken).ConfigureAwait(false);
+                return await mailbox.Reader.ReadAsync(progress.Assigned is null && !progress.WaitExpired ? wait.Token : cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                if (wait.TakeDueFallback() is { } fallback)
+                {
+                    // False when a node took the job as the wait ran out: its events come next.
+                    await fallbacks.MoveAsync(job, fallback).ConfigureAwait(false);
+                    continue;
+                }
+
                 progress.WaitExpired = true;
                 var removal = await queue.RemoveIfQueuedAsync(mailbox.JobId).ConfigureAwait(false);
                 if (removal.Outcome != RemoveOutcome.NotQueued)

@@ -20,6 +20,11 @@ public static class CompletionsExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CompletionEnds>();
         services.AddSingleton<CompletionRunner>();
+        services.AddOptions<FallbackOptions>()
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(FallbackOptions.Section).Bind(options.Models))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FallbackOptions>, FallbackOptionsValidation>());
+        services.AddSingleton<ModelFallbacks>();
         if (recordUsage)
         {
             services.AddSingleton<IUsageRecorder>(provider => new LedgerUsageRecorder(

@@ -16,6 +16,13 @@ public static class LinkFailures
     public const int Internal = 13;
     public const int Unavailable = 14;
 
+    /// <summary>The failure a client is told of: its kind, the node's message, and the retry hint the node passed on.</summary>
+    public static RequestFailure FailureOf(Contracts.V1.JobFailed failed)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        return new RequestFailure(KindOf(failed.StatusCode), failed.Message) { RetryAfter = failed.RetryAfter?.ToTimeSpan() };
+    }
+
     public static FailureKind KindOf(int linkStatus) => linkStatus switch
     {
         Cancelled => FailureKind.Cancelled,

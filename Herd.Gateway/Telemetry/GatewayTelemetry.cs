@@ -30,6 +30,7 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Histogram<double> _timePerOutputToken;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _limitRejections;
+    private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _demandDecisions;
     private volatile IReadOnlyList<Measurement<long>> _queueDepths = [];
     private long _outboxLag = -1;
@@ -46,6 +47,7 @@ public sealed class GatewayTelemetry : IDisposable
         _timePerOutputToken = _meter.CreateHistogram<double>("gen_ai.server.time_per_output_token", "s", "Time per output token after the first.");
         _tokens = _meter.CreateCounter<long>("herd.gateway.tokens", "{token}", "Prompt (input) and completion (output) tokens served.");
         _limitRejections = _meter.CreateCounter<long>("herd.gateway.limit.rejections", "{request}", "Completions refused by a key's limit or budget.");
+        _fallbacks = _meter.CreateCounter<long>("herd.gateway.fallbacks", "{job}", "Jobs moved to their model's fallback after no node took them within the fallback's wait.");
         _demandDecisions = _meter.CreateCounter<long>("herd.gateway.demand.decisions", "{decision}", "The demand policy's decisions, by model, reason and outcome (switched, failed, blocked).");
         _meter.CreateObservableGauge("herd.gateway.ledger.outbox.lag", ObserveOutboxLag, "{record}", "Usage records in the outbox not yet acknowledged by a ledger writer.");
     }
@@ -81,6 +83,10 @@ public sealed class GatewayTelemetry : IDisposable
             _tokens.Add(output, new(TelemetryTags.Model, model), new(TelemetryTags.TokenType, "output"));
         }
     }
+
+    /// <summary>Counts a job moved from <paramref name="model"/>'s queue to <paramref name="fallback"/>'s.</summary>
+    public void FellBack(string model, string fallback) =>
+        _fallbacks.Add(1, new(TelemetryTags.Model, model), new(TelemetryTags.FallbackModel, fallback));
 
     /// <param name="limit">Which limit refused: <c>requests</c>, <c>tokens</c> or <c>budget</c>.</param>
     public void LimitRejected(string limit) => _limitRejections.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Limit, limit));

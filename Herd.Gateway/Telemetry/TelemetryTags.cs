@@ -4,6 +4,7 @@ namespace Herd.Gateway.Telemetry;
 public static class TelemetryTags
 {
     public const string Model = "gen_ai.request.model";
+    public const string FallbackModel = "herd.fallback.model";
     public const string Operation = "gen_ai.operation.name";
     public const string InputTokens = "gen_ai.usage.input_tokens";
     public const string OutputTokens = "gen_ai.usage.output_tokens";

@@ -2,8 +2,10 @@ using Herd.Node.Adapters;
 using Herd.Node.Engine;
 using Herd.Node.Experts;
 using Herd.Node.Link;
+using Herd.Node.Providers;
 using Herd.Node.Serving;
 using Herd.Node.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Herd.Node.Extensions;
 
@@ -32,11 +34,19 @@ public static class NodeExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<HostOptions>()
-            .Configure<Microsoft.Extensions.Options.IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
+            .Configure<IOptions<NodeOptions>>((host, node) => host.ShutdownTimeout = node.Value.DrainTimeout + ShutdownMargin);
 
         builder.AddNodeTelemetry();
-        builder.Services.AddHostedService<NodeStartup>();
-        builder.AddModelHosting();
+        if (builder.Configuration.GetSection(ProviderOptions.Section).Exists())
+        {
+            builder.AddProvider();
+        }
+        else
+        {
+            builder.Services.AddHostedService<NodeStartup>();
+            builder.AddModelHosting();
+        }
+
         builder.AddNodeLinks();
         return builder;
     }
@@ -50,11 +60,29 @@ public static class NodeExtensions
         return builder;
     }
 
-    /// <summary>Loads the node's model at start (hosted services start in the order they are added).</summary>
+    /// <summary>Loads the node's model at start (hosted services start in the order they are added) and serves jobs on it.</summary>
     public static IHostApplicationBuilder AddModelHosting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddSingleton<INodeBackend, LocalBackend>();
+        return builder;
+    }
+
+    /// <summary>Serves the node's models from an external OpenAI-compatible provider (<c>Herd:Node:Provider</c>); loads no model.</summary>
+    public static IHostApplicationBuilder AddProvider(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ProviderOptions>()
+            .BindConfiguration(ProviderOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProviderOptions>, ProviderOptionsValidation>();
+        builder.Services.AddHostedService<ProviderStartup>();
+        builder.AddProviderHttp();
+        builder.Services.AddSingleton<ProviderClient>();
+        builder.Services.AddSingleton<ProviderJobRunner>();
+        builder.Services.AddSingleton<INodeBackend, ProviderBackend>();
         return builder;
     }
 
@@ -62,7 +90,6 @@ public static class NodeExtensions
     public static IHostApplicationBuilder AddNodeLinks(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<NodeActivity>();
-        builder.Services.AddSingleton<JobRunner>();
         builder.Services.AddSingleton<NodeLinks>();
         builder.Services.AddHostedService(services => services.GetRequiredService<NodeLinks>());
         builder.Services.AddHealthChecks().AddCheck<LinkHealthCheck>(LinkHealthCheck.Name);

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Herd.Contracts.V1;
-using Herd.Node.Serving;
 using Polly;
 using Polly.Retry;
 
@@ -17,21 +16,19 @@ public sealed partial class GatewayLink : IDisposable
     private readonly NodeLink.NodeLinkClient _client;
     private readonly NodeHello _hello;
     private readonly NodeOptions _options;
-    private readonly ModelHost _host;
-    private readonly JobRunner _runner;
+    private readonly INodeBackend _backend;
     private readonly NodeActivity _activity;
     private readonly ILogger<GatewayLink> _logger;
     private volatile string? _gatewayId;
 
-    public GatewayLink(Uri address, NodeHello hello, NodeOptions options, ModelHost host, JobRunner runner, NodeActivity activity, ILoggerFactory loggerFactory)
+    public GatewayLink(Uri address, NodeHello hello, NodeOptions options, INodeBackend backend, NodeActivity activity, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         Address = address;
         _hello = hello;
         _options = options;
-        _host = host;
-        _runner = runner;
+        _backend = backend;
         _activity = activity;
         _logger = loggerFactory.CreateLogger<GatewayLink>();
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
@@ -98,7 +95,7 @@ public sealed partial class GatewayLink : IDisposable
     {
         using var abort = new CancellationTokenSource();
         using var call = _client.Connect(cancellationToken: abort.Token);
-        await using var session = new LinkSession(Address.ToString(), call, abort, _host, _runner, _activity, _logger);
+        await using var session = new LinkSession(Address.ToString(), call, abort, _backend, _activity, _logger);
         var accepted = await session.HandshakeAsync(_hello, stopping);
         _gatewayId = accepted.GatewayId;
         var interval = accepted.HeartbeatInterval?.ToTimeSpan() ?? TimeSpan.Zero;

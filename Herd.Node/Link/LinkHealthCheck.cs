@@ -1,16 +1,15 @@
-using Herd.Node.Serving;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Herd.Node.Link;
 
-/// <summary>Ready when the model is loaded and at least one gateway link is up.</summary>
-public sealed class LinkHealthCheck(ModelHost host, NodeLinks links) : IHealthCheck
+/// <summary>Ready when the backend is (the local model loaded) and at least one gateway link is up.</summary>
+public sealed class LinkHealthCheck(INodeBackend backend, NodeLinks links) : IHealthCheck
 {
     public const string Name = "node-link";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!host.IsLoaded)
+        if (!backend.IsReady)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("The model is not loaded yet."));
         }

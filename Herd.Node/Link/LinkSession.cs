@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Herd.Contracts.V1;
-using Herd.Node.Experts;
 using Herd.Node.Serving;
 
 namespace Herd.Node.Link;
@@ -22,8 +21,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
     private readonly string _address;
     private readonly AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> _call;
     private readonly CancellationTokenSource _abort;
-    private readonly ModelHost _host;
-    private readonly JobRunner _runner;
+    private readonly INodeBackend _backend;
     private readonly NodeActivity _activity;
     private readonly ILogger _logger;
     private readonly Channel<NodeMessage> _outbox = Channel.CreateUnbounded<NodeMessage>(new UnboundedChannelOptions { SingleReader = true });
@@ -35,13 +33,12 @@ internal sealed partial class LinkSession : IAsyncDisposable
     private IReadOnlyList<Contracts.V1.ServedModel> _announced = [];
     private volatile bool _drainRequested;
 
-    public LinkSession(string address, AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> call, CancellationTokenSource abort, ModelHost host, JobRunner runner, NodeActivity activity, ILogger logger)
+    public LinkSession(string address, AsyncDuplexStreamingCall<NodeMessage, GatewayMessage> call, CancellationTokenSource abort, INodeBackend backend, NodeActivity activity, ILogger logger)
     {
         _address = address;
         _call = call;
         _abort = abort;
-        _host = host;
-        _runner = runner;
+        _backend = backend;
         _activity = activity;
         _logger = logger;
         _writer = Task.Run(WriteAllAsync);
@@ -54,7 +51,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
     public async Task<LinkAccepted> HandshakeAsync(NodeHello hello, CancellationToken stopping)
     {
         // The models as they are now: they and their experts may have changed since the node started.
-        _announced = ModelAnnouncement.Of(_host);
+        _announced = _backend.Announcement();
         hello = hello.Clone();
         hello.Models.Clear();
         hello.Models.Add(_announced);
@@ -91,7 +88,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         var heartbeats = Task.Run(() => HeartbeatAsync(interval), CancellationToken.None);
         using var onDrain = _activity.Draining.Register(SendHeartbeat);
         using var onStop = stopping.Register(Close);
-        _host.AnnouncementChanged += AnnounceModels;
+        _backend.AnnouncementChanged += AnnounceModels;
         // A change between the hello and now.
         AnnounceModels();
 
@@ -117,7 +114,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         }
         finally
         {
-            _host.AnnouncementChanged -= AnnounceModels;
+            _backend.AnnouncementChanged -= AnnounceModels;
             await _lost.CancelAsync();
             _outbox.Writer.TryComplete();
             await Task.WhenAll(_jobs.Values.Select(job => job.Done.Task));
@@ -162,23 +159,15 @@ internal sealed partial class LinkSession : IAsyncDisposable
     // Off the reader: embedding the samples runs on the engine, between other jobs' steps.
     private async Task UpdateExpertsAsync(HerdExperts experts)
     {
-        if (_host.Find(experts.Model) is not { } model)
+        if (!_backend.ModelNames.Contains(experts.Model, StringComparer.Ordinal))
         {
-            LogExpertsForOtherModel(_address, experts.Model, string.Join(", ", _host.Models.Select(served => served.Name)));
+            LogExpertsForOtherModel(_address, experts.Model, string.Join(", ", _backend.ModelNames));
             return;
         }
 
         try
         {
-            var definitions = experts.Experts.Select(expert => new ExpertDefinition
-            {
-                Name = expert.Name,
-                Adapter = expert.Adapter,
-                Samples = [.. expert.Samples],
-                Centroid = expert.Centroid.Count == 0 ? null : [.. expert.Centroid],
-                CentroidEmbedding = expert.CentroidEmbedding is { Length: > 0 } embedding ? embedding : null,
-            }).ToList();
-            await model.UpdateHerdExpertsAsync(experts.Revision, definitions);
+            await _backend.UpdateExpertsAsync(experts);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -193,14 +182,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         try
         {
             LogModelCommand(_address, command);
-            var change = command.ChangeCase switch
-            {
-                ModelCommand.ChangeOneofCase.Load => _host.LoadAsync(command.Load, _lost.Token),
-                ModelCommand.ChangeOneofCase.Unload => _host.UnloadAsync(command.Unload, _lost.Token),
-                ModelCommand.ChangeOneofCase.Switch => _host.SwitchAsync(command.Switch.From, command.Switch.To, _lost.Token),
-                _ => throw new ModelChangeException(ModelChangeProblem.NotFound, "The command names no change."),
-            };
-            await change;
+            await _backend.ChangeModelsAsync(command, _lost.Token);
         }
         catch (ModelChangeException error)
         {
@@ -216,7 +198,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
             (done.StatusCode, done.Message) = (LinkStatus.Unavailable, "The link to the gateway ended before the change was made.");
         }
 
-        done.Models.Add(_host.Models.Select(model => model.Name));
+        done.Models.Add(_backend.ModelNames);
         _outbox.Writer.TryWrite(new NodeMessage { ModelCommandDone = done });
     }
 
@@ -224,7 +206,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
     {
         lock (_heartbeatLock)
         {
-            var now = ModelAnnouncement.Of(_host);
+            var now = _backend.Announcement();
             if (now.SequenceEqual(_announced))
             {
                 return;
@@ -257,7 +239,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         {
             try
             {
-                await _runner.RunAsync(assign, _outbox.Writer, job.Cancel.Token);
+                await _backend.RunAsync(assign, _outbox.Writer, job.Cancel.Token);
             }
             finally
             {
@@ -313,7 +295,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
         lock (_heartbeatLock)
         {
             var running = _activity.RunningJobs;
-            var slots = _host.Slots;
+            var slots = _backend.Slots;
             _outbox.Writer.TryWrite(new NodeMessage
             {
                 Heartbeat = new NodeHeartbeat
@@ -324,9 +306,9 @@ internal sealed partial class LinkSession : IAsyncDisposable
                     DecodeTokensPerSecond = _activity.DecodeRate(ref _rateSample),
                     MemoryBytes = Environment.WorkingSet,
                     Draining = IsDraining,
-                    Loading = _host.Loading?.Model ?? "",
-                    LoadingFor = _host.Loading is { } loading ? Duration.FromTimeSpan(DateTimeOffset.UtcNow - loading.Since) : null,
-                    LoadingProgress = _host.Loading?.Done ?? 0,
+                    Loading = _backend.Loading?.Model ?? "",
+                    LoadingFor = _backend.Loading is { } loading ? Duration.FromTimeSpan(DateTimeOffset.UtcNow - loading.Since) : null,
+                    LoadingProgress = _backend.Loading?.Done ?? 0,
                 },
             });
         }

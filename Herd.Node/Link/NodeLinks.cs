@@ -1,20 +1,18 @@
 using System.Reflection;
 using Herd.Contracts.V1;
-using Herd.Node.Serving;
 using Microsoft.Extensions.Options;
 
 namespace Herd.Node.Link;
 
 /// <summary>
-/// Links the node to each of its gateways once the model is loaded, and drains on shutdown:
+/// Links the node to each of its gateways once its backend is ready (the local model loaded), and drains on shutdown:
 /// from the moment the host begins to stop, heartbeats say draining and new jobs are refused;
 /// running jobs get <see cref="NodeOptions.DrainTimeout"/> to finish before they are cancelled and
 /// the links are closed.
 /// </summary>
 public sealed partial class NodeLinks(
-    ModelHost host,
+    INodeBackend backend,
     NodeActivity activity,
-    JobRunner runner,
     IOptions<NodeOptions> options,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
@@ -51,7 +49,7 @@ public sealed partial class NodeLinks(
         _onStopping = lifetime.ApplicationStopping.Register(BeginDrain);
         foreach (var address in addresses)
         {
-            var link = new GatewayLink(GatewayAddresses.Parse(address), hello, options.Value, host, runner, activity, loggerFactory);
+            var link = new GatewayLink(GatewayAddresses.Parse(address), hello, options.Value, backend, activity, loggerFactory);
             _links.Add(link);
             _running.Add(Task.Run(() => link.RunAsync(_stopping.Token), CancellationToken.None));
         }
@@ -119,18 +117,17 @@ public sealed partial class NodeLinks(
 
     private NodeHello Hello(string secret)
     {
-        var model = host.Model;
         var hello = new NodeHello
         {
             NodeId = options.Value.NodeId,
             Group = options.Value.Group,
             Secret = secret,
-            Slots = host.Slots,
-            Device = model.Device.Device.type == TorchSharp.DeviceType.CPU ? "cpu" : $"cuda:{Math.Max(0, (int)model.Device.Device.index)}",
+            Slots = backend.Slots,
+            Device = backend.Device,
             Build = typeof(NodeLinks).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
         };
-        hello.Models.Add(ModelAnnouncement.Of(host));
-        hello.Catalog.Add(host.Catalog);
+        hello.Models.Add(backend.Announcement());
+        hello.Catalog.Add(backend.Catalog);
         return hello;
     }
 

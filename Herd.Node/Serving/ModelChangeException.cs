@@ -14,6 +14,9 @@ public enum ModelChangeProblem
 
     /// <summary>The model could not be loaded; the node serves what it had.</summary>
     LoadFailed,
+
+    /// <summary>The node's models are fixed by its configuration (a provider node).</summary>
+    Fixed,
 }
 
 /// <summary>A change of the node's models (load, unload, switch) that did not happen; the message says why.</summary>

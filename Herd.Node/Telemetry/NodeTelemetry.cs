@@ -35,6 +35,9 @@ public static class NodeTelemetry
     public const string EmbeddingTextsAttribute = "herd.embedding.texts";
     public const string AdaptersAttribute = "herd.adapters";
 
+    /// <summary>The provider's name for the model a provider node sent the job to.</summary>
+    public const string ProviderModelAttribute = "herd.provider.model";
+
     /// <summary>Spans are a static source, as .NET recommends: listeners subscribe by name.</summary>
     public static readonly ActivitySource Source = new(Name);
 

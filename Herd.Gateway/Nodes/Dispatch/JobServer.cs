@@ -127,7 +127,8 @@ public sealed partial class JobServer(
     private async Task OnFailedAsync(NodeConnection connection, PoppedJob job, JobFailed failed, int delivered)
     {
         // A draining node refuses new work with UNAVAILABLE before any token: another node takes it.
-        if (failed.StatusCode == (int)StatusCode.Unavailable && delivered == 0 && await queue.RequeueAsync(job.JobId, connection.NodeId).ConfigureAwait(false))
+        // A final failure is the job's answer (a provider node's provider is down: it would get it again).
+        if (failed.StatusCode == (int)StatusCode.Unavailable && delivered == 0 && !failed.Final && await queue.RequeueAsync(job.JobId, connection.NodeId).ConfigureAwait(false))
         {
             LogRequeued(job.JobId, connection.NodeId, failed.Message);
             return;

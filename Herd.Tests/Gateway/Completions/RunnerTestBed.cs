@@ -124,8 +124,13 @@ internal sealed class RunnerTestBed : IAsyncDisposable
             Models = { models.Select(model => new ServedModel { Name = model, ContextLength = ContextLength }) },
         });
 
+    /// <summary>The models' fallbacks as the gateway builds them, over this bed's queue.</summary>
+    public ModelFallbacks Fallbacks(FallbackOptions options) =>
+        new(Queue, Options.Create(options), _telemetry, NullLogger<ModelFallbacks>.Instance);
+
     /// <summary>A runner as the gateway builds it, over this bed's queue and relay.</summary>
-    public CompletionRunner Runner(ICompletionAdmission admission, IUsageRecorder recorder) => new(
+    /// <param name="fallbacks">the models' fallbacks; none by default</param>
+    public CompletionRunner Runner(ICompletionAdmission admission, IUsageRecorder recorder, FallbackOptions? fallbacks = null) => new(
         Queue,
         Mailboxes,
         _ownerRelay,
@@ -135,6 +140,7 @@ internal sealed class RunnerTestBed : IAsyncDisposable
         Options.Create(QueueOptions),
         TimeProvider.System,
         Ends,
+        Fallbacks(fallbacks ?? new FallbackOptions()),
         _telemetry,
         NullLogger<CompletionRunner>.Instance);
 

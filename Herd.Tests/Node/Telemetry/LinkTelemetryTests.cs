@@ -36,8 +36,8 @@ public sealed class LinkTelemetryTests(LinkedNode nodes) : IClassFixture<LinkedN
         using var activity = new NodeActivity();
         var runner = new JobRunner(host, activity, Options.Create(options), NullLogger<JobRunner>.Instance);
         var lifetime = new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance);
-        using var links = new NodeLinks(host, activity, runner, Options.Create(options), new ConfigurationBuilder().Build(), lifetime, NullLoggerFactory.Instance, NullLogger<NodeLinks>.Instance);
-        var health = new LinkHealthCheck(host, links);
+        using var links = new NodeLinks(new LocalBackend(host, runner), activity, Options.Create(options), new ConfigurationBuilder().Build(), lifetime, NullLoggerFactory.Instance, NullLogger<NodeLinks>.Instance);
+        var health = new LinkHealthCheck(new LocalBackend(host, runner), links);
 
         var beforeLoad = await health.CheckHealthAsync(new HealthCheckContext());
         await host.StartAsync(CancellationToken.None);
