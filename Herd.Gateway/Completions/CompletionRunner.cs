@@ -96,7 +96,7 @@ public sealed partial class CompletionRunner(
     private async IAsyncEnumerable<CompletionEvent> ServeAsync(CompletionProgress progress, CompletionObservation observation, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         CompletionRequestValidator.Validate(progress.Request);
-        var model = await catalog.ResolveAsync(progress.Request.Model).ConfigureAwait(false);
+        var model = await ResolveAsync(progress.Request).ConfigureAwait(false);
         var adapters = AdapterChoices.For(model, progress.Request, progress.Caller?.Role);
         // Admitted, priced, queued and dispatched as the base model; the adapters travel with the job.
         var request = model.IsBaseAlone ? progress.Request : AsBaseModel(progress.Request, model.BaseModel);
@@ -207,6 +207,30 @@ public sealed partial class CompletionRunner(
         progress.Admitted is { } admitted
             ? admission.FeeOf(admitted, progress.Assigned is not null, progress.ChargedPromptTokens, progress.ChargedCompletionTokens)
             : 0m;
+
+    /// <summary>
+    /// The request's model as the catalog resolves it. A model no ready node serves is still taken
+    /// when its fallback is served: its job waits the fallback's wait like any other, then moves.
+    /// </summary>
+    private async ValueTask<ModelChoice> ResolveAsync(CompletionRequest request)
+    {
+        try
+        {
+            return await catalog.ResolveAsync(request.Model).ConfigureAwait(false);
+        }
+        catch (RequestFailedException notServed) when (notServed.Kind == FailureKind.ModelNotServed && fallbacks.For(request, adapters: null) is { } fallback)
+        {
+            try
+            {
+                // Its prompt is measured against the context the fallback is served with.
+                return new ModelChoice(request.Model, (await catalog.ResolveAsync(fallback.Model).ConfigureAwait(false)).ContextLength);
+            }
+            catch (RequestFailedException)
+            {
+                throw notServed;
+            }
+        }
+    }
 
     /// <summary>The request as the base model's queue takes it: its name without the adapters, which the assignment carries.</summary>
     private static CompletionRequest AsBaseModel(CompletionRequest request, string baseModel)

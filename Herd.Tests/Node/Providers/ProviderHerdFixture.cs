@@ -2,12 +2,10 @@ using System.Globalization;
 using Grpc.Core;
 using Herd.Gateway.Access.Keys;
 using Herd.Gateway.Ledger;
-using Herd.Node.Models;
 using Herd.Tests.Fixtures;
 using Herd.Tests.Gateway.Ledger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herd.Tests.Node.Providers;
 
@@ -18,7 +16,7 @@ namespace Herd.Tests.Node.Providers;
 /// control, one local herd-tiny node with one slot (20 tokens/s, so one long answer keeps it busy),
 /// and provider nodes pointed at herd B, each serving one herd name for herd B's herd-tiny:
 /// <list type="bullet">
-/// <item><see cref="Remote"/> and <see cref="Slow"/>: a good key (read from an environment variable), node group team-a; <see cref="Remote"/> is herd-tiny's fallback.</item>
+/// <item><see cref="Remote"/> and <see cref="Slow"/>: a good key (read from an environment variable), node group team-a; <see cref="Remote"/> is the fallback of herd-tiny and of <see cref="Nodeless"/>, which no node serves.</item>
 /// <item><see cref="Limited"/>: a key of a role allowed one request an hour.</item>
 /// <item><see cref="Locked"/>: a key herd B does not know.</item>
 /// <item><see cref="Down"/>: an address where nothing listens.</item>
@@ -31,6 +29,9 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
     public const string Limited = "limited-tiny";
     public const string Locked = "locked-tiny";
     public const string Down = "down-tiny";
+
+    /// <summary>A model no node of herd A serves, whose fallback is <see cref="Remote"/>.</summary>
+    public const string Nodeless = "nodeless-tiny";
     public const string RemoteNodeId = "node-1";
     public const string LockedNodeId = "node-3";
 
@@ -95,6 +96,8 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
                 ["Herd__Gateway__Queue__MaxWait"] = MaxWait.ToString("c", CultureInfo.InvariantCulture),
                 [$"Herd__Gateway__Fallbacks__{TestHerd.Model}__Model"] = Remote,
                 [$"Herd__Gateway__Fallbacks__{TestHerd.Model}__After"] = "00:00:01",
+                [$"Herd__Gateway__Fallbacks__{Nodeless}__Model"] = Remote,
+                [$"Herd__Gateway__Fallbacks__{Nodeless}__After"] = "00:00:01",
             },
             nodeSettings: new Dictionary<string, string>
             {
@@ -105,7 +108,7 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
         _provider = await starting;
         _herdLedger = LedgerHost.Build(Herd.LedgerConnectionString!);
         _providerLedger = LedgerHost.Build(Provider.LedgerConnectionString!);
-        CopyHerdTiny(SlowModel);
+        TestHerd.CopyModelTo(SlowModel);
         Provider.Nodes.Add(Provider.StartNode(1, new Dictionary<string, string>
         {
             ["Herd__Node__Model"] = SlowModel,
@@ -163,16 +166,6 @@ public sealed class ProviderHerdFixture : IAsyncLifetime
         }
 
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private static void CopyHerdTiny(string folder)
-    {
-        var tiny = new ModelLocator(TestHerd.ModelCache, NullLogger<ModelLocator>.Instance).Locate(TestHerd.Model);
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(tiny))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
     }
 
     /// <summary>A provider node's settings: herd B's herd-tiny served as <paramref name="herdName"/>.</summary>

@@ -130,6 +130,17 @@ public sealed class ProviderNodeTests(ProviderHerdFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task AModelNoNodeServes_IsQueued_AndFallsBackToTheProvider_AfterItsWait()
+    {
+        var fellBack = await StreamedCompletion.RunAsync(HerdA, Prompt(ProviderHerdFixture.Nodeless, maxTokens: 3), headers: fixture.Herd.KeyHeaders());
+        var noFallback = await Assert.ThrowsAsync<RpcException>(() => StreamedCompletion.RunAsync(HerdA, Prompt("herd-nowhere", maxTokens: 3), headers: fixture.Herd.KeyHeaders()));
+
+        Assert.Equal(ProviderHerdFixture.RemoteNodeId, fellBack.Done.NodeId);
+        Assert.Equal(3, fellBack.Done.Usage.CompletionTokens);
+        Assert.Equal(StatusCode.NotFound, noFallback.StatusCode);
+    }
+
+    [Fact]
     public async Task NodeGroups_AProviderNodeServesOnlyRolesOfItsGroup()
     {
         var (teamA, teamB) = (await fixture.HerdKeyAsync("team-a"), await fixture.HerdKeyAsync("team-b"));
