@@ -211,10 +211,12 @@ public sealed partial class NodeConnection
 
     public override string ToString() => $"{NodeId} ({RemoteAddress})";
 
-    /// <summary>Serves the link until the node ends it, it breaks, it falls silent, or <paramref name="cancellationToken"/> fires.</summary>
-    internal async Task RunAsync(IAsyncStreamReader<NodeMessage> requests, CancellationToken cancellationToken)
+    /// <summary>Serves the link until the node ends it, it breaks, it falls silent, or the gateway stops.</summary>
+    /// <param name="callAborted">fires when the node's call is gone (its connection dropped, the node died)</param>
+    /// <param name="gatewayStopping">fires when this gateway shuts down</param>
+    internal async Task RunAsync(IAsyncStreamReader<NodeMessage> requests, CancellationToken callAborted, CancellationToken gatewayStopping)
     {
-        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(callAborted, gatewayStopping);
         _running = running;
         if (IsClosed)
         {
@@ -235,7 +237,11 @@ public sealed partial class NodeConnection
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or RpcException)
         {
-            Close(cancellationToken.IsCancellationRequested ? "the gateway is stopping" : $"the link broke ({error.Message})");
+            // Say what happened: only a gateway that shuts down is "stopping"; a node that died or
+            // lost its connection aborts the call.
+            Close(gatewayStopping.IsCancellationRequested ? "the gateway is stopping"
+                : callAborted.IsCancellationRequested ? "the node's connection was lost"
+                : $"the link broke ({error.Message})");
         }
         finally
         {

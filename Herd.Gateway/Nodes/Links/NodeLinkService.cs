@@ -49,10 +49,9 @@ public sealed partial class NodeLinkService(
 
         var models = string.Join(", ", hello.Models.Select(model => model.Name));
         LogLinked(hello.NodeId, context.Peer, hello.Slots, hello.Device, models, hello.Build);
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await connection.RunAsync(requestStream, call.Token);
+            await connection.RunAsync(requestStream, context.CancellationToken, lifetime.ApplicationStopping);
         }
         finally
         {
