@@ -76,16 +76,19 @@ public sealed class JobQueue
     /// <summary>
     /// Takes the best waiting job among <paramref name="models"/>' queues for a node, marks it
     /// assigned to that node and to <paramref name="gatewayId"/> (the gateway linked to the
-    /// node), and leases it; null when none waits.
+    /// node), and leases it; null when none waits or the node has no free slot.
     /// </summary>
-    public async Task<PoppedJob?> TryPopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, string nodeGroup = NodeGroupPatterns.DefaultGroup) =>
-        await PopAsync(models, nodeId, gatewayId, 1, nodeGroup).ConfigureAwait(false) is [var job, ..] ? job : null;
+    /// <param name="nodeSlots">the node's slots: jobs assigned to it by every gateway count against them</param>
+    public async Task<PoppedJob?> TryPopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, string nodeGroup = NodeGroupPatterns.DefaultGroup, int nodeSlots = int.MaxValue) =>
+        await PopAsync(models, nodeId, gatewayId, 1, nodeGroup, nodeSlots).ConfigureAwait(false) is [var job, ..] ? job : null;
 
     /// <summary>
-    /// As <see cref="TryPopAsync"/>, for up to <paramref name="max"/> jobs at once (a node's free
-    /// slots) in one round trip, best first; empty when none waits.
+    /// As <see cref="TryPopAsync"/>, for up to <paramref name="max"/> jobs at once (this gateway's
+    /// view of the node's free slots) in one round trip, best first; never more than the node's
+    /// free slots counted over every gateway (<paramref name="nodeSlots"/> less the jobs assigned
+    /// to it); empty when none waits.
     /// </summary>
-    public async Task<IReadOnlyList<PoppedJob>> PopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, int max, string nodeGroup = NodeGroupPatterns.DefaultGroup)
+    public async Task<IReadOnlyList<PoppedJob>> PopAsync(IReadOnlyCollection<string> models, string nodeId, string gatewayId, int max, string nodeGroup = NodeGroupPatterns.DefaultGroup, int nodeSlots = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
@@ -102,8 +105,8 @@ public sealed class JobQueue
             return [];
         }
 
-        RedisValue[] arguments = [_keys.Prefix, nodeId, gatewayId, _leaseMicroseconds, max, nodeGroup, .. models.Distinct(StringComparer.Ordinal).Select(model => (RedisValue)model)];
-        var result = await _database.ScriptEvaluateAsync(QueueScripts.Pop, [_keys.Leases], arguments).ConfigureAwait(false);
+        RedisValue[] arguments = [_keys.Prefix, nodeId, gatewayId, _leaseMicroseconds, max, nodeGroup, nodeSlots, .. models.Distinct(StringComparer.Ordinal).Select(model => (RedisValue)model)];
+        var result = await _database.ScriptEvaluateAsync(QueueScripts.Pop, [_keys.Leases, _keys.NodeJobs(nodeId)], arguments).ConfigureAwait(false);
         return [.. ((RedisResult[])result!).Select(entry => Popped((RedisResult[])entry!))];
     }
 
@@ -176,7 +179,7 @@ public sealed class JobQueue
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         var result = await _database.ScriptEvaluateAsync(
-            QueueScripts.Complete, [_keys.Job(jobId), _keys.Leases], [jobId]);
+            QueueScripts.Complete, [_keys.Job(jobId), _keys.Leases], [jobId, _keys.Notify.ToString()]);
         return (long)result == 1;
     }
 

@@ -21,6 +21,9 @@ internal sealed class QueueKeys(string prefix)
     /// <summary>Hash of one job: model, priority, owner, payload, enqueued, score, state, queue, node, server, started.</summary>
     public RedisKey Job(string jobId) => Prefix + "job:" + jobId;
 
+    /// <summary>The jobs assigned to a node, whichever gateway assigned them (a set of job ids).</summary>
+    public RedisKey NodeJobs(string nodeId) => Prefix + "node-jobs:" + nodeId;
+
     /// <summary>
     /// Sorted set of one model's waiting jobs that may run on the same node groups, lowest score
     /// first. Jobs for any group share the model's plain queue. Each queue is listed, with its

@@ -92,9 +92,13 @@ internal static class QueueScripts
         """;
 
     /// <summary>
-    /// KEYS: leases. ARGV: prefix, node, server, lease_us, max, node group, then the models. Returns
-    /// up to max jobs, best first, each as {id, model, priority, owner, payload, enqueued, now, trace}.
-    /// Only queues whose group patterns admit the node's group are considered.
+    /// KEYS: leases, the node's jobs (a set). ARGV: prefix, node, server, lease_us, max, node group,
+    /// the node's slots, then the models. Returns up to max jobs, best first, each as {id, model,
+    /// priority, owner, payload, enqueued, now, trace}. Only queues whose group patterns admit the
+    /// node's group are considered, and never more jobs than the node has free slots, counted over
+    /// every gateway: the set holds the jobs assigned to the node, checked against their records
+    /// first (a job completed, requeued or swept since is no longer the node's), so it needs no
+    /// bookkeeping anywhere else and heals after a gateway dies.
     /// </summary>
     public const string Pop = Common + """
         local function glob(pattern, text)
@@ -105,8 +109,22 @@ internal static class QueueScripts
           return string.match(text, lua) ~= nil
         end
 
+        local held = 0
+        for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+          local f = redis.call('HMGET', ARGV[1] .. 'job:' .. id, 'state', 'node')
+          if f[1] == 'assigned' and f[2] == ARGV[2] then
+            held = held + 1
+          else
+            redis.call('SREM', KEYS[2], id)
+          end
+        end
+        local max = math.min(tonumber(ARGV[5]), tonumber(ARGV[7]) - held)
+        if max <= 0 then
+          return {}
+        end
+
         local eligible = {}
-        for m = 7, #ARGV do
+        for m = 8, #ARGV do
           local queues = queues_of(ARGV[1], ARGV[m])
           for i = 1, #queues, 2 do
             for pattern in string.gmatch(queues[i + 1], '[^,]+') do
@@ -120,7 +138,6 @@ internal static class QueueScripts
 
         local now = now_us()
         local popped = {}
-        local max = tonumber(ARGV[5])
         while #popped < max do
           local best_queue, best_id, best_score
           for _, queue in ipairs(eligible) do
@@ -142,6 +159,7 @@ internal static class QueueScripts
           if owner and redis.call('EXISTS', ARGV[1] .. 'gateway:' .. owner) == 1 then
             redis.call('HSET', job, 'state', 'assigned', 'node', ARGV[2], 'server', ARGV[3])
             redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[4])), best_id)
+            redis.call('SADD', KEYS[2], best_id)
             local f = redis.call('HMGET', job, 'model', 'priority', 'owner', 'payload', 'enqueued', 'trace')
             popped[#popped + 1] = {best_id, f[1], f[2], f[3], f[4], f[5], int(now), f[6] or ''}
           else
@@ -225,15 +243,19 @@ internal static class QueueScripts
         return lost
         """;
 
-    /// <summary>KEYS: job, leases. ARGV: id.</summary>
+    /// <summary>KEYS: job, leases. ARGV: id, channel.</summary>
     public const string Complete = """
         redis.call('ZREM', KEYS[2], ARGV[1])
-        local queue = redis.call('HGET', KEYS[1], 'queue')
-        if not queue then
+        local f = redis.call('HMGET', KEYS[1], 'queue', 'model', 'state')
+        if not f[1] then
           return 0
         end
-        redis.call('ZREM', queue, ARGV[1])
+        redis.call('ZREM', f[1], ARGV[1])
         redis.call('DEL', KEYS[1])
+        if f[3] == 'assigned' then
+          -- Its node has a free slot now: every gateway linked to it may give it the next job.
+          redis.call('PUBLISH', ARGV[2], f[2])
+        end
         return 1
         """;
 

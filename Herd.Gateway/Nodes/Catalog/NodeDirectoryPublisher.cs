@@ -85,7 +85,8 @@ public sealed partial class NodeDirectoryPublisher(
             Build = connection.Hello.Build,
             Group = connection.Group,
             Slots = connection.Slots,
-            SlotsInUse = connection.SlotsInUse,
+            // The node's own count (every gateway's jobs), once it has sent a heartbeat.
+            SlotsInUse = heartbeat is { } beat ? beat.ActiveSequences + beat.Waiting : connection.SlotsInUse,
             Health = connection.IsDraining ? NodeHealth.Draining : NodeHealth.Ready,
             LastHeartbeat = Timestamp.FromDateTimeOffset(connection.LastSeen),
             GatewayId = gatewayId,

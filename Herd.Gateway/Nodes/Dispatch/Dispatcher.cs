@@ -72,8 +72,9 @@ public sealed partial class Dispatcher(
             }
 
             var models = connection.Models.Select(model => model.Name).ToList();
-            // One round trip for all of the node's free slots.
-            foreach (var job in await queue.PopAsync(models, connection.NodeId, gatewayId, free, connection.Group).ConfigureAwait(false))
+            // One round trip for all of the node's free slots; Redis counts the jobs other
+            // gateways gave the node, so it never holds more than its slots.
+            foreach (var job in await queue.PopAsync(models, connection.NodeId, gatewayId, free, connection.Group, connection.Slots).ConfigureAwait(false))
             {
                 if (connection.TryReserveSlot())
                 {
