@@ -155,8 +155,11 @@ public sealed partial class CompletionRunner(
                         progress.Usage = envelope.Finished.Usage;
                         progress.FinishReason = envelope.Finished.FinishReason;
                         progress.Adapters = envelope.Finished.Adapters;
-                        yield return new CompletionEvent { Done = Done(envelope.Finished, progress, FeeOf(progress), Stopwatch.GetElapsedTime(started)) };
+                        var done = new CompletionEvent { Done = Done(envelope.Finished, progress, FeeOf(progress), Stopwatch.GetElapsedTime(started)) };
+                        // The job is over and its answer whole: a client that leaves as its door
+                        // writes the end (a write then fails cancelled) still had a good request.
                         progress.EndedWell();
+                        yield return done;
                         yield break;
                     case RelayEnvelope.KindOneofCase.Failed:
                         progress.Ended = true;
