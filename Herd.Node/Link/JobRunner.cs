@@ -24,14 +24,8 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
         ArgumentNullException.ThrowIfNull(assign);
         ArgumentNullException.ThrowIfNull(output);
         var delivered = 0;
-        // A job that brings no trace context starts a trace of its own instead of joining
-        // whatever is current on the link (its long-lived call); this flow is the job's alone.
-        Activity.Current = null;
-        using var span = NodeTelemetry.Source.StartActivity(NodeTelemetry.JobSpan, ActivityKind.Consumer, AssignMapping.ToTraceParent(assign));
         using var lease = host.TryLease(assign.Model);
-        span?.SetTag(NodeTelemetry.ModelAttribute, lease?.Model.Name ?? assign.Model);
-        span?.SetTag(NodeTelemetry.NodeIdAttribute, options.Value.NodeId);
-        span?.SetTag(NodeTelemetry.OperationNameAttribute, AssignMapping.ToOperationName(assign));
+        using var span = JobSpan.Start(assign, lease?.Model.Name ?? assign.Model, options.Value.NodeId);
         if (lease is null)
         {
             // Its model was unloaded or is being unloaded: the gateway puts the job back in the queue.

@@ -28,11 +28,7 @@ public sealed partial class ProviderJobRunner(
     {
         ArgumentNullException.ThrowIfNull(assign);
         ArgumentNullException.ThrowIfNull(output);
-        Activity.Current = null;
-        using var span = NodeTelemetry.Source.StartActivity(NodeTelemetry.JobSpan, ActivityKind.Consumer, AssignMapping.ToTraceParent(assign));
-        span?.SetTag(NodeTelemetry.ModelAttribute, assign.Model);
-        span?.SetTag(NodeTelemetry.NodeIdAttribute, node.Value.NodeId);
-        span?.SetTag(NodeTelemetry.OperationNameAttribute, AssignMapping.ToOperationName(assign));
+        using var span = JobSpan.Start(assign, assign.Model, node.Value.NodeId);
         var job = new ProviderJob(assign.JobId, output, span);
         if (Refusal(assign) is { } refusal)
         {
