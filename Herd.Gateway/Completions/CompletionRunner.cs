@@ -10,6 +10,7 @@ using Herd.Gateway.Admission;
 using Herd.Gateway.Admission.Fees;
 using Herd.Gateway.Failures;
 using Herd.Gateway.Nodes.Catalog;
+using Herd.Gateway.Nodes.Dispatch;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
 using Herd.Gateway.Telemetry;
@@ -27,6 +28,7 @@ namespace Herd.Gateway.Completions;
 /// </summary>
 public sealed partial class CompletionRunner(
     JobQueue queue,
+    ArrivalDispatcher arrivals,
     JobMailboxes mailboxes,
     JobRelay relay,
     ModelCatalog catalog,
@@ -111,7 +113,7 @@ public sealed partial class CompletionRunner(
         var opening = recorder.OpenAsync(progress);
         observation.Enqueuing();
         var job = JobOf(request, adapters, jobId, pending, observation.TraceContext);
-        var enqueueing = queue.EnqueueAsync(job);
+        var enqueueing = arrivals.EnqueueAsync(job);
         try
         {
             progress.Admitted = await pending.Result.ConfigureAwait(false);
@@ -128,7 +130,7 @@ public sealed partial class CompletionRunner(
         if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
         {
             // Admitted after the job was sent (a budget read from the ledger first): send it again.
-            enqueued = await queue.EnqueueAsync(job).ConfigureAwait(false);
+            enqueued = await arrivals.EnqueueAsync(job).ConfigureAwait(false);
         }
 
         ThrowIfNotQueued(enqueued, request.Model);

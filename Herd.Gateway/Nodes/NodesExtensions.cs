@@ -74,6 +74,7 @@ public static class NodesExtensions
             QueuesLoadableModels = provider.GetRequiredService<IOptions<DemandOptions>>().Value.Enabled,
         });
         services.AddSingleton<JobServer>();
+        services.AddSingleton<ArrivalDispatcher>();
         services.AddSingleton(provider => new ModelCommandRelay(
             provider.GetRequiredService<NodeRegistry>(),
             provider.GetRequiredService<IConnectionMultiplexer>(),

@@ -7,4 +7,7 @@ public enum EnqueueOutcome
 
     /// <summary>An admission ticket the job needs was missing: its request was not admitted, or not yet.</summary>
     Unadmitted,
+
+    /// <summary>Recorded and assigned to the node it was offered in the same step; no dispatcher pops it.</summary>
+    Assigned,
 }

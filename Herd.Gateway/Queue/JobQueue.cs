@@ -61,16 +61,56 @@ public sealed class JobQueue
                 _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups, job.TraceContext ?? string.Empty,
                 .. job.AdmissionTickets.Select(ticket => (RedisValue)ticket),
             ]);
+        return EnqueueReply(job, (RedisResult[])result!);
+    }
+
+    private EnqueueResult EnqueueReply(QueuedJob job, RedisResult[] reply) => (string?)reply[0] switch
+    {
+        "enqueued" => EnqueueResult.Enqueued(position: (long)reply[1], depth: (long)reply[2]),
+        "full" => EnqueueResult.QueueFull(depth: (long)reply[1], _options.QueueFullRetryAfter),
+        "unadmitted" => EnqueueResult.Unadmitted,
+        "duplicate" => throw new InvalidOperationException(
+            $"Job {job.JobId} is in the queue already; give every job an id of its own."),
+        var other => throw UnexpectedReply(nameof(EnqueueAsync), other),
+    };
+
+    /// <summary>
+    /// As <see cref="EnqueueAsync"/>, offering the job to a node linked to its owner: in the same
+    /// atomic step it is assigned to that node and leased, exactly as a pop would leave it, when
+    /// the node's group may serve it, the node's slots counted over every gateway allow it and no
+    /// waiting job the node could serve goes first (<see cref="EnqueueOutcome.Assigned"/>, with
+    /// the job to serve); otherwise it is queued as by <see cref="EnqueueAsync"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A job with the same id is in the queue already.</exception>
+    public async Task<EnqueueResult> EnqueueOnNodeAsync(QueuedJob job, NodeOffer node)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(node);
+        job.Validate();
+        node.Validate();
+        var groups = NodeGroupPatterns.Canonical(job.NodeGroups);
+        var models = node.Models.Distinct(StringComparer.Ordinal).ToList();
+        var result = await _database.ScriptEvaluateAsync(
+            QueueScripts.EnqueueOnNode,
+            [_keys.Job(job.JobId), _keys.Queue(job.Model, groups), _keys.Clock, _keys.Leases, _keys.NodeJobs(node.NodeId)],
+            [
+                job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
+                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups, job.TraceContext ?? string.Empty,
+                node.NodeId, _leaseMicroseconds, node.Group, node.Slots, models.Count,
+                .. models.Select(model => (RedisValue)model),
+                .. job.AdmissionTickets.Select(ticket => (RedisValue)ticket),
+            ]).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
-        return (string?)reply[0] switch
+        if ((string?)reply[0] != "assigned")
         {
-            "enqueued" => EnqueueResult.Enqueued(position: (long)reply[1], depth: (long)reply[2]),
-            "full" => EnqueueResult.QueueFull(depth: (long)reply[1], _options.QueueFullRetryAfter),
-            "unadmitted" => EnqueueResult.Unadmitted,
-            "duplicate" => throw new InvalidOperationException(
-                $"Job {job.JobId} is in the queue already; give every job an id of its own."),
-            var other => throw UnexpectedReply(nameof(EnqueueAsync), other),
-        };
+            return EnqueueReply(job, reply);
+        }
+
+        var arrival = DateTimeOffset.UnixEpoch.AddTicks(ParseLong(reply[1]) * TimeSpan.TicksPerMicrosecond);
+        return EnqueueResult.AssignedOnArrival(new PoppedJob(job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload, arrival, TimeSpan.Zero)
+        {
+            TraceContext = job.TraceContext,
+        });
     }
 
     /// <summary>

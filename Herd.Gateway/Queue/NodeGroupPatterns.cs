@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Text.RegularExpressions;
 
 namespace Herd.Gateway.Queue;
@@ -22,6 +23,14 @@ public static partial class NodeGroupPatterns
         return patterns.Count == 0 || patterns.Contains(Any)
             ? Any
             : string.Join(',', patterns.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>True when a node of <paramref name="group"/> may serve a job limited to <paramref name="patterns"/> (any group when empty).</summary>
+    public static bool Admit(IReadOnlyList<string> patterns, string group)
+    {
+        ArgumentNullException.ThrowIfNull(patterns);
+        // Patterns have '*' as their only wildcard, and neither they nor groups have '?' or '\'.
+        return patterns.Count == 0 || patterns.Any(pattern => FileSystemName.MatchesSimpleExpression(pattern, group, ignoreCase: false));
     }
 
     /// <exception cref="ArgumentException">A pattern is empty or has characters a group label cannot have.</exception>

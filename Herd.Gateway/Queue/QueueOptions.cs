@@ -32,6 +32,14 @@ public sealed record QueueOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// When a node linked to the gateway that takes a request has a free slot for its model, and
+    /// no waiting job that node could serve goes first, the job is assigned to it in the same
+    /// Redis step that records it, instead of waiting for a dispatcher to pop it. Either way the
+    /// job is recorded and leased in Redis before its node gets it.
+    /// </summary>
+    public bool AssignOnArrival { get; init; } = true;
+
     /// <summary>The retry hint given to a client whose model's queue is full.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan QueueFullRetryAfter { get; init; } = TimeSpan.FromSeconds(2);

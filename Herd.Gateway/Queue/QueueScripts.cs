@@ -49,6 +49,105 @@ internal static class QueueScripts
           return f[1]
         end
 
+        local function glob(pattern, text)
+          if pattern == '*' then
+            return true
+          end
+          local lua = '^' .. string.gsub(string.gsub(pattern, '[%^%$%(%)%%%.%[%]%+%-%?]', '%%%0'), '%*', '.*') .. '$'
+          return string.match(text, lua) ~= nil
+        end
+
+        local function admits(patterns, group)
+          for pattern in string.gmatch(patterns, '[^,]+') do
+            if glob(pattern, group) then
+              return true
+            end
+          end
+          return false
+        end
+
+        -- The jobs assigned to a node by every gateway. Its set is checked against the job records
+        -- (a job completed, requeued or swept since is no longer the node's), so it needs no
+        -- bookkeeping anywhere else and heals after a gateway dies.
+        local function held_by(prefix, node_jobs, node)
+          local held = 0
+          for _, id in ipairs(redis.call('SMEMBERS', node_jobs)) do
+            local f = redis.call('HMGET', prefix .. 'job:' .. id, 'state', 'node')
+            if f[1] == 'assigned' and f[2] == node then
+              held = held + 1
+            else
+              redis.call('SREM', node_jobs, id)
+            end
+          end
+          return held
+        end
+
+        -- The queues of the models ARGV[from..to] whose group patterns admit the node's group.
+        local function eligible_queues(prefix, group, from, to)
+          local eligible = {}
+          for m = from, to do
+            local queues = queues_of(prefix, ARGV[m])
+            for i = 1, #queues, 2 do
+              if admits(queues[i + 1], group) then
+                table.insert(eligible, queues[i])
+              end
+            end
+          end
+          return eligible
+        end
+
+        -- The best waiting job over the queues: its queue, id and score; nil when all are empty.
+        local function best_head(queues)
+          local best_queue, best_id, best_score
+          for _, queue in ipairs(queues) do
+            local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+            if head[1] then
+              local score = tonumber(head[2])
+              if best_score == nil or score < best_score then
+                best_queue, best_id, best_score = queue, head[1], score
+              end
+            end
+          end
+          return best_queue, best_id, best_score
+        end
+
+        -- A new job's checks: nil and the reply when it must not be queued; otherwise its arrival
+        -- and score, and its model's depth before it. ARGV[tickets..] are the admission tickets.
+        local function admit(job, clock, model, priority, aging, max_depth, prefix, tickets)
+          if redis.call('EXISTS', job) == 1 then
+            return {'duplicate'}
+          end
+          for i = tickets, #ARGV do
+            if redis.call('EXISTS', ARGV[i]) == 0 then
+              return {'unadmitted'}
+            end
+          end
+          for i = tickets, #ARGV do
+            redis.call('DEL', ARGV[i])
+          end
+          local depth = depth_of(prefix, model)
+          if depth >= tonumber(max_depth) then
+            return {'full', depth}
+          end
+          -- Stamps only grow: equal priorities keep arrival order within one microsecond, and
+          -- after a failover to a server whose clock is behind.
+          local arrival = now_us()
+          local last = tonumber(redis.call('GET', clock) or '0')
+          if arrival <= last then
+            arrival = last + 1
+          end
+          redis.call('SET', clock, int(arrival))
+          return nil, arrival, arrival - tonumber(priority) * tonumber(aging), depth
+        end
+
+        -- Writes a new job's record, queued, and lists its queue among its model's.
+        local function record(job, queue, model, priority, owner, payload, arrival, score, prefix, groups, trace)
+          redis.call('HSET', job, 'model', model, 'priority', priority, 'owner', owner,
+            'payload', payload, 'enqueued', int(arrival), 'score', int(score), 'state', 'queued', 'queue', queue,
+            'trace', trace)
+          redis.call('HSET', prefix .. 'queues:' .. model, queue, groups)
+        end
+
         """;
 
     /// <summary>
@@ -57,34 +156,48 @@ internal static class QueueScripts
     /// needs: all must exist, and are used up, or nothing is queued ({'unadmitted'}).
     /// </summary>
     public const string Enqueue = Common + """
-        if redis.call('EXISTS', KEYS[1]) == 1 then
-          return {'duplicate'}
+        local refused, arrival, score, depth = admit(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[6], ARGV[7], ARGV[9], 12)
+        if refused then
+          return refused
         end
-        for i = 12, #ARGV do
-          if redis.call('EXISTS', ARGV[i]) == 0 then
-            return {'unadmitted'}
-          end
+        record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11])
+        redis.call('ZADD', KEYS[2], int(score), ARGV[1])
+        local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
+        redis.call('PUBLISH', ARGV[8], ARGV[2])
+        return {'enqueued', position, depth + 1}
+        """;
+
+    /// <summary>
+    /// As <see cref="Enqueue"/>, for a job whose owner gateway holds a node of its model with a
+    /// free slot: in the same step the job is assigned to that node and leased, as <see cref="Pop"/>
+    /// would, when the node's slots counted over every gateway allow it and no waiting job the
+    /// node could serve goes first; otherwise it is queued as usual. KEYS: job, queue, clock,
+    /// leases, the node's jobs. ARGV: id, model, priority, owner, payload, aging_us, max_depth,
+    /// channel, prefix, node group patterns, trace context, node, lease_us, node group, node slots,
+    /// the number n of the node's models, the n models, then the admission tickets. Returns
+    /// {'assigned', now} or Enqueue's replies.
+    /// </summary>
+    public const string EnqueueOnNode = Common + """
+        local models = tonumber(ARGV[16])
+        local refused, arrival, score, depth = admit(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[6], ARGV[7], ARGV[9], 17 + models)
+        if refused then
+          return refused
         end
-        for i = 12, #ARGV do
-          redis.call('DEL', ARGV[i])
+        record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11])
+
+        local takes = admits(ARGV[10], ARGV[14]) and held_by(ARGV[9], KEYS[5], ARGV[12]) < tonumber(ARGV[15])
+        if takes then
+          local _, _, best = best_head(eligible_queues(ARGV[9], ARGV[14], 17, 16 + models))
+          -- A waiting job the node could serve goes first: it gets the slot through the queue.
+          takes = best == nil or best > score
         end
-        local depth = depth_of(ARGV[9], ARGV[2])
-        if depth >= tonumber(ARGV[7]) then
-          return {'full', depth}
+        if takes then
+          redis.call('HSET', KEYS[1], 'state', 'assigned', 'node', ARGV[12], 'server', ARGV[4])
+          redis.call('ZADD', KEYS[4], int(arrival + tonumber(ARGV[13])), ARGV[1])
+          redis.call('SADD', KEYS[5], ARGV[1])
+          return {'assigned', int(arrival)}
         end
-        -- Stamps only grow: equal priorities keep arrival order within one microsecond, and
-        -- after a failover to a server whose clock is behind.
-        local arrival = now_us()
-        local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-        if arrival <= last then
-          arrival = last + 1
-        end
-        redis.call('SET', KEYS[3], int(arrival))
-        local score = arrival - tonumber(ARGV[3]) * tonumber(ARGV[6])
-        redis.call('HSET', KEYS[1], 'model', ARGV[2], 'priority', ARGV[3], 'owner', ARGV[4],
-          'payload', ARGV[5], 'enqueued', int(arrival), 'score', int(score), 'state', 'queued', 'queue', KEYS[2],
-          'trace', ARGV[11])
-        redis.call('HSET', ARGV[9] .. 'queues:' .. ARGV[2], KEYS[2], ARGV[10])
+
         redis.call('ZADD', KEYS[2], int(score), ARGV[1])
         local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
         redis.call('PUBLISH', ARGV[8], ARGV[2])
@@ -101,54 +214,16 @@ internal static class QueueScripts
     /// bookkeeping anywhere else and heals after a gateway dies.
     /// </summary>
     public const string Pop = Common + """
-        local function glob(pattern, text)
-          if pattern == '*' then
-            return true
-          end
-          local lua = '^' .. string.gsub(string.gsub(pattern, '[%^%$%(%)%%%.%[%]%+%-%?]', '%%%0'), '%*', '.*') .. '$'
-          return string.match(text, lua) ~= nil
-        end
-
-        local held = 0
-        for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-          local f = redis.call('HMGET', ARGV[1] .. 'job:' .. id, 'state', 'node')
-          if f[1] == 'assigned' and f[2] == ARGV[2] then
-            held = held + 1
-          else
-            redis.call('SREM', KEYS[2], id)
-          end
-        end
-        local max = math.min(tonumber(ARGV[5]), tonumber(ARGV[7]) - held)
+        local max = math.min(tonumber(ARGV[5]), tonumber(ARGV[7]) - held_by(ARGV[1], KEYS[2], ARGV[2]))
         if max <= 0 then
           return {}
         end
 
-        local eligible = {}
-        for m = 8, #ARGV do
-          local queues = queues_of(ARGV[1], ARGV[m])
-          for i = 1, #queues, 2 do
-            for pattern in string.gmatch(queues[i + 1], '[^,]+') do
-              if glob(pattern, ARGV[6]) then
-                table.insert(eligible, queues[i])
-                break
-              end
-            end
-          end
-        end
-
+        local eligible = eligible_queues(ARGV[1], ARGV[6], 8, #ARGV)
         local now = now_us()
         local popped = {}
         while #popped < max do
-          local best_queue, best_id, best_score
-          for _, queue in ipairs(eligible) do
-            local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
-            if head[1] then
-              local score = tonumber(head[2])
-              if best_score == nil or score < best_score then
-                best_queue, best_id, best_score = queue, head[1], score
-              end
-            end
-          end
+          local best_queue, best_id = best_head(eligible)
           if best_id == nil then
             break
           end

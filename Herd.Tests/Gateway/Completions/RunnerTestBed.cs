@@ -6,8 +6,10 @@ using Herd.Gateway.Admission;
 using Herd.Gateway.Admission.Fees;
 using Herd.Gateway.Admission.Limits;
 using Herd.Gateway.Completions;
+using Herd.Gateway.Configuration;
 using Herd.Gateway.Ledger;
 using Herd.Gateway.Nodes.Catalog;
+using Herd.Gateway.Nodes.Dispatch;
 using Herd.Gateway.Nodes.Links;
 using Herd.Gateway.Queue;
 using Herd.Gateway.Relay;
@@ -130,19 +132,26 @@ internal sealed class RunnerTestBed : IAsyncDisposable
 
     /// <summary>A runner as the gateway builds it, over this bed's queue and relay.</summary>
     /// <param name="fallbacks">the models' fallbacks; none by default</param>
-    public CompletionRunner Runner(ICompletionAdmission admission, IUsageRecorder recorder, FallbackOptions? fallbacks = null) => new(
-        Queue,
-        Mailboxes,
-        _ownerRelay,
-        new ModelCatalog(_directory, new NodeRegistry(), new CatalogOptions(), TimeProvider.System),
-        admission,
-        recorder,
-        Options.Create(QueueOptions),
-        TimeProvider.System,
-        Ends,
-        Fallbacks(fallbacks ?? new FallbackOptions()),
-        _telemetry,
-        NullLogger<CompletionRunner>.Instance);
+    public CompletionRunner Runner(ICompletionAdmission admission, IUsageRecorder recorder, FallbackOptions? fallbacks = null)
+    {
+        // The owner holds no node link here: its jobs go through the queue to the played node.
+        var registry = new NodeRegistry();
+        var server = new JobServer(Queue, _ownerRelay, new ServedJobs(), registry, Options.Create(new GatewayOptions { GatewayId = OwnerGatewayId }), _telemetry, NullLogger<JobServer>.Instance);
+        return new(
+            Queue,
+            new ArrivalDispatcher(registry, Queue, server),
+            Mailboxes,
+            _ownerRelay,
+            new ModelCatalog(_directory, registry, new CatalogOptions(), TimeProvider.System),
+            admission,
+            recorder,
+            Options.Create(QueueOptions),
+            TimeProvider.System,
+            Ends,
+            Fallbacks(fallbacks ?? new FallbackOptions()),
+            _telemetry,
+            NullLogger<CompletionRunner>.Instance);
+    }
 
     /// <summary>
     /// The admission where access control is on, built as the gateway builds it, over this bed's
