@@ -219,7 +219,7 @@ public sealed class JobQueue
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         var result = await _database.ScriptEvaluateAsync(
-            QueueScripts.Complete, [_keys.Job(jobId), _keys.Leases], [jobId, _keys.Notify.ToString()]);
+            QueueScripts.Complete, [_keys.Job(jobId), _keys.Leases], [jobId, _keys.Notify.ToString(), _keys.Prefix]);
         return (long)result == 1;
     }
 

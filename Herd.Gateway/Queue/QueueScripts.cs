@@ -35,8 +35,11 @@ internal static class QueueScripts
 
         -- Puts an assigned job back in its queue ahead of every waiting job, keeping its own
         -- score when that is already ahead. Returns the model.
-        local function requeue_front(id, job)
-          local f = redis.call('HMGET', job, 'model', 'score', 'queue')
+        local function requeue_front(prefix, id, job)
+          local f = redis.call('HMGET', job, 'model', 'score', 'queue', 'node')
+          if f[4] then
+            redis.call('SREM', prefix .. 'node-jobs:' .. f[4], id)
+          end
           local queue = f[3]
           local score = tonumber(f[2])
           local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
@@ -66,10 +69,16 @@ internal static class QueueScripts
           return false
         end
 
-        -- The jobs assigned to a node by every gateway. Its set is checked against the job records
-        -- (a job completed, requeued or swept since is no longer the node's), so it needs no
-        -- bookkeeping anywhere else and heals after a gateway dies.
-        local function held_by(prefix, node_jobs, node)
+        -- A node's free slots, counting the jobs every gateway assigned to it, exactly when fewer
+        -- than `wanted` may be free. Completing or requeueing a job takes it out of its node's set;
+        -- a member whose job is gone otherwise (a gateway died, a lease was swept) only makes the
+        -- set's size overstate what the node holds, so the members are checked against their
+        -- records, and the stale ones dropped, only when the size alone would refuse.
+        local function free_slots(prefix, node_jobs, node, slots, wanted)
+          local free = slots - redis.call('SCARD', node_jobs)
+          if free >= wanted then
+            return free
+          end
           local held = 0
           for _, id in ipairs(redis.call('SMEMBERS', node_jobs)) do
             local f = redis.call('HMGET', prefix .. 'job:' .. id, 'state', 'node')
@@ -79,7 +88,7 @@ internal static class QueueScripts
               redis.call('SREM', node_jobs, id)
             end
           end
-          return held
+          return slots - held
         end
 
         -- The queues of the models ARGV[from..to] whose group patterns admit the node's group.
@@ -185,7 +194,7 @@ internal static class QueueScripts
         end
         record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11])
 
-        local takes = admits(ARGV[10], ARGV[14]) and held_by(ARGV[9], KEYS[5], ARGV[12]) < tonumber(ARGV[15])
+        local takes = admits(ARGV[10], ARGV[14]) and free_slots(ARGV[9], KEYS[5], ARGV[12], tonumber(ARGV[15]), 1) > 0
         if takes then
           local _, _, best = best_head(eligible_queues(ARGV[9], ARGV[14], 17, 16 + models))
           -- A waiting job the node could serve goes first: it gets the slot through the queue.
@@ -209,12 +218,12 @@ internal static class QueueScripts
     /// the node's slots, then the models. Returns up to max jobs, best first, each as {id, model,
     /// priority, owner, payload, enqueued, now, trace}. Only queues whose group patterns admit the
     /// node's group are considered, and never more jobs than the node has free slots, counted over
-    /// every gateway: the set holds the jobs assigned to the node, checked against their records
-    /// first (a job completed, requeued or swept since is no longer the node's), so it needs no
-    /// bookkeeping anywhere else and heals after a gateway dies.
+    /// every gateway: the set holds the jobs assigned to the node; completing or requeueing a job
+    /// takes it out, and when the set looks full its members are checked against their records (a
+    /// job swept after its gateway died is no longer the node's), so no slot leaks.
     /// </summary>
     public const string Pop = Common + """
-        local max = math.min(tonumber(ARGV[5]), tonumber(ARGV[7]) - held_by(ARGV[1], KEYS[2], ARGV[2]))
+        local max = math.min(tonumber(ARGV[5]), free_slots(ARGV[1], KEYS[2], ARGV[2], tonumber(ARGV[7]), tonumber(ARGV[5])))
         if max <= 0 then
           return {}
         end
@@ -318,15 +327,18 @@ internal static class QueueScripts
         return lost
         """;
 
-    /// <summary>KEYS: job, leases. ARGV: id, channel.</summary>
+    /// <summary>KEYS: job, leases. ARGV: id, channel, prefix.</summary>
     public const string Complete = """
         redis.call('ZREM', KEYS[2], ARGV[1])
-        local f = redis.call('HMGET', KEYS[1], 'queue', 'model', 'state')
+        local f = redis.call('HMGET', KEYS[1], 'queue', 'model', 'state', 'node')
         if not f[1] then
           return 0
         end
         redis.call('ZREM', f[1], ARGV[1])
         redis.call('DEL', KEYS[1])
+        if f[4] then
+          redis.call('SREM', ARGV[3] .. 'node-jobs:' .. f[4], ARGV[1])
+        end
         if f[3] == 'assigned' then
           -- Its node has a free slot now: every gateway linked to it may give it the next job.
           redis.call('PUBLISH', ARGV[2], f[2])
@@ -348,7 +360,7 @@ internal static class QueueScripts
           return 0
         end
         redis.call('ZREM', KEYS[2], ARGV[2])
-        redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[2], KEYS[1]))
+        redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[1], ARGV[2], KEYS[1]))
         return 1
         """;
 
@@ -373,7 +385,7 @@ internal static class QueueScripts
         -- order among themselves at the front of the queue.
         table.sort(unstarted, function(a, b) return a[3] > b[3] end)
         for _, u in ipairs(unstarted) do
-          redis.call('PUBLISH', ARGV[3], requeue_front(u[1], u[2]))
+          redis.call('PUBLISH', ARGV[3], requeue_front(ARGV[1], u[1], u[2]))
           table.insert(requeued, u[1])
         end
         return {requeued, failed}

@@ -46,4 +46,23 @@ public sealed partial class JobQueueTests
         Assert.Equal(["j1"], swept.Requeued);
         Assert.Equal(["j1"], afterSweep.Select(job => job.JobId));
     }
+
+    [Fact]
+    public async Task Pop_ANodeWhoseStartedJobWasSweptAfterItsGatewayDied_HasItsSlotAgain()
+    {
+        var queue = await CreateQueueAsync(new QueueOptions { LeaseDuration = TimeSpan.FromMilliseconds(50) });
+        await EnqueueAllAsync(queue, Job("j1"), Job("j2"));
+        Assert.Single(await queue.PopAsync(["m"], "node-1", "gateway-gone", max: 1, nodeSlots: 1));
+        Assert.True(await queue.MarkStartedAsync("j1"));
+
+        // A job that streamed tokens is failed and forgotten by the sweep; its node's set still
+        // names it until a pop finds the set full and checks it.
+        await Task.Delay(100);
+        var swept = await queue.SweepExpiredLeasesAsync(10);
+        var next = await queue.PopAsync(["m"], "node-1", "gateway-a", max: 1, nodeSlots: 1);
+
+        Assert.Equal("j1", Assert.Single(swept.Failed).JobId);
+        Assert.Equal(["j2"], next.Select(job => job.JobId));
+        Assert.Equal(["j2"], (await Connection.GetDatabase().SetMembersAsync("herd:node-jobs:node-1")).Select(id => (string?)id));
+    }
 }
