@@ -11,8 +11,8 @@ namespace Herd.Cli.Bench;
 /// The herd a benchmark measures: Herd.AppHost's own app model (one gateway, one node, Redis and
 /// PostgreSQL) started through Aspire.Hosting.Testing under DCP, with a state folder of its own
 /// that goes when the herd does. Each benchmark changes the resources before the herd starts;
-/// every gateway then listens on its own ports, without DCP's proxy in front, so that clients and
-/// nodes reach the gateway process directly.
+/// every gateway and node then listens on its own ports, without DCP's proxy in front, so that
+/// clients and nodes reach the processes themselves.
 /// </summary>
 internal sealed class BenchHerd : IAsyncDisposable
 {
@@ -95,8 +95,8 @@ internal sealed class BenchHerd : IAsyncDisposable
     /// <summary>The gRPC endpoint of a gateway resource (the process itself).</summary>
     public Uri GrpcEndpoint(string gateway) => _app.GetEndpoint(gateway, "grpc");
 
-    /// <summary>The gateway's HTTP endpoint (HTTP/1.1: the OpenAI-compatible API).</summary>
-    public Uri HttpEndpoint(string gateway) => _app.GetEndpoint(gateway, "http");
+    /// <summary>The HTTP endpoint of a gateway (HTTP/1.1: the OpenAI-compatible API) or a node (its health checks), the process itself.</summary>
+    public Uri HttpEndpoint(string resource) => _app.GetEndpoint(resource, "http");
 
     /// <summary>The project resource of the app model with that name.</summary>
     public static IResourceBuilder<ProjectResource> Project(IDistributedApplicationTestingBuilder builder, string name) =>
@@ -105,7 +105,7 @@ internal sealed class BenchHerd : IAsyncDisposable
     /// <summary>
     /// What every benchmarked process gets: no telemetry export (there is no dashboard to take it,
     /// and exporting would weigh on what is measured), logs at warnings only (a line per request
-    /// would too), and for a gateway, ports of its own in place of DCP's proxy.
+    /// would too), and ports of its own in place of DCP's proxy.
     /// </summary>
     private static void Measured(IResourceBuilder<ProjectResource> project)
     {
@@ -115,16 +115,13 @@ internal sealed class BenchHerd : IAsyncDisposable
         }
 
         project.WithEnvironment("Logging__LogLevel__Default", "Warning");
-        if (project.Resource.GetProjectMetadata() is Projects.Herd_Gateway)
+        foreach (var endpoint in project.Resource.Annotations.OfType<EndpointAnnotation>())
         {
-            foreach (var endpoint in project.Resource.Annotations.OfType<EndpointAnnotation>())
-            {
-                // DCP asks a proxy-less endpoint for its port (Port and TargetPort the same); one replica only.
-                var port = FreePort();
-                endpoint.IsProxied = false;
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-            }
+            // DCP asks a proxy-less endpoint for its port (Port and TargetPort the same); one replica only.
+            var port = FreePort();
+            endpoint.IsProxied = false;
+            endpoint.Port = port;
+            endpoint.TargetPort = port;
         }
     }
 

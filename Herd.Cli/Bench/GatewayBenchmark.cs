@@ -8,6 +8,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Herd.Contracts.V1;
+using Herd.ServiceDefaults.Diagnostics;
 
 namespace Herd.Cli.Bench;
 
@@ -16,7 +17,8 @@ namespace Herd.Cli.Bench;
 /// fixed rate, no model), so the same load can be measured through the gateway, its Redis queue
 /// and the node link, through the gateway's gRPC and HTTP doors, and directly on a node engine in
 /// a process of its own (<c>Herd.Node stream-bench</c>), side by side, at 1, 16 and 64 concurrent
-/// streams.
+/// streams. With <c>--hops</c> the gateway and the node mark each hop of a job's first token, and a
+/// last phase breaks the first token's time down by hop (<see cref="HopPhase"/>).
 /// </summary>
 internal static class GatewayBenchmark
 {
@@ -31,17 +33,15 @@ internal static class GatewayBenchmark
 
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
-    private const int RoundTrips = 100;
-    private static readonly TimeSpan IdleBetweenRoundTrips = TimeSpan.FromMilliseconds(20);
-
     /// <summary>The configuration herd was built in, and so the node beside it.</summary>
     private static readonly string Configuration =
         typeof(GatewayBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    public static async Task<int> RunAsync(TextWriter output, CancellationToken cancellationToken)
+    /// <param name="hops">whether to break the first token's time down by hop after the tables</param>
+    public static async Task<int> RunAsync(bool hops, TextWriter output, CancellationToken cancellationToken)
     {
         var node = NodeAssembly();
-        await using var herd = await BenchHerd.StartAsync(ConfigureHerd, cancellationToken);
+        await using var herd = await BenchHerd.StartAsync((builder, folder) => ConfigureHerd(builder, folder, hops), cancellationToken);
         using var channel = GrpcChannel.ForAddress(herd.GrpcEndpoint("gateway"));
         using var http1 = HttpStreams.Client(herd.HttpEndpoint("gateway"), HttpVersion.Version11);
         // HTTP/2 with prior knowledge: the HTTP routes on the gRPC endpoint, as h2c.
@@ -60,16 +60,20 @@ internal static class GatewayBenchmark
             await run(Loads.Max(load => load.Streams));
         }
 
-        var roundTrip = await RoundTripAsync(new Health.HealthClient(channel), cancellationToken);
+        var roundTrip = await RoundTrips.GatewayAsync(new Health.HealthClient(channel), cancellationToken);
+        var nodeRoundTrip = await RoundTrips.NodeAsync(herd.HttpEndpoint("node"), cancellationToken);
 
         await output.WriteLineAsync();
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Gateway benchmark: benchmark engine at {TokensPerSecond} tokens/s per stream, {TokensPerRequest} tokens per request; tokens/s: median of the rounds; time to first token: median over every stream of every round"));
+            $"Gateway benchmark: benchmark engine at {TokensPerSecond} tokens/s per stream, {TokensPerRequest} tokens per request; tokens/s: median of the rounds; time to first token: median and 99th percentile over every stream of every round"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Reference: a bare gRPC round trip to the gateway (health check), median of {RoundTrips}: {roundTrip.BackToBackMs:F2} ms back to back, {roundTrip.AfterIdleMs:F2} ms after {IdleBetweenRoundTrips.TotalMilliseconds:F0} ms idle"));
+            $"Reference: a bare gRPC round trip to the gateway (health check), median of {RoundTrips.Count}: {roundTrip.BackToBackMs:F2} ms back to back, {roundTrip.AfterIdleMs:F2} ms after {RoundTrips.Idle.TotalMilliseconds:F0} ms idle"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Reference: a bare HTTP/1.1 round trip to the node (GET /alive, one connection), median of {RoundTrips.Count}: {nodeRoundTrip.BackToBackMs:F2} ms back to back, {nodeRoundTrip.AfterIdleMs:F2} ms after {RoundTrips.Idle.TotalMilliseconds:F0} ms idle"));
+        await output.WriteLineAsync("\"in round trips\": the median time to first token added to direct, over the gateway's round trip after idle");
         await output.WriteLineAsync();
-        await output.WriteLineAsync("| streams | rounds | path | tokens/s | of direct | of gRPC | TTFT (median) | added to direct | added to gRPC | queue wait |");
-        await output.WriteLineAsync("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        await output.WriteLineAsync("| streams | rounds | path | tokens/s | of direct | of gRPC | TTFT (median) | added to direct | in round trips | added to gRPC | TTFT (p99) | p99 added to direct | queue wait |");
+        await output.WriteLineAsync("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var (streams, rounds) in Loads)
         {
             var direct = new List<StreamMeasure>();
@@ -90,32 +94,52 @@ internal static class GatewayBenchmark
             var d = StreamMeasure.Summarize(direct);
             var g = StreamMeasure.Summarize(through[0]);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {streams} | {rounds} | direct | {d.TokensPerSecond:F0} | | | {d.TimeToFirstTokenMs:F1} ms | | | |"));
+                $"| {streams} | {rounds} | direct | {d.TokensPerSecond:F0} | | | {d.TimeToFirstTokenMs:F1} ms | | | | {d.TimeToFirstTokenP99Ms:F1} ms | | |"));
             for (var door = 0; door < doors.Length; door++)
             {
                 var m = StreamMeasure.Summarize(through[door]);
                 var queueWait = m.QueueWaitsMs.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{m.QueueWaitMs:F1} ms");
+                var added = m.TimeToFirstTokenMs - d.TimeToFirstTokenMs;
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"| {streams} | {rounds} | {doors[door].Name} | {m.TokensPerSecond:F0} | {m.TokensPerSecond / d.TokensPerSecond:P1} | {m.TokensPerSecond / g.TokensPerSecond:P1} | {m.TimeToFirstTokenMs:F1} ms | {m.TimeToFirstTokenMs - d.TimeToFirstTokenMs:F1} ms | {m.TimeToFirstTokenMs - g.TimeToFirstTokenMs:F1} ms | {queueWait} |"));
+                    $"| {streams} | {rounds} | {doors[door].Name} | {m.TokensPerSecond:F0} | {m.TokensPerSecond / d.TokensPerSecond:P1} | {m.TokensPerSecond / g.TokensPerSecond:P1} | {m.TimeToFirstTokenMs:F1} ms | {added:F1} ms | {added / roundTrip.AfterIdleMs:F1} | {m.TimeToFirstTokenMs - g.TimeToFirstTokenMs:F1} ms | {m.TimeToFirstTokenP99Ms:F1} ms | {m.TimeToFirstTokenP99Ms - d.TimeToFirstTokenP99Ms:F1} ms | {queueWait} |"));
             }
 
             await output.FlushAsync(cancellationToken);
         }
 
+        if (hops)
+        {
+            await HopPhase.RunAsync(client, Request(), HopPhase.Folder(herd.Folder), Settle, output, cancellationToken);
+        }
+
         return 0;
     }
 
+    /// <summary>What every stream through the gRPC door asks for.</summary>
+    private static CompletionRequest Request() => new()
+    {
+        Model = Model,
+        Prompt = Prompt,
+        Sampling = new SamplingParams { Temperature = 0, MaxTokens = TokensPerRequest },
+    };
+
     /// <summary>
     /// The node on its benchmark engine; the gateway without access control: this benchmark
-    /// measures queueing and relaying, and keys, limits and the ledger are bench-access's.
+    /// measures queueing and relaying, and keys, limits and the ledger are bench-access's. With
+    /// <paramref name="hops"/>, both mark each hop of a job into a folder of the benchmark's.
     /// </summary>
-    private static void ConfigureHerd(IDistributedApplicationTestingBuilder builder, string folder)
+    private static void ConfigureHerd(IDistributedApplicationTestingBuilder builder, string folder, bool hops)
     {
-        BenchHerd.Project(builder, "node")
+        var node = BenchHerd.Project(builder, "node")
             .WithEnvironment("Herd__Node__Engine__SyntheticTokensPerSecond", TokensPerSecond.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("Herd__Node__Engine__MaxSequences", MaxSequences.ToString(CultureInfo.InvariantCulture));
-        BenchHerd.Project(builder, "gateway")
+        var gateway = BenchHerd.Project(builder, "gateway")
             .WithEnvironment("Herd__Gateway__Access__Enabled", "false");
+        if (hops)
+        {
+            node.WithEnvironment(HopMarkFiles.EnvironmentVariable, HopPhase.Folder(folder));
+            gateway.WithEnvironment(HopMarkFiles.EnvironmentVariable, HopPhase.Folder(folder));
+        }
     }
 
     /// <summary>The node's own build, beside herd's and in its configuration, for the direct path.</summary>
@@ -129,43 +153,12 @@ internal static class GatewayBenchmark
             : throw new FileNotFoundException($"Herd.Node is not built for {Configuration} (looked for {assembly}). Build Herd.Cli with -c {Configuration} first.");
     }
 
-    /// <summary>
-    /// The floor under any added time to first token: the gateway path has two gRPC round trips
-    /// (client and gateway, gateway and node) that the direct path does not.
-    /// </summary>
-    private static async Task<(double BackToBackMs, double AfterIdleMs)> RoundTripAsync(Health.HealthClient health, CancellationToken cancellationToken)
-    {
-        async Task<double> MedianAsync(TimeSpan idle)
-        {
-            var times = new List<double>();
-            for (var i = 0; i < RoundTrips; i++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken);
-                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (idle > TimeSpan.Zero)
-                {
-                    await Task.Delay(idle, cancellationToken);
-                }
-            }
-
-            return BenchClient.Median(times);
-        }
-
-        return (await MedianAsync(TimeSpan.Zero), await MedianAsync(IdleBetweenRoundTrips));
-    }
-
     private static async Task<StreamMeasure> ThroughGatewayAsync(Completions.CompletionsClient client, int streams, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var runs = await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
         {
-            var request = new CompletionRequest
-            {
-                Model = Model,
-                Prompt = Prompt,
-                Sampling = new SamplingParams { Temperature = 0, MaxTokens = TokensPerRequest },
-            };
+            var request = Request();
             var begun = Stopwatch.GetTimestamp();
             var firstToken = TimeSpan.Zero;
             var tokens = 0;

@@ -8,6 +8,9 @@ internal sealed record StreamMeasure(double TokensPerSecond, IReadOnlyList<doubl
 {
     public double TimeToFirstTokenMs => BenchClient.Median(TimeToFirstTokensMs);
 
+    /// <summary>The 99th percentile of the times to first token: the tail a client waits on now and then.</summary>
+    public double TimeToFirstTokenP99Ms => BenchClient.Percentile(TimeToFirstTokensMs, 0.99);
+
     public double QueueWaitMs => QueueWaitsMs.Count == 0 ? 0 : BenchClient.Median(QueueWaitsMs);
 
     /// <summary>Rounds as one: the median round's tokens/s, and the times of every stream of every round.</summary>

@@ -16,24 +16,38 @@ internal static class BenchCommand
     public const string Gateway = "bench-gateway";
     public const string Access = "bench-access";
 
-    public static Command CreateGateway() => Create(
-        Gateway,
-        "Measure what the gateway costs: streamed tokens/s and time to first token through a gateway, against a node engine driven directly.",
-        (output, cancellationToken) => GatewayBenchmark.RunAsync(output, cancellationToken));
+    public static Command CreateGateway()
+    {
+        var hops = new Option<bool>("--hops")
+        {
+            Description = "then time each hop of the first token's path (the gateway and the node mark them), over 30 requests one after another",
+        };
+        return Create(
+            Gateway,
+            "Measure what the gateway costs: streamed tokens/s and time to first token through a gateway, against a node engine driven directly, and the bare round trips into the gateway and the node under them.",
+            [hops],
+            (parsed, output, cancellationToken) => GatewayBenchmark.RunAsync(parsed.GetValue(hops), output, cancellationToken));
+    }
 
     public static Command CreateAccess() => Create(
         Access,
         "Measure what access control costs: requests/s and latency through a gateway with keys, limits, fees and the ledger, against one without.",
-        (output, cancellationToken) => AccessBenchmark.RunAsync(output, cancellationToken));
+        [],
+        (_, output, cancellationToken) => AccessBenchmark.RunAsync(output, cancellationToken));
 
-    private static Command Create(string name, string description, Func<TextWriter, CancellationToken, Task<int>> measure)
+    private static Command Create(string name, string description, IReadOnlyList<Option> options, Func<ParseResult, TextWriter, CancellationToken, Task<int>> measure)
     {
         var command = new Command(name, description);
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parsed, cancellationToken) =>
         {
             try
             {
-                return await measure(parsed.InvocationConfiguration.Output, cancellationToken);
+                return await measure(parsed, parsed.InvocationConfiguration.Output, cancellationToken);
             }
             catch (Exception exception) when (exception is TimeoutException or FileNotFoundException or RpcException or InvalidOperationException)
             {

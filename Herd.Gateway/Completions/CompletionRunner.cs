@@ -97,6 +97,7 @@ public sealed partial class CompletionRunner(
 
     private async IAsyncEnumerable<CompletionEvent> ServeAsync(CompletionProgress progress, CompletionObservation observation, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        HopTimestamps.Mark(HopNames.GatewayReceived, progress.JobId);
         CompletionRequestValidator.Validate(progress.Request);
         var model = await ResolveAsync(progress.Request).ConfigureAwait(false);
         var adapters = AdapterChoices.For(model, progress.Request, progress.Caller?.Role);
@@ -127,6 +128,7 @@ public sealed partial class CompletionRunner(
         }
 
         var enqueued = await enqueueing.ConfigureAwait(false);
+        HopTimestamps.Mark(HopNames.GatewayEnqueued, jobId);
         if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
         {
             // Admitted after the job was sent (a budget read from the ledger first): send it again.
@@ -150,6 +152,7 @@ public sealed partial class CompletionRunner(
                         break;
                     case RelayEnvelope.KindOneofCase.Tokens:
                         progress.Delivered(envelope.Tokens);
+                        HopTimestamps.Mark(HopNames.GatewayTokenSent, jobId);
                         yield return new CompletionEvent { Delta = Delta(envelope.Tokens) };
                         break;
                     case RelayEnvelope.KindOneofCase.Finished:

@@ -46,6 +46,7 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
             var input = AssignMapping.ToPromptInput(assign);
             var sampling = AssignMapping.ToSampling(assign.Sampling, model.DefaultSampling);
             IReadOnlyList<ChosenAdapter> adapters = [];
+            HopTimestamps.Mark(HopNames.NodeStarted, assign.JobId);
             await foreach (var generationEvent in model.GenerateAsync(assign.JobId, input, sampling, AssignMapping.ToAdapterSelection(assign.Adapters), jobEnds.Token))
             {
                 switch (generationEvent)
@@ -55,6 +56,7 @@ public sealed partial class JobRunner(ModelHost host, NodeActivity activity, IOp
                         span?.SetTag(NodeTelemetry.AdaptersAttribute, string.Join(',', chosen.Adapters.Select(adapter => adapter.Adapter)));
                         break;
                     case GeneratedText text:
+                        HopTimestamps.Mark(HopNames.NodeFirstToken, assign.JobId);
                         delivered += text.TokenIds.Count;
                         activity.AddTokens(text.TokenIds.Count);
                         output.TryWrite(new NodeMessage { Tokens = AssignMapping.ToChunk(assign.JobId, text, model.Tokenizer) });

@@ -219,6 +219,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
 
     private void Start(Assign assign)
     {
+        HopTimestamps.Mark(HopNames.NodeReceived, assign.JobId);
         if (IsDraining)
         {
             LogRefusedDraining(assign.JobId);
@@ -329,6 +330,7 @@ internal sealed partial class LinkSession : IAsyncDisposable
             await foreach (var message in _outbox.Reader.ReadAllAsync())
             {
                 await _call.RequestStream.WriteAsync(message);
+                HopTimestamps.Mark(HopNames.NodeChunkWritten, message.Tokens?.JobId);
             }
 
             await _call.RequestStream.CompleteAsync();

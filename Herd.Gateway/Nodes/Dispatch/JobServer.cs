@@ -33,6 +33,7 @@ public sealed partial class JobServer(
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(job);
+        HopTimestamps.Mark(HopNames.GatewayDispatched, job.JobId);
         served.Add(job.JobId, connection, job.OwnerGatewayId);
         telemetry.QueueWaited(job.Model, job.Priority, job.Waited);
         _ = Task.Run(() => ServeAsync(connection, job));
@@ -56,6 +57,7 @@ public sealed partial class JobServer(
                 switch (message.KindCase)
                 {
                     case NodeMessage.KindOneofCase.Tokens:
+                        HopTimestamps.Mark(HopNames.GatewayTokenReceived, job.JobId);
                         // Once a token is out the job must not be requeued. The mark is sent before
                         // the relay on the same Redis connection, so Redis applies it first, but not
                         // awaited first: the first token does not wait a round trip for it.

@@ -359,6 +359,7 @@ public sealed partial class NodeConnection
             await foreach (var message in _outbox.Reader.ReadAllAsync(running.Token))
             {
                 await _responses.WriteAsync(message, running.Token);
+                HopTimestamps.Mark(HopNames.GatewayAssignWritten, message.Assign?.JobId);
             }
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or RpcException or InvalidOperationException)
