@@ -120,9 +120,9 @@ internal static class QueueScripts
           return best_queue, best_id, best_score
         end
 
-        -- A new job's checks: nil and the reply when it must not be queued; otherwise its arrival
-        -- and score, and its model's depth before it. ARGV[tickets..] are the admission tickets.
-        local function admit(job, clock, model, priority, aging, max_depth, prefix, tickets)
+        -- A new job's first checks: the reply when it must not go on (its id is taken, or an
+        -- admission ticket is missing), else nil, the tickets used up. ARGV[tickets..] are the tickets.
+        local function refusal(job, tickets)
           if redis.call('EXISTS', job) == 1 then
             return {'duplicate'}
           end
@@ -134,27 +134,39 @@ internal static class QueueScripts
           for i = tickets, #ARGV do
             redis.call('DEL', ARGV[i])
           end
-          local depth = depth_of(prefix, model)
-          if depth >= tonumber(max_depth) then
-            return {'full', depth}
-          end
-          -- Stamps only grow: equal priorities keep arrival order within one microsecond, and
-          -- after a failover to a server whose clock is behind.
+          return nil
+        end
+
+        -- A new job's arrival stamp and score. Stamps only grow: equal priorities keep arrival
+        -- order within one microsecond, and after a failover to a server whose clock is behind.
+        local function stamp(clock, priority, aging)
           local arrival = now_us()
           local last = tonumber(redis.call('GET', clock) or '0')
           if arrival <= last then
             arrival = last + 1
           end
           redis.call('SET', clock, int(arrival))
-          return nil, arrival, arrival - tonumber(priority) * tonumber(aging), depth
+          return arrival, arrival - tonumber(priority) * tonumber(aging)
         end
 
-        -- Writes a new job's record, queued, and lists its queue among its model's.
-        local function record(job, queue, model, priority, owner, payload, arrival, score, prefix, groups, trace)
-          redis.call('HSET', job, 'model', model, 'priority', priority, 'owner', owner,
-            'payload', payload, 'enqueued', int(arrival), 'score', int(score), 'state', 'queued', 'queue', queue,
-            'trace', trace)
+        -- Writes a new job's record and lists its queue among its model's; `state` is the fields
+        -- of its state: {'state', 'queued'}, or an assignment's state, node and server.
+        local function record(job, queue, model, priority, owner, payload, arrival, score, prefix, groups, trace, state)
+          local fields = {'model', model, 'priority', priority, 'owner', owner, 'payload', payload,
+            'enqueued', int(arrival), 'score', int(score), 'queue', queue, 'trace', trace}
+          for _, value in ipairs(state) do
+            table.insert(fields, value)
+          end
+          redis.call('HSET', job, unpack(fields))
           redis.call('HSET', prefix .. 'queues:' .. model, queue, groups)
+        end
+
+        -- Puts a recorded job in its queue and wakes every dispatcher.
+        local function queue_up(queue, id, model, score, depth, channel)
+          redis.call('ZADD', queue, int(score), id)
+          local position = redis.call('ZRANK', queue, id) + 1
+          redis.call('PUBLISH', channel, model)
+          return {'enqueued', position, depth + 1}
         end
 
         """;
@@ -165,15 +177,17 @@ internal static class QueueScripts
     /// needs: all must exist, and are used up, or nothing is queued ({'unadmitted'}).
     /// </summary>
     public const string Enqueue = Common + """
-        local refused, arrival, score, depth = admit(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[6], ARGV[7], ARGV[9], 12)
+        local refused = refusal(KEYS[1], 12)
         if refused then
           return refused
         end
-        record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11])
-        redis.call('ZADD', KEYS[2], int(score), ARGV[1])
-        local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
-        redis.call('PUBLISH', ARGV[8], ARGV[2])
-        return {'enqueued', position, depth + 1}
+        local depth = depth_of(ARGV[9], ARGV[2])
+        if depth >= tonumber(ARGV[7]) then
+          return {'full', depth}
+        end
+        local arrival, score = stamp(KEYS[3], ARGV[3], ARGV[6])
+        record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11], {'state', 'queued'})
+        return queue_up(KEYS[2], ARGV[1], ARGV[2], score, depth, ARGV[8])
         """;
 
     /// <summary>
@@ -188,11 +202,11 @@ internal static class QueueScripts
     /// </summary>
     public const string EnqueueOnNode = Common + """
         local models = tonumber(ARGV[16])
-        local refused, arrival, score, depth = admit(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[6], ARGV[7], ARGV[9], 17 + models)
+        local refused = refusal(KEYS[1], 17 + models)
         if refused then
           return refused
         end
-        record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11])
+        local arrival, score = stamp(KEYS[3], ARGV[3], ARGV[6])
 
         local takes = admits(ARGV[10], ARGV[14]) and free_slots(ARGV[9], KEYS[5], ARGV[12], tonumber(ARGV[15]), 1) > 0
         if takes then
@@ -201,16 +215,19 @@ internal static class QueueScripts
           takes = best == nil or best > score
         end
         if takes then
-          redis.call('HSET', KEYS[1], 'state', 'assigned', 'node', ARGV[12], 'server', ARGV[4])
+          record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11],
+            {'state', 'assigned', 'node', ARGV[12], 'server', ARGV[4]})
           redis.call('ZADD', KEYS[4], int(arrival + tonumber(ARGV[13])), ARGV[1])
           redis.call('SADD', KEYS[5], ARGV[1])
           return {'assigned', int(arrival)}
         end
 
-        redis.call('ZADD', KEYS[2], int(score), ARGV[1])
-        local position = redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
-        redis.call('PUBLISH', ARGV[8], ARGV[2])
-        return {'enqueued', position, depth + 1}
+        local depth = depth_of(ARGV[9], ARGV[2])
+        if depth >= tonumber(ARGV[7]) then
+          return {'full', depth}
+        end
+        record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[4], ARGV[5], arrival, score, ARGV[9], ARGV[10], ARGV[11], {'state', 'queued'})
+        return queue_up(KEYS[2], ARGV[1], ARGV[2], score, depth, ARGV[8])
         """;
 
     /// <summary>

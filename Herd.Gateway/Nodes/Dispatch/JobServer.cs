@@ -36,7 +36,9 @@ public sealed partial class JobServer(
         HopTimestamps.Mark(HopNames.GatewayDispatched, job.JobId);
         served.Add(job.JobId, connection, job.OwnerGatewayId);
         telemetry.QueueWaited(job.Model, job.Priority, job.Waited);
-        _ = Task.Run(() => ServeAsync(connection, job));
+        // On the caller's thread up to the first wait for the node: the assignment goes out
+        // without waiting for another thread to pick it up.
+        _ = ServeAsync(connection, job);
     }
 
     private async Task ServeAsync(NodeConnection connection, PoppedJob job)

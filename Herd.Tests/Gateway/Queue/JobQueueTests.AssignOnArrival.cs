@@ -92,6 +92,23 @@ public sealed partial class JobQueueTests
     }
 
     [Fact]
+    public async Task EnqueueOnNode_TheModelsQueuesAreFullOfJobsTheNodeCannotTake_AssignsTheJob_AsItAddsNothingToThem()
+    {
+        var queue = await CreateQueueAsync(new QueueOptions { MaxDepthPerModel = 1 });
+        await EnqueueAllAsync(queue, Job("gpu-only") with { NodeGroups = ["gpu-*"] });
+
+        var onCpuNode = await queue.EnqueueOnNodeAsync(Job("job-1"), Node(group: "cpu"));
+        var onAnotherNode = await queue.EnqueueOnNodeAsync(Job("job-2"), Node(id: "node-2", slots: 1, group: "cpu"));
+        await queue.EnqueueOnNodeAsync(Job("job-3"), Node(id: "node-3", slots: 1, group: "cpu"));
+        var full = await queue.EnqueueOnNodeAsync(Job("job-4"), Node(id: "node-3", slots: 1, group: "cpu"));
+
+        Assert.Equal(EnqueueOutcome.Assigned, onCpuNode.Outcome);
+        Assert.Equal(EnqueueOutcome.Assigned, onAnotherNode.Outcome);
+        // node-3's one slot is taken: the next job would be queued, and the queues are full.
+        Assert.Equal((EnqueueOutcome.QueueFull, 1L), (full.Outcome, full.Depth));
+    }
+
+    [Fact]
     public async Task EnqueueOnNode_AssignedJobWhoseGatewayDied_IsRequeuedBySweepAsAPoppedOneIs()
     {
         var queue = await CreateQueueAsync(new QueueOptions { LeaseDuration = TimeSpan.FromMilliseconds(50) });
