@@ -128,7 +128,6 @@ public sealed partial class CompletionRunner(
         }
 
         var enqueued = await enqueueing.ConfigureAwait(false);
-        HopTimestamps.Mark(HopNames.GatewayEnqueued, jobId);
         if (enqueued.Outcome == EnqueueOutcome.Unadmitted)
         {
             // Admitted after the job was sent (a budget read from the ledger first): send it again.

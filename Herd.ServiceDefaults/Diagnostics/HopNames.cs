@@ -10,10 +10,10 @@ public static class HopNames
     /// <summary>The completion runner took the request (the job's id is known).</summary>
     public const string GatewayReceived = "gateway.received";
 
-    /// <summary>Redis answered the enqueue.</summary>
+    /// <summary>Redis answered the enqueue (which, for a job assigned on arrival, also assigned it).</summary>
     public const string GatewayEnqueued = "gateway.enqueued";
 
-    /// <summary>A dispatcher popped the job and gave it to a node's link.</summary>
+    /// <summary>The job was given to a node's link: popped by a dispatcher, or assigned on arrival.</summary>
     public const string GatewayDispatched = "gateway.dispatched";
 
     /// <summary>The assignment was written to the node's stream.</summary>

@@ -18,7 +18,9 @@ public sealed class ArrivalDispatcher(NodeRegistry registry, JobQueue queue, Job
         ArgumentNullException.ThrowIfNull(job);
         if (!queue.Options.AssignOnArrival || ReserveSlotFor(job) is not { } connection)
         {
-            return await queue.EnqueueAsync(job).ConfigureAwait(false);
+            var queued = await queue.EnqueueAsync(job).ConfigureAwait(false);
+            HopTimestamps.Mark(HopNames.GatewayEnqueued, job.JobId);
+            return queued;
         }
 
         EnqueueResult result;
@@ -26,6 +28,7 @@ public sealed class ArrivalDispatcher(NodeRegistry registry, JobQueue queue, Job
         {
             var offer = new NodeOffer(connection.NodeId, connection.Group, connection.Slots, [.. connection.Models.Select(model => model.Name)]);
             result = await queue.EnqueueOnNodeAsync(job, offer).ConfigureAwait(false);
+            HopTimestamps.Mark(HopNames.GatewayEnqueued, job.JobId);
         }
         catch
         {
