@@ -36,7 +36,7 @@ internal static class BenchCommand
             await benchmark.RunAsync(16, 16, seed: 0, cancellationToken);
 
             report.Row("matrix products", NativeKernels.IsAvailable
-                ? "Herd's native kernels (packed weights, AVX-512)"
+                ? $"Herd's native kernels (packed weights, {(NativeKernels.Instructions == KernelInstructions.Avx512 ? "AVX-512" : "AVX2")})"
                 : $"libtorch ({NativeKernels.UnavailableReason})");
 
             // The bandwidth probes and batch-1 decode alternate, three rounds, so that whatever else

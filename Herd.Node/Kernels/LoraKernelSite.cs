@@ -23,7 +23,8 @@ public sealed unsafe class LoraKernelSite : IDisposable
     {
         ArgumentNullException.ThrowIfNull(down);
         ArgumentNullException.ThrowIfNull(packedUps);
-        return NativeKernels.IsAvailable && IsKernelReadable(down) && packedUps.All(up => up is null || IsKernelReadable(up));
+        // The updates have an AVX-512 kernel only: on AVX2 the adapters run on libtorch.
+        return NativeKernels.Instructions == KernelInstructions.Avx512 && IsKernelReadable(down) && packedUps.All(up => up is null || IsKernelReadable(up));
     }
 
     /// <param name="down">[sum of ranks, in], float32, contiguous, on the CPU: every adapted part's A, stacked</param>
@@ -34,7 +35,7 @@ public sealed unsafe class LoraKernelSite : IDisposable
         ArgumentNullException.ThrowIfNull(parts);
         if (!CanDescribe(down, parts.Select(part => part.PackedUp)))
         {
-            throw new ArgumentException($"The native LoRA kernel reads float32 contiguous CPU tensors ({NativeKernels.UnavailableReason ?? "these are not"}).", nameof(down));
+            throw new ArgumentException($"The native LoRA kernel reads float32 contiguous CPU tensors, with AVX-512 ({NativeKernels.UnavailableReason ?? $"the kernels run on {NativeKernels.Instructions}, or these tensors are not"}).", nameof(down));
         }
 
         var memory = (byte*)NativeMemory.AllocZeroed((nuint)(sizeof(AdapterSite) + (parts.Count * sizeof(PartUp))));

@@ -4,9 +4,10 @@ namespace Herd.Node.Kernels;
 
 /// <summary>
 /// Herd's native CPU matrix products (<c>libherd_kernels.so</c>, built from the C++ files in
-/// <c>Kernels/native/</c>). They run where the library was built and the CPU has
-/// AVX-512; elsewhere <see cref="IsAvailable"/> is false and the model uses libtorch's products.
-/// Setting <c>HERD_NATIVE_KERNELS=0</c> turns them off, to compare the two.
+/// <c>Kernels/native/</c>). They run where the library was built and the CPU has AVX-512, or
+/// AVX2 with FMA; elsewhere <see cref="IsAvailable"/> is false and the model uses libtorch's
+/// products. Setting <c>HERD_NATIVE_KERNELS=0</c> turns them off, and <c>HERD_NATIVE_KERNELS=avx2</c>
+/// keeps an AVX-512 CPU to AVX2, to compare them.
 /// </summary>
 public static partial class NativeKernels
 {
@@ -15,6 +16,9 @@ public static partial class NativeKernels
     private static readonly Lazy<long> Width = new(Probe);
 
     public static bool IsAvailable => PanelWidth > 0;
+
+    /// <summary>The instructions the products run on; <see cref="KernelInstructions.None"/> when they do not run.</summary>
+    public static KernelInstructions Instructions => IsAvailable ? (KernelInstructions)herd_kernels_instructions() : KernelInstructions.None;
 
     /// <summary>Output features per packed panel; 0 when the kernels cannot run here.</summary>
     public static long PanelWidth => Width.Value;
@@ -36,6 +40,10 @@ public static partial class NativeKernels
     internal static void Multiply(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y) =>
         herd_kernels_multiply(x, rows, inner, packed, features, bias, y);
 
+    /// <summary>As <see cref="Multiply"/>, on the given instructions whatever the products use; false, and nothing computed, when the CPU lacks them.</summary>
+    internal static bool MultiplyWith(KernelInstructions instructions, IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y) =>
+        IsAvailable && herd_kernels_multiply_with((int)instructions, x, rows, inner, packed, features, bias, y);
+
     private static long Probe()
     {
         if (Environment.GetEnvironmentVariable("HERD_NATIVE_KERNELS") == "0")
@@ -46,8 +54,14 @@ public static partial class NativeKernels
 
         try
         {
+            if (Environment.GetEnvironmentVariable("HERD_NATIVE_KERNELS") == "avx2" && !herd_kernels_use_instructions((int)KernelInstructions.Avx2))
+            {
+                UnavailableReason = "HERD_NATIVE_KERNELS=avx2 asks for AVX2, which this CPU does not have";
+                return 0;
+            }
+
             var width = herd_kernels_panel_width();
-            UnavailableReason = width > 0 ? null : "this CPU has no AVX-512";
+            UnavailableReason = width > 0 ? null : "this CPU has neither AVX-512 nor AVX2 with FMA";
             return width;
         }
         catch (DllNotFoundException)
@@ -62,6 +76,17 @@ public static partial class NativeKernels
 
     [LibraryImport(Library)]
     private static partial void herd_kernels_set_threads(int threads);
+
+    [LibraryImport(Library)]
+    private static partial int herd_kernels_instructions();
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static partial bool herd_kernels_use_instructions(int instructions);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static partial bool herd_kernels_multiply_with(int instructions, IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);
 
     [LibraryImport(Library)]
     private static partial void herd_kernels_multiply(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);

@@ -41,7 +41,20 @@ public static class PackedMatrix
     /// <param name="outFeatures">the weight's out features (the packed matrix is padded)</param>
     /// <param name="bias">[out], or null</param>
     /// <returns>[..., out]</returns>
-    public static Tensor Multiply(Tensor input, Tensor packed, long outFeatures, Tensor? bias)
+    public static Tensor Multiply(Tensor input, Tensor packed, long outFeatures, Tensor? bias) =>
+        Product(input, packed, outFeatures, bias, (x, rows, inner, weights, features, b, y) =>
+        {
+            NativeKernels.Multiply(x, rows, inner, weights, features, b, y);
+            return true;
+        })!;
+
+    /// <summary>As <see cref="Multiply"/>, on the given instructions whatever the products use (to compare the kernels); null when the CPU lacks them.</summary>
+    public static Tensor? MultiplyWith(KernelInstructions instructions, Tensor input, Tensor packed, long outFeatures, Tensor? bias) =>
+        Product(input, packed, outFeatures, bias, (x, rows, inner, weights, features, b, y) => NativeKernels.MultiplyWith(instructions, x, rows, inner, weights, features, b, y));
+
+    private delegate bool Kernel(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);
+
+    private static Tensor? Product(Tensor input, Tensor packed, long outFeatures, Tensor? bias, Kernel kernel)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(packed);
@@ -67,7 +80,7 @@ public static class PackedMatrix
 
         using var contiguousInput = input.contiguous();
         using var contiguousBias = bias?.contiguous();
-        NativeKernels.Multiply(
+        var computed = kernel(
             TensorMemory.DataPointer(contiguousInput),
             rows,
             inFeatures,
@@ -76,6 +89,12 @@ public static class PackedMatrix
             contiguousBias is null ? IntPtr.Zero : TensorMemory.DataPointer(contiguousBias),
             TensorMemory.DataPointer(output));
         GC.KeepAlive(input);
+        if (!computed)
+        {
+            output.Dispose();
+            return null;
+        }
+
         return output;
     }
 }

@@ -12,4 +12,9 @@ constexpr int kVectorsPerPanel = 4;
 // Input rows that share each loaded weight: 6 rows of 4 accumulators leave registers for the loads.
 constexpr int kRowsPerBlock = 6;
 
+// The instructions the matrix products run on; the LoRA updates need AVX-512.
+constexpr int kNone = 0;
+constexpr int kAvx2 = 1;
+constexpr int kAvx512 = 2;
+
 }  // namespace herd
