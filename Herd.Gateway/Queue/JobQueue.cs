@@ -56,13 +56,19 @@ public sealed class JobQueue
         var result = await _database.ScriptEvaluateAsync(
             QueueScripts.Enqueue,
             [_keys.Job(job.JobId), _keys.Queue(job.Model, groups), _keys.Clock],
-            [
-                job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
-                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups, job.TraceContext ?? string.Empty,
-                .. job.AdmissionTickets.Select(ticket => (RedisValue)ticket),
-            ]);
+            [.. JobArguments(job, groups), .. Tickets(job)]);
         return EnqueueReply(job, (RedisResult[])result!);
     }
+
+    /// <summary>The enqueue scripts' first arguments: the job and the queue's settings.</summary>
+    private RedisValue[] JobArguments(QueuedJob job, string groups) =>
+    [
+        job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
+        _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups, job.TraceContext ?? string.Empty,
+    ];
+
+    /// <summary>The enqueue scripts' last arguments.</summary>
+    private static IEnumerable<RedisValue> Tickets(QueuedJob job) => job.AdmissionTickets.Select(ticket => (RedisValue)ticket);
 
     private EnqueueResult EnqueueReply(QueuedJob job, RedisResult[] reply) => (string?)reply[0] switch
     {
@@ -94,11 +100,10 @@ public sealed class JobQueue
             QueueScripts.EnqueueOnNode,
             [_keys.Job(job.JobId), _keys.Queue(job.Model, groups), _keys.Clock, _keys.Leases, _keys.NodeJobs(node.NodeId)],
             [
-                job.JobId, job.Model, job.Priority, job.OwnerGatewayId, job.Payload,
-                _agingMicroseconds, _options.MaxDepthPerModel, _keys.Notify.ToString(), _keys.Prefix, groups, job.TraceContext ?? string.Empty,
+                .. JobArguments(job, groups),
                 node.NodeId, _leaseMicroseconds, node.Group, node.Slots, models.Count,
                 .. models.Select(model => (RedisValue)model),
-                .. job.AdmissionTickets.Select(ticket => (RedisValue)ticket),
+                .. Tickets(job),
             ]).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         if ((string?)reply[0] != "assigned")

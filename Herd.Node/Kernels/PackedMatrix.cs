@@ -42,19 +42,14 @@ public static class PackedMatrix
     /// <param name="bias">[out], or null</param>
     /// <returns>[..., out]</returns>
     public static Tensor Multiply(Tensor input, Tensor packed, long outFeatures, Tensor? bias) =>
-        Product(input, packed, outFeatures, bias, (x, rows, inner, weights, features, b, y) =>
-        {
-            NativeKernels.Multiply(x, rows, inner, weights, features, b, y);
-            return true;
-        })!;
+        Product(input, packed, outFeatures, bias, instructions: null)!;
 
     /// <summary>As <see cref="Multiply"/>, on the given instructions whatever the products use (to compare the kernels); null when the CPU lacks them.</summary>
     public static Tensor? MultiplyWith(KernelInstructions instructions, Tensor input, Tensor packed, long outFeatures, Tensor? bias) =>
-        Product(input, packed, outFeatures, bias, (x, rows, inner, weights, features, b, y) => NativeKernels.MultiplyWith(instructions, x, rows, inner, weights, features, b, y));
+        Product(input, packed, outFeatures, bias, instructions);
 
-    private delegate bool Kernel(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);
-
-    private static Tensor? Product(Tensor input, Tensor packed, long outFeatures, Tensor? bias, Kernel kernel)
+    /// <param name="instructions">the kernel to run; null for the one the products use</param>
+    private static Tensor? Product(Tensor input, Tensor packed, long outFeatures, Tensor? bias, KernelInstructions? instructions)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(packed);
@@ -80,14 +75,18 @@ public static class PackedMatrix
 
         using var contiguousInput = input.contiguous();
         using var contiguousBias = bias?.contiguous();
-        var computed = kernel(
-            TensorMemory.DataPointer(contiguousInput),
-            rows,
-            inFeatures,
-            TensorMemory.DataPointer(packed),
-            outFeatures,
-            contiguousBias is null ? IntPtr.Zero : TensorMemory.DataPointer(contiguousBias),
-            TensorMemory.DataPointer(output));
+        var (x, weights, b, y) = (TensorMemory.DataPointer(contiguousInput), TensorMemory.DataPointer(packed),
+            contiguousBias is null ? IntPtr.Zero : TensorMemory.DataPointer(contiguousBias), TensorMemory.DataPointer(output));
+        var computed = true;
+        if (instructions is { } chosen)
+        {
+            computed = NativeKernels.MultiplyWith(chosen, x, rows, inFeatures, weights, outFeatures, b, y);
+        }
+        else
+        {
+            NativeKernels.Multiply(x, rows, inFeatures, weights, outFeatures, b, y);
+        }
+
         GC.KeepAlive(input);
         if (!computed)
         {

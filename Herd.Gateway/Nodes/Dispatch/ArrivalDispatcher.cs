@@ -16,45 +16,37 @@ public sealed class ArrivalDispatcher(NodeRegistry registry, JobQueue queue, Job
     public async Task<EnqueueResult> EnqueueAsync(QueuedJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (!queue.Options.AssignOnArrival || ReserveSlotFor(job) is not { } connection)
-        {
-            var queued = await queue.EnqueueAsync(job).ConfigureAwait(false);
-            HopTimestamps.Mark(HopNames.GatewayEnqueued, job.JobId);
-            return queued;
-        }
-
+        var node = queue.Options.AssignOnArrival ? ReserveSlotFor(job) : null;
         EnqueueResult result;
         try
         {
-            var offer = new NodeOffer(connection.NodeId, connection.Group, connection.Slots, [.. connection.Models.Select(model => model.Name)]);
-            result = await queue.EnqueueOnNodeAsync(job, offer).ConfigureAwait(false);
-            HopTimestamps.Mark(HopNames.GatewayEnqueued, job.JobId);
+            result = node is null
+                ? await queue.EnqueueAsync(job).ConfigureAwait(false)
+                : await queue.EnqueueOnNodeAsync(job, new NodeOffer(node.NodeId, node.Group, node.Slots, [.. node.Models.Select(model => model.Name)])).ConfigureAwait(false);
         }
         catch
         {
-            connection.ReleaseSlot();
+            node?.ReleaseSlot();
             throw;
         }
 
+        HopTimestamps.Mark(HopNames.GatewayEnqueued, job.JobId);
         if (result.Assigned is { } assigned)
         {
-            server.Start(connection, assigned);
+            server.Start(node!, assigned);
         }
         else
         {
             // Queued instead: the slot may be what a waiting job needs.
-            connection.ReleaseSlot();
+            node?.ReleaseSlot();
         }
 
         return result;
     }
 
     /// <summary>The linked node of the job's model with the most free slots here, one of them reserved; null when none has one.</summary>
-    private NodeConnection? ReserveSlotFor(QueuedJob job)
-    {
-        var candidates = registry.Connections
-            .Where(connection => connection.Serves(job.Model) && NodeGroupPatterns.Admit(job.NodeGroups, connection.Group))
-            .OrderByDescending(connection => connection.FreeSlots);
-        return candidates.FirstOrDefault(connection => connection.TryReserveSlot());
-    }
+    private NodeConnection? ReserveSlotFor(QueuedJob job) => registry.Connections
+        .Where(connection => connection.Serves(job.Model) && NodeGroupPatterns.Admit(job.NodeGroups, connection.Group))
+        .OrderByDescending(connection => connection.FreeSlots)
+        .FirstOrDefault(connection => connection.TryReserveSlot());
 }
