@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Herd.Node.Cli.Bench;
 using Herd.Node.Kernels;
+using Herd.Node.Serving;
 
 namespace Herd.Node.Cli;
 
@@ -41,12 +42,18 @@ internal static class BenchCommand
 
             // The bandwidth probes and batch-1 decode alternate, three rounds, so that whatever else
             // the machine is doing weighs on both sides of each ratio; the median round is shown.
+            // With the decode kernel, each round also decodes layer by layer on libtorch.
             var rounds = new List<(double LibTorch, double? Native, RequestTiming Decode)>();
+            var layerByLayer = new List<double>();
             for (var round = 0; round < 3; round++)
             {
                 var libTorch = BandwidthProbe.LibTorchBytesPerSecond();
                 var kernels = BandwidthProbe.NativeKernelBytesPerSecond();
                 rounds.Add((libTorch, kernels, await benchmark.RunAsync(16, generated, seed: 1, cancellationToken)));
+                if (served.HasDecodeKernel)
+                {
+                    layerByLayer.Add(await WithoutDecodeKernelAsync(served, async () => (await benchmark.RunAsync(16, generated, seed: 1, cancellationToken)).DecodeTokensPerSecond));
+                }
             }
 
             // The limit is libtorch's bandwidth over the bytes each token reads.
@@ -59,6 +66,10 @@ internal static class BenchCommand
             report.Row("batch-1 decode limit (libtorch bandwidth / weight bytes per token)", $"{bandwidth / served.WeightBytes:F1} tokens/s");
             report.Row("decode, batch 1", string.Create(CultureInfo.InvariantCulture,
                 $"{single.DecodeTokensPerSecond:F1} tokens/s ({ratio:P0} of the limit; rounds {ranked[0].Ratio:P0} to {ranked[2].Ratio:P0})"));
+            if (layerByLayer.Count > 0)
+            {
+                report.Row("decode, batch 1, layer by layer on libtorch (no decode kernel; median of 3)", LayerByLayer(layerByLayer, single.DecodeTokensPerSecond));
+            }
             if (nativeBandwidth is { } kernelBandwidth)
             {
                 report.Row("matrix-vector bandwidth (native kernels, same matrix)", string.Create(CultureInfo.InvariantCulture,
@@ -70,13 +81,22 @@ internal static class BenchCommand
             foreach (var concurrency in parsed.GetRequiredValue(batches))
             {
                 var runs = new List<double>();
+                var layerByLayerRuns = new List<double>();
                 for (var round = 0; round < 3; round++)
                 {
                     runs.Add(await benchmark.DecodeTokensPerSecondAsync(concurrency, generated));
+                    if (served.HasDecodeKernel)
+                    {
+                        layerByLayerRuns.Add(await WithoutDecodeKernelAsync(served, () => benchmark.DecodeTokensPerSecondAsync(concurrency, generated)));
+                    }
                 }
 
                 var aggregate = runs.Order().ElementAt(1);
                 report.Row($"decode, {concurrency} concurrent (aggregate, median of 3)", $"{aggregate:F1} tokens/s ({aggregate / single.DecodeTokensPerSecond:F1}x batch 1)");
+                if (layerByLayerRuns.Count > 0)
+                {
+                    report.Row($"decode, {concurrency} concurrent, layer by layer on libtorch", LayerByLayer(layerByLayerRuns, aggregate));
+                }
             }
 
             var longPrompt = await benchmark.RunAsync(promptTokens, 2, seed: 2, cancellationToken);
@@ -96,6 +116,25 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task<double> WithoutDecodeKernelAsync(ServedModel served, Func<Task<double>> measure)
+    {
+        served.UseDecodeKernel = false;
+        try
+        {
+            return await measure();
+        }
+        finally
+        {
+            served.UseDecodeKernel = true;
+        }
+    }
+
+    private static string LayerByLayer(List<double> runs, double withKernel)
+    {
+        var median = runs.Order().ElementAt(runs.Count / 2);
+        return string.Create(CultureInfo.InvariantCulture, $"{median:F1} tokens/s (the decode kernel: {withKernel / median:F2}x)");
     }
 
     /// <summary>Many short requests in waves; resident memory should level off, not climb.</summary>

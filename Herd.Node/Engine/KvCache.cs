@@ -49,6 +49,12 @@ public sealed class KvCache : IDisposable
 
     public Tensor Keys(int layer) => _keys[layer];
 
+    /// <summary>Every layer's keys, in layer order.</summary>
+    public IReadOnlyList<Tensor> AllKeys => _keys;
+
+    /// <summary>Every layer's values, in layer order.</summary>
+    public IReadOnlyList<Tensor> AllValues => _values;
+
     public Tensor Values(int layer) => _values[layer];
 
     /// <summary>Copies the first <paramref name="length"/> positions of one slot into another (compaction).</summary>

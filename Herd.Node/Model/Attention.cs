@@ -34,6 +34,11 @@ public sealed class Attention : nn.Module
         register_module("o_proj", _oProj);
     }
 
+    /// <summary>q, k and v in one product (queries pre-scaled by 1/√head_dim).</summary>
+    internal FusedProjection QkvProjection => _qkvProj;
+
+    internal Projection OutputProjection => _oProj;
+
     /// <param name="hidden">[batch, tokens, hidden]</param>
     /// <returns>[batch, tokens, hidden]</returns>
     public Tensor Forward(Tensor hidden, ForwardContext context)

@@ -1,4 +1,5 @@
 using Herd.Node.Engine;
+using Herd.Node.Kernels;
 using Herd.Node.Model.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -18,6 +19,7 @@ public sealed class CausalLanguageModel : nn.Module
     private readonly ModuleList<DecoderLayer> _layers;
     private readonly RmsNorm _norm;
     private readonly ProjectionWeight _lmHead;
+    private readonly DecodeKernel? _decodeKernel;
 
     /// <param name="storage">
     /// The form projections are stored in; null: the fastest for the device.
@@ -49,7 +51,19 @@ public sealed class CausalLanguageModel : nn.Module
         {
             register_parameter("lm_head", _lmHead.Stored);
         }
+
+        _decodeKernel = CreateDecodeKernel();
     }
+
+    /// <summary>
+    /// Whether decode steps of sequences without adapters run as one native call
+    /// (<see cref="DecodeKernel"/>) where the model can: float32 on a CPU with the native kernels.
+    /// On by default; off, every step runs layer by layer on libtorch (to compare the two).
+    /// </summary>
+    public bool UseDecodeKernel { get; set; } = true;
+
+    /// <summary>True when the model's weights are in the form <see cref="DecodeKernel"/> reads.</summary>
+    public bool HasDecodeKernel => _decodeKernel is not null;
 
     public ModelConfig Config { get; }
 
@@ -82,6 +96,11 @@ public sealed class CausalLanguageModel : nn.Module
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(context);
+        if (UseDecodeKernel && _decodeKernel is not null && context is { DecodePositions: { } positions, Adapters: null, Cache: { DType: ScalarType.Float32 } cache })
+        {
+            return DecodeStep(inputIds, positions, cache, _decodeKernel);
+        }
+
         using var scope = NewDisposeScope();
         var tokens = inputIds.shape[1];
         // [batch, tokens, hidden]
@@ -120,6 +139,35 @@ public sealed class CausalLanguageModel : nn.Module
         return nn.functional.normalize(mean, p: 2, dim: 0).cpu().data<float>().ToArray();
     }
 
+    /// <param name="inputIds">[batch, 1] int64</param>
+    /// <returns>[batch, 1, vocab] logits</returns>
+    private static Tensor DecodeStep(Tensor inputIds, long[] positions, KvCache cache, DecodeKernel kernel)
+    {
+        if (inputIds.shape is not [var batch, 1] || batch != positions.Length || inputIds.dtype != int64)
+        {
+            throw new ArgumentException($"Expected int64 token ids of [{positions.Length}, 1] for a decode step, got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        }
+
+        var tokens = inputIds.data<long>().ToArray();
+        var logits = empty([positions.Length, 1, kernel.Vocab], float32);
+        kernel.Step(tokens, positions, cache.AllKeys, cache.AllValues, logits);
+        return logits;
+    }
+
+    private DecodeKernel? CreateDecodeKernel()
+    {
+        var layers = _layers.Select(layer => layer.DecodeWeights()).ToList();
+        if (layers.Any(layer => layer is null) || _lmHead.Storage != WeightStorage.Packed || _embedTokens.Storage == WeightStorage.Transposed)
+        {
+            return null;
+        }
+
+        var weights = new DecodeModelWeights(
+            Config.HiddenSize, Config.NumAttentionHeads, Config.KeyValueHeads, Config.HeadDimension, Config.IntermediateSize, (int)_lmHead.OutFeatures, Config.RmsNormEps,
+            _embedTokens.Stored, _embedTokens.Storage == WeightStorage.Packed, _norm.Weight, _lmHead.Stored, Rotary.CosTable, Rotary.SinTable, layers!);
+        return DecodeKernel.CanDescribe(weights) ? DecodeKernel.Describe(weights) : null;
+    }
+
     /// <param name="inputIds">[batch, tokens] int64</param>
     /// <returns>[batch, tokens, hidden]: the decoder layers' output, before the final norm</returns>
     private Tensor Decoder(Tensor inputIds, ForwardContext context)
@@ -140,6 +188,7 @@ public sealed class CausalLanguageModel : nn.Module
         if (disposing)
         {
             Rotary.Dispose();
+            _decodeKernel?.Dispose();
         }
 
         base.Dispose(disposing);

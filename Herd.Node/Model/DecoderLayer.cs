@@ -1,3 +1,4 @@
+using Herd.Node.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,6 +24,22 @@ public sealed class DecoderLayer : nn.Module
         register_module("self_attn", _selfAttn);
         register_module("post_attention_layernorm", _postAttentionLayernorm);
         register_module("mlp", _mlp);
+    }
+
+    /// <summary>The layer's tensors for <see cref="DecodeKernel"/>; null unless every product is packed.</summary>
+    internal DecodeLayerWeights? DecodeWeights()
+    {
+        var (attention, mlp) = (_selfAttn, _mlp);
+        ProjectionWeight[] products = [attention.QkvProjection.Weight, attention.OutputProjection.Weight, mlp.GateUpProjection.Weight, mlp.DownProjection.Weight];
+        if (products.Any(product => product.Storage != WeightStorage.Packed))
+        {
+            return null;
+        }
+
+        return new DecodeLayerWeights(
+            _inputLayernorm.Weight, attention.QkvProjection.Weight.Stored, attention.QkvProjection.Bias,
+            attention.OutputProjection.Weight.Stored, attention.OutputProjection.Bias,
+            _postAttentionLayernorm.Weight, mlp.GateUpProjection.Weight.Stored, mlp.DownProjection.Weight.Stored);
     }
 
     /// <param name="hidden">[batch, tokens, hidden]</param>

@@ -18,9 +18,13 @@ public sealed class ForwardContext : IDisposable
     private readonly TensorIndex[]? _decodeIndex;
     private readonly int _prefillSlot;
     private readonly int _prefillStart;
+    private readonly RotaryEmbedding _rotary;
+    private readonly AttentionShape _shape;
 
-    private readonly Tensor _cos;
-    private readonly Tensor _sin;
+    // Made on first use: a decode step that runs as one native call needs neither.
+    private Tensor? _cos;
+    private Tensor? _sin;
+    private Tensor? _mask;
 
     private ForwardContext(KvCache? cache, RotaryEmbedding rotary, Tensor positions, int keyLength, AttentionShape shape, Tensor? decodeSlots = null, Tensor? decodePositions = null, int prefillSlot = -1, int prefillStart = -1)
     {
@@ -33,8 +37,8 @@ public sealed class ForwardContext : IDisposable
         _decodeIndex = decodeSlots is null ? null : [TensorIndex.Tensor(decodeSlots), TensorIndex.Colon, TensorIndex.Tensor(decodePositions!)];
         _prefillSlot = prefillSlot;
         _prefillStart = prefillStart;
-        (_cos, _sin) = rotary.Angles(positions);
-        Mask = CausalMask(positions, keyLength, shape);
+        _rotary = rotary;
+        _shape = shape;
     }
 
     /// <summary>Where keys and values are kept; null for an encoding pass, which keeps none.</summary>
@@ -47,7 +51,11 @@ public sealed class ForwardContext : IDisposable
     /// [batch * kv_heads, groups * tokens, keys]: 0 where a token may attend to a key, -inf
     /// elsewhere, laid out like the grouped attention scores it is added to.
     /// </summary>
-    public Tensor Mask { get; }
+    // Outlives the scope of the layer that first asks for it; disposed with the context.
+    public Tensor Mask => _mask ??= CausalMask(Positions, KeyLength, _shape).DetachFromDisposeScope();
+
+    /// <summary>A decode step's positions, one per sequence in slot order; null for a prefill chunk or an encoding pass.</summary>
+    internal long[]? DecodePositions { get; private init; }
 
     /// <summary>The adapter updates the pass adds to its products, row by row; null when no sequence in it uses an adapter.</summary>
     public LoraBatch? Adapters { get; private init; }
@@ -87,6 +95,7 @@ public sealed class ForwardContext : IDisposable
 
         return new ForwardContext(cache, rotary, positionTensor.unsqueeze(1), (int)longest + 1, AttentionShape.Of(cache), slots, positionTensor)
         {
+            DecodePositions = positions.ToArray(),
             Adapters = adapters is null ? null : LoraBatch.For(adapters, 1, cache.DType, cache.Device),
         };
     }
@@ -114,8 +123,14 @@ public sealed class ForwardContext : IDisposable
     public Tensor Rotate(Tensor states)
     {
         ArgumentNullException.ThrowIfNull(states);
+        if (_cos is null)
+        {
+            var (cos, sin) = _rotary.Angles(Positions);
+            (_cos, _sin) = (cos.DetachFromDisposeScope(), sin.DetachFromDisposeScope());
+        }
+
         // rotate_half(x) = [-x2, x1]: rolling by half a head gives [x2, x1], the signed sines negate x2.
-        return states.roll(states.shape[^1] / 2, -1).mul_(_sin).add_(states * _cos);
+        return states.roll(states.shape[^1] / 2, -1).mul_(_sin!).add_(states * _cos);
     }
 
     /// <summary>Stores this pass's keys and values for <paramref name="layer"/> and returns every key and value the pass attends over.</summary>
@@ -150,9 +165,9 @@ public sealed class ForwardContext : IDisposable
     public void Dispose()
     {
         Positions.Dispose();
-        Mask.Dispose();
-        _cos.Dispose();
-        _sin.Dispose();
+        _mask?.Dispose();
+        _cos?.Dispose();
+        _sin?.Dispose();
         _decodeSlots?.Dispose();
         _decodePositions?.Dispose();
         Adapters?.Dispose();

@@ -21,6 +21,11 @@ public sealed class Mlp : nn.Module
         register_module("down_proj", _downProj);
     }
 
+    /// <summary>gate and up in one product, gate first.</summary>
+    internal FusedProjection GateUpProjection => _gateUpProj;
+
+    internal Projection DownProjection => _downProj;
+
     /// <param name="hidden">[batch, tokens, hidden]</param>
     /// <returns>[batch, tokens, hidden]</returns>
     public Tensor Forward(Tensor hidden, ForwardContext context)

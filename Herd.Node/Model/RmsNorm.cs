@@ -19,6 +19,9 @@ public sealed class RmsNorm : nn.Module
         register_parameter("weight", _weight);
     }
 
+    /// <summary>The learned scale, [hidden].</summary>
+    internal Tensor Weight => _weight;
+
     public Tensor Forward(Tensor input)
     {
         // input: [..., hidden]

@@ -30,6 +30,12 @@ public sealed class RotaryEmbedding : IDisposable
         _sin = (angles.sin() * signs).to(dtype, device).DetachFromDisposeScope();
     }
 
+    /// <summary>[positions, head_dim]: the cosine of every position the tables cover.</summary>
+    internal Tensor CosTable => _cos;
+
+    /// <summary>[positions, head_dim]: the signed sine (first half negated) of every position.</summary>
+    internal Tensor SinTable => _sin;
+
     /// <summary>Cosines and signed sines (first half negated) for the given positions, shaped to broadcast over heads.</summary>
     /// <param name="positions">[batch, tokens], int64</param>
     /// <returns>Each [batch, 1, tokens, head_dim]</returns>

@@ -60,6 +60,16 @@ public sealed partial class ServedModel : IAsyncDisposable
     /// <summary>Above 0, the benchmark engine answers instead of the model (see <see cref="EngineOptions.SyntheticTokensPerSecond"/>).</summary>
     public double SyntheticTokensPerSecond { get; private init; }
 
+    /// <summary>True when decode steps can run as one native call (see <see cref="CausalLanguageModel.HasDecodeKernel"/>).</summary>
+    public bool HasDecodeKernel => _model.HasDecodeKernel;
+
+    /// <summary>Whether they do (see <see cref="CausalLanguageModel.UseDecodeKernel"/>); turned off only to compare the two paths.</summary>
+    public bool UseDecodeKernel
+    {
+        get => _model.UseDecodeKernel;
+        set => _model.UseDecodeKernel = value;
+    }
+
     public long ParameterCount => _model.parameters().Sum(parameter => parameter.numel());
 
     public long WeightBytes => _model.parameters().Sum(parameter => parameter.numel() * parameter.ElementSize);

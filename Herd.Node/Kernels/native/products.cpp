@@ -19,6 +19,7 @@
 
 #include "panels.h"
 #include "pool.h"
+#include "products.h"
 
 namespace {
 
@@ -211,6 +212,11 @@ int supported(int instructions) {
 
 }  // namespace
 
+void herd::multiply(const float* x, int64_t rows, int64_t inner, const float* packed, int64_t features, const float* bias, float* y) {
+  const Call call{{x, rows, inner, packed, features, bias, y}, g_instructions.load()};
+  herd::run(herd::Job{multiply_item, &call, (features + kPanelWidth - 1) / kPanelWidth});
+}
+
 extern "C" {
 
 // Output features per panel when the kernels can run on this CPU, 0 when they cannot.
@@ -235,8 +241,7 @@ __attribute__((visibility("default"))) void herd_kernels_set_threads(int threads
 // y[rows, features] = x[rows, inner] * W^T + bias; bias may be null. All row-major, contiguous.
 __attribute__((visibility("default"))) void herd_kernels_multiply(const float* x, int64_t rows, int64_t inner, const float* packed,
                                                                   int64_t features, const float* bias, float* y) {
-  const Call call{{x, rows, inner, packed, features, bias, y}, g_instructions.load()};
-  herd::run(herd::Job{multiply_item, &call, (features + kPanelWidth - 1) / kPanelWidth});
+  herd::multiply(x, rows, inner, packed, features, bias, y);
 }
 
 // As herd_kernels_multiply, with the given instructions whatever the products use (to test each

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herd.Node.Engine;
+using Herd.Node.Kernels;
 using Herd.Node.Model;
 using Herd.Node.Weights;
 using Herd.Tests.Node.Engine;
@@ -26,12 +27,8 @@ public sealed class GoldenLogitsTests
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var folder = Folder(checkpoint);
-        var config = ModelConfig.Load(folder);
-        using var model = ModelLoader.Load(folder, config, maxPositions: 64, float32, CPU);
-        using var golden = SafetensorsFile.Open(Path.Combine(folder, "golden.safetensors"));
-        var inputIds = golden.Load("input_ids", int64, CPU);
-        var expected = golden.Load("logits", float32, CPU);
+        var (config, inputIds, expected) = Golden(checkpoint);
+        using var model = ModelLoader.Load(Folder(checkpoint), config, maxPositions: 64, float32, CPU);
 
         using var cache = new KvCache(config, slots: 1, maxLength: 64, float32, CPU);
         using var context = model.PrefillContext(cache, 0, 0, (int)inputIds.shape[0]);
@@ -39,6 +36,36 @@ public sealed class GoldenLogitsTests
 
         var relative = (logits - expected).abs().max().item<float>() / expected.abs().max().item<float>();
         Assert.True(relative <= Tolerance, $"{checkpoint}: max |difference| / max |expected| = {relative:E2}");
+    }
+
+    [Theory]
+    [InlineData("llama-gqa")]
+    [InlineData("qwen2-bias")]
+    [InlineData("llama3-bf16")]
+    [InlineData("mistral-f16")]
+    public void DecodeSteps_MatchTheReferenceImplementation(string checkpoint)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var (config, inputIds, expected) = Golden(checkpoint);
+        using var model = ModelLoader.Load(Folder(checkpoint), config, maxPositions: 64, float32, CPU);
+        var scale = expected.abs().max().item<float>();
+        // One decode step per token after the first: on the native kernels, one call each.
+        Assert.Equal(NativeKernels.IsAvailable, model.HasDecodeKernel);
+
+        using var cache = new KvCache(config, slots: 1, maxLength: 64, float32, CPU);
+        using (var context = model.PrefillContext(cache, 0, 0, 1))
+        {
+            model.Forward(inputIds.narrow(0, 0, 1).unsqueeze(0), context, lastTokenOnly: true);
+        }
+
+        for (var position = 1; position < inputIds.shape[0]; position++)
+        {
+            using var context = model.DecodeContext(cache, [position]);
+            var logits = model.Forward(inputIds.narrow(0, position, 1).unsqueeze(0), context, lastTokenOnly: true)[0, 0];
+            var relative = (logits - expected[position]).abs().max().item<float>() / scale;
+            Assert.True(relative <= Tolerance, $"{checkpoint}, position {position}: max |difference| / max |expected| = {relative:E2}");
+        }
     }
 
     [Fact]
@@ -55,6 +82,14 @@ public sealed class GoldenLogitsTests
         var result = await EngineHarness.CompleteAsync(engine, prompt, new SamplingParameters { Temperature = 0, MaxTokens = expected.Length });
 
         Assert.Equal(expected, result.Tokens);
+    }
+
+    /// <summary>The checkpoint's config, the token ids the reference ran and the logits it computed ([tokens, vocab]).</summary>
+    private static (ModelConfig Config, Tensor InputIds, Tensor Logits) Golden(string checkpoint)
+    {
+        var folder = Folder(checkpoint);
+        using var golden = SafetensorsFile.Open(Path.Combine(folder, "golden.safetensors"));
+        return (ModelConfig.Load(folder), golden.Load("input_ids", int64, CPU), golden.Load("logits", float32, CPU));
     }
 
     private static string Folder(string checkpoint) => Path.Combine(AppContext.BaseDirectory, "Golden", checkpoint);

@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace Herd.Node.Kernels;
+
+/// <summary>
+/// A decoder layer's tensors as <see cref="DecodeKernel"/> reads them: float32, contiguous, on the
+/// CPU, products packed by <see cref="PackedMatrix"/> (queries pre-scaled by 1/√head_dim).
+/// </summary>
+/// <param name="Qkv">hidden → (heads + 2 kv_heads) · head_dim: queries, keys, values</param>
+/// <param name="Output">heads · head_dim → hidden</param>
+/// <param name="GateUp">hidden → 2 · intermediate: gate, then up</param>
+/// <param name="Down">intermediate → hidden</param>
+public sealed record DecodeLayerWeights(
+    Tensor InputNorm, Tensor Qkv, Tensor? QkvBias, Tensor Output, Tensor? OutputBias, Tensor PostNorm, Tensor GateUp, Tensor Down);
+
+/// <summary>A Llama-family model's shape and tensors as <see cref="DecodeKernel"/> reads them.</summary>
+/// <param name="Embed">the token embeddings: packed when <paramref name="EmbedPacked"/> (tied to the output), else [vocab, hidden]</param>
+/// <param name="LmHead">hidden → vocab, packed</param>
+/// <param name="RopeCos">[positions, head_dim]: rotary cosines</param>
+/// <param name="RopeSin">[positions, head_dim]: rotary sines, the first half negated ("rotate half" layout)</param>
+public sealed record DecodeModelWeights(
+    int Hidden, int Heads, int KeyValueHeads, int HeadDim, int Intermediate, int Vocab, double Epsilon,
+    Tensor Embed, bool EmbedPacked, Tensor FinalNorm, Tensor LmHead, Tensor RopeCos, Tensor RopeSin,
+    IReadOnlyList<DecodeLayerWeights> Layers);
