@@ -14,6 +14,7 @@ internal sealed class ModelArguments
     private readonly Option<string> _model = new("--model") { Description = "A Hugging Face snapshot folder, or a built-in model: herd-tiny, herd-bench", DefaultValueFactory = _ => BuiltInModels.HerdTiny.Name };
     private readonly Option<string> _device = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
     private readonly Option<string> _dtype = new("--dtype") { Description = "auto (float32 on CPU, bfloat16 on CUDA), float32, bfloat16 or float16", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _weights = new("--weights") { Description = "how projections are stored for the native CPU kernels: auto (float32), f32, bf16 or q8 (int8 blocks of 32, as Q8_0)", DefaultValueFactory = _ => "auto" };
     private readonly Option<int> _threads = new("--threads") { Description = "libtorch CPU threads (0: libtorch's choice)" };
     private readonly Option<int> _maxContext = new("--max-context") { Description = "longest sequence served, prompt and output (0: the model's own)", DefaultValueFactory = _ => 4096 };
     private readonly Option<int> _maxSequences;
@@ -26,11 +27,12 @@ internal sealed class ModelArguments
         _maxSequences = new("--max-sequences") { Description = "sequences the engine runs at once", DefaultValueFactory = _ => defaultMaxSequences };
         _device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         _dtype.AcceptOnlyFromAmong("auto", "float32", "bfloat16", "float16");
+        _weights.AcceptOnlyFromAmong("auto", "f32", "bf16", "q8");
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _device, _dtype, _threads, _maxContext, _maxSequences })
+        foreach (var option in new Option[] { _model, _device, _dtype, _weights, _threads, _maxContext, _maxSequences })
         {
             command.Add(option);
         }
@@ -52,6 +54,7 @@ internal sealed class ModelArguments
                 MaxBatchedTokens = Math.Max(maxBatchedTokens, maxSequences + 1),
                 MaxContextLength = parsed.GetValue(_maxContext),
                 DType = parsed.GetRequiredValue(_dtype),
+                Weights = parsed.GetRequiredValue(_weights),
                 SyntheticTokensPerSecond = syntheticTokensPerSecond,
             },
             Adapters = adapters ?? new AdapterOptions(),

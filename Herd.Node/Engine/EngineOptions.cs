@@ -28,6 +28,17 @@ public sealed record EngineOptions
     public string DType { get; init; } = "auto";
 
     /// <summary>
+    /// How the projections' weights are stored for Herd's native CPU kernels: <c>auto</c> (float32
+    /// panels where the kernels run, libtorch's layouts elsewhere), <c>f32</c> (the same),
+    /// <c>bf16</c> (half the bytes; each weight rounded to 8 bits of mantissa) or <c>q8</c> (int8
+    /// in blocks of 32 inputs with a float32 scale each, as llama.cpp's Q8_0: about a quarter of
+    /// the bytes). The narrower formats are made at load from any checkpoint, need the native
+    /// kernels and float32 compute, and compute in float32.
+    /// </summary>
+    [RegularExpression("^(auto|f32|bf16|q8)$", ErrorMessage = "Herd:Node:Engine:Weights must be auto, f32, bf16 or q8.")]
+    public string Weights { get; init; } = "auto";
+
+    /// <summary>
     /// Benchmark mode only, never for serving: above 0 the node does not run its model; every
     /// sequence gets a made-up token at this rate (up to max_tokens, 16 when unset). It isolates
     /// the cost of the gateway and the link from the engine's.

@@ -31,10 +31,12 @@ public sealed unsafe partial class DecodeKernel : IDisposable
     public static bool CanDescribe(DecodeModelWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        // The attention's vectors are whole 8-float registers.
+        // The attention's vectors are whole 8-float registers. A packed embedding is the output
+        // matrix itself (tied), in its format.
         return NativeKernels.IsAvailable && weights.HeadDim % 8 == 0 && weights.Heads % weights.KeyValueHeads == 0
-            && AllReadable(weights.Embed, weights.FinalNorm, weights.LmHead, weights.RopeCos, weights.RopeSin)
-            && weights.Layers.All(layer => AllReadable(layer.InputNorm, layer.Qkv, layer.QkvBias, layer.Output, layer.OutputBias, layer.PostNorm, layer.GateUp, layer.Down));
+            && AllFloat32(weights.FinalNorm, weights.RopeCos, weights.RopeSin) && AllPacked(weights.LmHead)
+            && (weights.EmbedPacked ? ReferenceEquals(weights.Embed, weights.LmHead) : AllFloat32(weights.Embed))
+            && weights.Layers.All(layer => AllFloat32(layer.InputNorm, layer.QkvBias, layer.OutputBias, layer.PostNorm) && AllPacked(layer.Qkv, layer.Output, layer.GateUp, layer.Down));
     }
 
     /// <param name="weights">tensors the caller keeps alive as long as the kernel</param>
@@ -55,6 +57,10 @@ public sealed unsafe partial class DecodeKernel : IDisposable
             var layer = weights.Layers[index];
             layers[index] = new DecodeLayer
             {
+                QkvFormat = (long)PackedMatrix.FormatOf(layer.Qkv),
+                OutputFormat = (long)PackedMatrix.FormatOf(layer.Output),
+                GateUpFormat = (long)PackedMatrix.FormatOf(layer.GateUp),
+                DownFormat = (long)PackedMatrix.FormatOf(layer.Down),
                 InputNorm = Address(layer.InputNorm),
                 Qkv = Address(layer.Qkv),
                 QkvBias = Address(layer.QkvBias),
@@ -76,6 +82,7 @@ public sealed unsafe partial class DecodeKernel : IDisposable
             Vocab = weights.Vocab,
             LayerCount = layerCount,
             EmbedPacked = weights.EmbedPacked ? 1 : 0,
+            LmHeadFormat = (long)PackedMatrix.FormatOf(weights.LmHead),
             Epsilon = weights.Epsilon,
             Embed = Address(weights.Embed),
             FinalNorm = Address(weights.FinalNorm),
@@ -181,8 +188,11 @@ public sealed unsafe partial class DecodeKernel : IDisposable
         }
     }
 
-    private static bool AllReadable(params Tensor?[] tensors) =>
+    private static bool AllFloat32(params Tensor?[] tensors) =>
         tensors.All(tensor => tensor is null || (tensor.dtype == ScalarType.Float32 && tensor.device.type == DeviceType.CPU && tensor.is_contiguous()));
+
+    private static bool AllPacked(params Tensor[] tensors) =>
+        tensors.All(tensor => tensor.dtype is ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Byte && tensor.device.type == DeviceType.CPU && tensor.is_contiguous());
 
     private static IntPtr Address(Tensor? tensor) => tensor is null ? IntPtr.Zero : TensorMemory.DataPointer(tensor);
 
@@ -190,6 +200,10 @@ public sealed unsafe partial class DecodeKernel : IDisposable
     [StructLayout(LayoutKind.Sequential)]
     private struct DecodeLayer
     {
+        public long QkvFormat;
+        public long OutputFormat;
+        public long GateUpFormat;
+        public long DownFormat;
         public IntPtr InputNorm;
         public IntPtr Qkv;
         public IntPtr QkvBias;
@@ -211,6 +225,7 @@ public sealed unsafe partial class DecodeKernel : IDisposable
         public long Vocab;
         public long LayerCount;
         public long EmbedPacked;
+        public long LmHeadFormat;
         public double Epsilon;
         public IntPtr Embed;
         public IntPtr FinalNorm;

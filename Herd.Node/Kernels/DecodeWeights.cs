@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace Herd.Node.Kernels;
 
 /// <summary>
-/// A decoder layer's tensors as <see cref="DecodeKernel"/> reads them: float32, contiguous, on the
-/// CPU, products packed by <see cref="PackedMatrix"/> (queries pre-scaled by 1/√head_dim).
+/// A decoder layer's tensors as <see cref="DecodeKernel"/> reads them: contiguous, on the CPU,
+/// products packed by <see cref="PackedMatrix"/> in any of its formats (queries pre-scaled by
+/// 1/√head_dim), everything else float32.
 /// </summary>
 /// <param name="Qkv">hidden → (heads + 2 kv_heads) · head_dim: queries, keys, values</param>
 /// <param name="Output">heads · head_dim → hidden</param>
@@ -14,7 +15,7 @@ public sealed record DecodeLayerWeights(
     Tensor InputNorm, Tensor Qkv, Tensor? QkvBias, Tensor Output, Tensor? OutputBias, Tensor PostNorm, Tensor GateUp, Tensor Down);
 
 /// <summary>A Llama-family model's shape and tensors as <see cref="DecodeKernel"/> reads them.</summary>
-/// <param name="Embed">the token embeddings: packed when <paramref name="EmbedPacked"/> (tied to the output), else [vocab, hidden]</param>
+/// <param name="Embed">the token embeddings: when <paramref name="EmbedPacked"/>, the output matrix itself (tied); else [vocab, hidden] float32</param>
 /// <param name="LmHead">hidden → vocab, packed</param>
 /// <param name="RopeCos">[positions, head_dim]: rotary cosines</param>
 /// <param name="RopeSin">[positions, head_dim]: rotary sines, the first half negated ("rotate half" layout)</param>

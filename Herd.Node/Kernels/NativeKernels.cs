@@ -36,13 +36,21 @@ public static partial class NativeKernels
         }
     }
 
-    /// <summary><c>y[rows, features] = x[rows, inner] · Wᵀ + bias</c>, W packed by <see cref="PackedMatrix"/>.</summary>
-    internal static void Multiply(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y) =>
-        herd_kernels_multiply(x, rows, inner, packed, features, bias, y);
+    /// <summary><c>y[rows, features] = x[rows, inner] · Wᵀ + bias</c>, W packed by <see cref="PackedMatrix"/> in <paramref name="format"/>.</summary>
+    internal static void Multiply(IntPtr x, long rows, long inner, IntPtr packed, PackedFormat format, long features, IntPtr bias, IntPtr y) =>
+        herd_kernels_multiply(x, rows, inner, packed, (int)format, features, bias, y);
 
     /// <summary>As <see cref="Multiply"/>, on the given instructions whatever the products use; false, and nothing computed, when the CPU lacks them.</summary>
-    internal static bool MultiplyWith(KernelInstructions instructions, IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y) =>
-        IsAvailable && herd_kernels_multiply_with((int)instructions, x, rows, inner, packed, features, bias, y);
+    internal static bool MultiplyWith(KernelInstructions instructions, IntPtr x, long rows, long inner, IntPtr packed, PackedFormat format, long features, IntPtr bias, IntPtr y) =>
+        IsAvailable && herd_kernels_multiply_with((int)instructions, x, rows, inner, packed, (int)format, features, bias, y);
+
+    /// <summary><c>output[i] = W[features[i]]</c> (<paramref name="inner"/> floats each), from W packed in <paramref name="format"/>; the caller checks the features.</summary>
+    internal static void Rows(IntPtr packed, PackedFormat format, long inner, IntPtr features, long count, IntPtr output) =>
+        herd_kernels_rows(packed, (int)format, inner, features, count, output);
+
+    /// <summary>Quantises float32 panels to <see cref="PackedFormat.Q8"/>, adding the squared errors and weights to the sums.</summary>
+    internal static void QuantizeInt8(IntPtr panels, long panelCount, long inner, IntPtr output, ref double errorSquares, ref double weightSquares) =>
+        herd_kernels_quantize_int8(panels, panelCount, inner, output, ref errorSquares, ref weightSquares);
 
     private static long Probe()
     {
@@ -86,8 +94,14 @@ public static partial class NativeKernels
 
     [LibraryImport(Library)]
     [return: MarshalAs(UnmanagedType.U1)]
-    private static partial bool herd_kernels_multiply_with(int instructions, IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);
+    private static partial bool herd_kernels_multiply_with(int instructions, IntPtr x, long rows, long inner, IntPtr packed, int format, long features, IntPtr bias, IntPtr y);
 
     [LibraryImport(Library)]
-    private static partial void herd_kernels_multiply(IntPtr x, long rows, long inner, IntPtr packed, long features, IntPtr bias, IntPtr y);
+    private static partial void herd_kernels_multiply(IntPtr x, long rows, long inner, IntPtr packed, int format, long features, IntPtr bias, IntPtr y);
+
+    [LibraryImport(Library)]
+    private static partial void herd_kernels_rows(IntPtr packed, int format, long inner, IntPtr features, long count, IntPtr output);
+
+    [LibraryImport(Library)]
+    private static partial void herd_kernels_quantize_int8(IntPtr panels, long panelCount, long inner, IntPtr output, ref double errorSquares, ref double weightSquares);
 }

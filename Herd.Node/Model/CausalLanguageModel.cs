@@ -62,6 +62,10 @@ public sealed class CausalLanguageModel : nn.Module
     /// </summary>
     public bool UseDecodeKernel { get; set; } = true;
 
+    /// <summary>How far the stored matrices are from their float32 values, over all of them (zero unless stored narrower).</summary>
+    public WeightError WeightError =>
+        _layers.SelectMany(layer => layer.Projections).Append(_lmHead).Aggregate(default(WeightError), (sum, weight) => sum + weight.Error);
+
     /// <summary>True when the model's weights are in the form <see cref="DecodeKernel"/> reads.</summary>
     public bool HasDecodeKernel => _decodeKernel is not null;
 
@@ -157,14 +161,14 @@ public sealed class CausalLanguageModel : nn.Module
     private DecodeKernel? CreateDecodeKernel()
     {
         var layers = _layers.Select(layer => layer.DecodeWeights()).ToList();
-        if (layers.Any(layer => layer is null) || _lmHead.Storage != WeightStorage.Packed || _embedTokens.Storage == WeightStorage.Transposed)
+        if (layers.Any(layer => layer is null) || !_lmHead.IsPacked || _embedTokens.Storage == WeightStorage.Transposed)
         {
             return null;
         }
 
         var weights = new DecodeModelWeights(
             Config.HiddenSize, Config.NumAttentionHeads, Config.KeyValueHeads, Config.HeadDimension, Config.IntermediateSize, (int)_lmHead.OutFeatures, Config.RmsNormEps,
-            _embedTokens.Stored, _embedTokens.Storage == WeightStorage.Packed, _norm.Weight, _lmHead.Stored, Rotary.CosTable, Rotary.SinTable, layers!);
+            _embedTokens.Stored, _embedTokens.IsPacked, _norm.Weight, _lmHead.Stored, Rotary.CosTable, Rotary.SinTable, layers!);
         return DecodeKernel.CanDescribe(weights) ? DecodeKernel.Describe(weights) : null;
     }
 

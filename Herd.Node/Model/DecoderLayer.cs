@@ -26,12 +26,15 @@ public sealed class DecoderLayer : nn.Module
         register_module("mlp", _mlp);
     }
 
-    /// <summary>The layer's tensors for <see cref="DecodeKernel"/>; null unless every product is packed.</summary>
+    /// <summary>The layer's four matrices: q, k and v; the output; gate and up; down.</summary>
+    internal IEnumerable<ProjectionWeight> Projections =>
+        [_selfAttn.QkvProjection.Weight, _selfAttn.OutputProjection.Weight, _mlp.GateUpProjection.Weight, _mlp.DownProjection.Weight];
+
+    /// <summary>The layer's tensors for <see cref="DecodeKernel"/>; null unless every product is packed (in any format).</summary>
     internal DecodeLayerWeights? DecodeWeights()
     {
         var (attention, mlp) = (_selfAttn, _mlp);
-        ProjectionWeight[] products = [attention.QkvProjection.Weight, attention.OutputProjection.Weight, mlp.GateUpProjection.Weight, mlp.DownProjection.Weight];
-        if (products.Any(product => product.Storage != WeightStorage.Packed))
+        if (Projections.Any(product => !product.IsPacked))
         {
             return null;
         }

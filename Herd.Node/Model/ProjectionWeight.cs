@@ -13,8 +13,14 @@ public enum WeightStorage
     /// <summary>[in, out], where libtorch streams that layout faster (see <see cref="WeightLayout"/>).</summary>
     Transposed,
 
-    /// <summary>Panels for Herd's native CPU kernels (see <see cref="PackedMatrix"/>).</summary>
+    /// <summary>Panels for Herd's native CPU kernels (see <see cref="PackedMatrix"/>), float32.</summary>
     Packed,
+
+    /// <summary>Panels in bfloat16: half the bytes to stream, 8 bits of mantissa.</summary>
+    PackedBFloat16,
+
+    /// <summary>Panels in int8 with a float32 scale per 32 inputs of each output (as Q8_0): about a quarter of the bytes.</summary>
+    PackedInt8,
 }
 
 /// <summary>
@@ -24,12 +30,13 @@ public enum WeightStorage
 /// </summary>
 public sealed class ProjectionWeight
 {
-    private ProjectionWeight(Parameter stored, WeightStorage storage, long outFeatures, long inFeatures)
+    private ProjectionWeight(Parameter stored, WeightStorage storage, long outFeatures, long inFeatures, WeightError error = default)
     {
         Stored = stored;
         Storage = storage;
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
+        Error = error;
     }
 
     /// <summary>The tensor as stored, in the shape <see cref="Storage"/> gives it.</summary>
@@ -41,13 +48,29 @@ public sealed class ProjectionWeight
 
     public long InFeatures { get; }
 
+    /// <summary>True when the products run on Herd's native kernels (any packed format).</summary>
+    public bool IsPacked => Storage is WeightStorage.Packed or WeightStorage.PackedBFloat16 or WeightStorage.PackedInt8;
+
+    /// <summary>How far the stored weights are from the float32 ones (zero unless stored narrower).</summary>
+    public WeightError Error { get; }
+
     /// <param name="weight">[out, in], as checkpoints store it; disposed if another form replaces it</param>
     /// <param name="storage">the form to store it in; null: the fastest for its device</param>
+    /// <exception cref="ArgumentException">The weight cannot be stored in that form here (a packed form without the native kernels, say).</exception>
     public static ProjectionWeight Create(torch.Tensor weight, WeightStorage? storage = null)
     {
         ArgumentNullException.ThrowIfNull(weight);
         return Store(weight, storage ?? FastestStorage(weight));
     }
+
+    /// <summary>The packed format of a storage, or null for libtorch's layouts.</summary>
+    public static PackedFormat? FormatOf(WeightStorage storage) => storage switch
+    {
+        WeightStorage.Packed => PackedFormat.F32,
+        WeightStorage.PackedBFloat16 => PackedFormat.BF16,
+        WeightStorage.PackedInt8 => PackedFormat.Q8,
+        _ => null,
+    };
 
     private static WeightStorage FastestStorage(torch.Tensor weight) =>
         PackedMatrix.CanPack(weight) ? WeightStorage.Packed
@@ -56,15 +79,22 @@ public sealed class ProjectionWeight
 
     private static ProjectionWeight Store(torch.Tensor weight, WeightStorage storage)
     {
+        // int8 blocks span 32 inputs; a matrix with a ragged number of inputs keeps float32 panels.
+        if (storage == WeightStorage.PackedInt8 && !PackedMatrix.CanPack(weight, PackedFormat.Q8) && PackedMatrix.CanPack(weight))
+        {
+            storage = WeightStorage.Packed;
+        }
+
         var (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1]);
         if (storage == WeightStorage.Standard)
         {
             return new ProjectionWeight(new Parameter(weight, requires_grad: false), storage, outFeatures, inFeatures);
         }
 
-        var stored = storage == WeightStorage.Packed ? PackedMatrix.Pack(weight) : weight.t().contiguous();
+        var error = default(WeightError);
+        var stored = FormatOf(storage) is { } format ? PackedMatrix.Pack(weight, format, out error) : weight.t().contiguous();
         weight.Dispose();
-        return new ProjectionWeight(new Parameter(stored, requires_grad: false), storage, outFeatures, inFeatures);
+        return new ProjectionWeight(new Parameter(stored, requires_grad: false), storage, outFeatures, inFeatures, error);
     }
 
     /// <summary>Rows of the <c>[out, in]</c> matrix, whichever form it is stored in (an embedding lookup).</summary>
@@ -73,22 +103,12 @@ public sealed class ProjectionWeight
     public torch.Tensor Rows(torch.Tensor indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        switch (Storage)
+        if (IsPacked)
         {
-            case WeightStorage.Packed:
-                // Row r is column r % width of panel r / width.
-                var width = Stored.shape[2];
-                using (var panels = indices.div(width, rounding_mode: torch.RoundingMode.floor))
-                using (var columns = indices.remainder(width))
-                {
-                    return Stored.index(torch.TensorIndex.Tensor(panels), torch.TensorIndex.Colon, torch.TensorIndex.Tensor(columns));
-                }
-
-            case WeightStorage.Transposed:
-                return Stored.index_select(1, indices).t();
-            default:
-                return Stored.index_select(0, indices);
+            return PackedMatrix.Rows(Stored, OutFeatures, indices);
         }
+
+        return Storage == WeightStorage.Transposed ? Stored.index_select(1, indices).t() : Stored.index_select(0, indices);
     }
 
     /// <param name="input">[..., in]</param>
@@ -97,15 +117,17 @@ public sealed class ProjectionWeight
     public torch.Tensor Apply(torch.Tensor input, torch.Tensor? bias)
     {
         ArgumentNullException.ThrowIfNull(input);
-        switch (Storage)
+        if (IsPacked)
         {
-            case WeightStorage.Packed:
-                return PackedMatrix.Multiply(input, Stored, OutFeatures, bias);
-            case WeightStorage.Transposed:
-                var output = input.matmul(Stored);
-                return bias is null ? output : output.add_(bias);
-            default:
-                return torch.nn.functional.linear(input, Stored, bias);
+            return PackedMatrix.Multiply(input, Stored, OutFeatures, bias);
         }
+
+        if (Storage == WeightStorage.Transposed)
+        {
+            var output = input.matmul(Stored);
+            return bias is null ? output : output.add_(bias);
+        }
+
+        return torch.nn.functional.linear(input, Stored, bias);
     }
 }

@@ -2,12 +2,15 @@ using System.Runtime.CompilerServices;
 using Herd.Node.Adapters;
 using Herd.Node.Engine;
 using Herd.Node.Experts;
+using Herd.Node.Kernels;
 using Herd.Node.Model;
 using Herd.Node.Model.Lora;
 using Herd.Node.Models;
 using Herd.Node.Telemetry;
 using Herd.Node.Tokenization;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Herd.Node.Serving;
 
@@ -105,7 +108,15 @@ public sealed partial class ServedModel : IAsyncDisposable
         var contextLength = options.Engine.MaxContextLength > 0
             ? Math.Min(options.Engine.MaxContextLength, config.ContextLength)
             : config.ContextLength;
-        var model = ModelLoader.Load(folder, config, contextLength, device.DTypeFor(options.Engine.DType), device.Device, progress: progress);
+        var dtype = device.DTypeFor(options.Engine.DType);
+        var storage = StorageFor(options.Engine.Weights, dtype, device);
+        var model = ModelLoader.Load(folder, config, contextLength, dtype, device.Device, storage, progress);
+        if (storage is not null)
+        {
+            var (logger, error) = (loggerFactory.CreateLogger<ServedModel>(), model.WeightError.RelativeRms);
+            LogWeights(logger, name, options.Engine.Weights, error);
+        }
+
         var adapters = new AdapterStore(options.Adapters, config, model.DType, model.Device, loggerFactory.CreateLogger<AdapterStore>(), metrics);
         adapters.Preload();
         HashSet<int> endOfSequence = [.. config.EosTokenId, .. generation.EosTokenId, .. tokenizer.EosTokenIds];
@@ -296,6 +307,28 @@ public sealed partial class ServedModel : IAsyncDisposable
             RepetitionPenalty = generation.RepetitionPenalty ?? defaults.RepetitionPenalty,
         };
     }
+
+    /// <summary>The storage <c>Herd:Node:Engine:Weights</c> asks for; null for the fastest the device has.</summary>
+    /// <exception cref="ModelLoadException">A narrower format where the native kernels cannot run.</exception>
+    private static WeightStorage? StorageFor(string weights, ScalarType dtype, ComputeDevice device)
+    {
+        WeightStorage? storage = weights switch
+        {
+            "bf16" => WeightStorage.PackedBFloat16,
+            "q8" => WeightStorage.PackedInt8,
+            _ => null,
+        };
+        if (storage is not null && (!NativeKernels.IsAvailable || dtype != ScalarType.Float32 || device.Device.type != DeviceType.CPU))
+        {
+            throw new ModelLoadException(
+                $"Herd:Node:Engine:Weights={weights} stores weights for Herd's native CPU kernels, which need float32 compute on a CPU ({NativeKernels.UnavailableReason ?? $"this model runs {dtype} on {device}"}); use auto.");
+        }
+
+        return storage;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Model}: weights stored as {Format} for the native kernels, relative RMS error against float32 {Error:P3}")]
+    private static partial void LogWeights(ILogger logger, string model, string format, double error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "BENCHMARK MODE: {Model} is not run; every sequence gets made-up tokens at {Rate} tokens/s (Herd:Node:Engine:SyntheticTokensPerSecond)")]
     private static partial void LogSynthetic(ILogger logger, string model, double rate);

@@ -23,20 +23,23 @@
 
 namespace {
 
-using herd::kPanelWidth;
 
 // What the caller passes (mirrored in DecodeKernel.cs).
 
 // One decoder layer's weights. Products are packed (panels.h); biases may be null.
 struct DecodeLayer {
+  int64_t qkv_format;  // each product's format (panels.h)
+  int64_t output_format;
+  int64_t gate_up_format;
+  int64_t down_format;
   const float* input_norm;
-  const float* qkv;  // hidden -> (heads + 2 kv_heads) * head_dim: queries (pre-scaled), keys, values
+  const void* qkv;  // hidden -> (heads + 2 kv_heads) * head_dim: queries (pre-scaled), keys, values
   const float* qkv_bias;
-  const float* output;  // heads * head_dim -> hidden
+  const void* output;  // heads * head_dim -> hidden
   const float* output_bias;
   const float* post_norm;
-  const float* gate_up;  // hidden -> 2 * intermediate: gate, then up
-  const float* down;     // intermediate -> hidden
+  const void* gate_up;  // hidden -> 2 * intermediate: gate, then up
+  const void* down;     // intermediate -> hidden
 };
 
 struct DecodeModel {
@@ -47,11 +50,12 @@ struct DecodeModel {
   int64_t intermediate;
   int64_t vocab;
   int64_t layer_count;
-  int64_t embed_packed;  // 1: embed is packed (tied to the output); 0: [vocab, hidden] rows
+  int64_t embed_packed;  // 1: embed is packed (tied to the output, in its format); 0: [vocab, hidden] float32 rows
+  int64_t lm_head_format;
   double epsilon;
-  const float* embed;
+  const void* embed;
   const float* final_norm;
-  const float* lm_head;   // packed, hidden -> vocab
+  const void* lm_head;    // packed, hidden -> vocab
   const float* rope_cos;  // [positions, head_dim]
   const float* rope_sin;  // [positions, head_dim], first half negated ("rotate half")
   const DecodeLayer* layers;
@@ -139,14 +143,11 @@ HERD_AVX2 void attend(const void* context, int64_t item) {
 // Row `token` of the embedding, from whichever form it is stored in.
 void embed(const DecodeModel& m, int64_t token, float* out) {
   if (!m.embed_packed) {
-    std::memcpy(out, m.embed + token * m.hidden, m.hidden * sizeof(float));
+    std::memcpy(out, static_cast<const float*>(m.embed) + token * m.hidden, m.hidden * sizeof(float));
     return;
   }
 
-  // Row r of the matrix is column r % 64 of panel r / 64.
-  const float* panel = m.embed + (token / kPanelWidth) * m.hidden * kPanelWidth;
-  const int64_t column = token % kPanelWidth;
-  for (int64_t k = 0; k < m.hidden; k++) out[k] = panel[k * kPanelWidth + column];
+  herd::packed_row(m.embed, static_cast<int>(m.lm_head_format), m.hidden, token, out);
 }
 
 // Buffers that live as long as the calling thread and grow to the largest step it has run.
@@ -165,19 +166,19 @@ HERD_AVX2 void run_layer(const DecodeModel& m, const DecodeLayer& layer, float* 
   const float epsilon = static_cast<float>(m.epsilon);
 
   norm_rows(s.residual.data(), layer.input_norm, batch, m.hidden, epsilon, s.normed.data());
-  herd::multiply(s.normed.data(), batch, m.hidden, layer.qkv, qkv_width, layer.qkv_bias, s.qkv.data());
+  herd::multiply(s.normed.data(), batch, m.hidden, layer.qkv, static_cast<int>(layer.qkv_format), qkv_width, layer.qkv_bias, s.qkv.data());
   const Attention attention{&m, positions, s.qkv.data(), keys, values, cache_length, s.attended.data()};
   herd::run(herd::Job{attend, &attention, batch * m.kv_heads});
-  herd::multiply(s.attended.data(), batch, m.heads * d, layer.output, m.hidden, layer.output_bias, s.product.data());
+  herd::multiply(s.attended.data(), batch, m.heads * d, layer.output, static_cast<int>(layer.output_format), m.hidden, layer.output_bias, s.product.data());
   herd::add(s.product.data(), batch * m.hidden, s.residual.data());
 
   norm_rows(s.residual.data(), layer.post_norm, batch, m.hidden, epsilon, s.normed.data());
-  herd::multiply(s.normed.data(), batch, m.hidden, layer.gate_up, 2 * m.intermediate, nullptr, s.gate_up.data());
+  herd::multiply(s.normed.data(), batch, m.hidden, layer.gate_up, static_cast<int>(layer.gate_up_format), 2 * m.intermediate, nullptr, s.gate_up.data());
   for (int64_t r = 0; r < batch; r++) {
     const float* gate = s.gate_up.data() + r * 2 * m.intermediate;
     herd::swiglu(gate, gate + m.intermediate, m.intermediate, s.gated.data() + r * m.intermediate);
   }
-  herd::multiply(s.gated.data(), batch, m.intermediate, layer.down, m.hidden, nullptr, s.product.data());
+  herd::multiply(s.gated.data(), batch, m.intermediate, layer.down, static_cast<int>(layer.down_format), m.hidden, nullptr, s.product.data());
   herd::add(s.product.data(), batch * m.hidden, s.residual.data());
 }
 
@@ -206,6 +207,6 @@ __attribute__((visibility("default"))) HERD_AVX2 void herd_kernels_decode(const 
   }
 
   norm_rows(s.residual.data(), m.final_norm, batch, m.hidden, static_cast<float>(m.epsilon), s.normed.data());
-  herd::multiply(s.normed.data(), batch, m.hidden, m.lm_head, m.vocab, nullptr, logits);
+  herd::multiply(s.normed.data(), batch, m.hidden, m.lm_head, static_cast<int>(m.lm_head_format), m.vocab, nullptr, logits);
 }
 }

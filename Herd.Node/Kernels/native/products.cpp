@@ -11,11 +11,17 @@
 // Both kernels add each feature's products in the same order with fused multiply-adds, so they
 // give the same bits.
 
+// GCC 12's AVX-512 conversion intrinsics start from _mm512_undefined_*(), which its own
+// -Wmaybe-uninitialized reports inside the headers.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <immintrin.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "panels.h"
 #include "pool.h"
@@ -31,15 +37,80 @@ struct Product {
   const float* x;
   int64_t rows;
   int64_t inner;
-  const float* packed;
+  const void* packed;
   int64_t features;
   const float* bias;
   float* y;
 };
 
-template <int Rows>
+// A panel's weights in one of the formats panels.h describes: where row k of the panel is (for
+// prefetching), and 16 or 8 of its weights from a column on, as floats.
+template <int Format>
+struct PanelWeights;
+
+template <>
+struct PanelWeights<herd::kFloat32> {
+  static constexpr int64_t kRowBytes = kPanelWidth * sizeof(float);
+  const float* panel;
+
+  PanelWeights(const void* packed, int64_t inner, int64_t index) : panel(static_cast<const float*>(packed) + index * inner * kPanelWidth) {}
+  const char* row(int64_t k) const { return reinterpret_cast<const char*>(panel + k * kPanelWidth); }
+  __attribute__((target("avx512f"))) __m512 load16(int64_t k, int64_t column) const { return _mm512_loadu_ps(panel + k * kPanelWidth + column); }
+  __attribute__((target("avx2,fma"))) __m256 load8(int64_t k, int64_t column) const { return _mm256_loadu_ps(panel + k * kPanelWidth + column); }
+};
+
+// A bfloat16 is the top half of a float32: widen to 32 bits and shift into place.
+template <>
+struct PanelWeights<herd::kBFloat16> {
+  static constexpr int64_t kRowBytes = kPanelWidth * sizeof(uint16_t);
+  const uint16_t* panel;
+
+  PanelWeights(const void* packed, int64_t inner, int64_t index) : panel(static_cast<const uint16_t*>(packed) + index * inner * kPanelWidth) {}
+  const char* row(int64_t k) const { return reinterpret_cast<const char*>(panel + k * kPanelWidth); }
+  __attribute__((target("avx512f"))) __m512 load16(int64_t k, int64_t column) const {
+    const __m256i halves = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + k * kPanelWidth + column));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16));
+  }
+  __attribute__((target("avx2,fma"))) __m256 load8(int64_t k, int64_t column) const {
+    const __m128i halves = _mm_loadu_si128(reinterpret_cast<const __m128i*>(panel + k * kPanelWidth + column));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(halves), 16));
+  }
+};
+
+// int8 values times their block's scale for the column (an L1-resident load beside the stream).
+template <>
+struct PanelWeights<herd::kInt8> {
+  static constexpr int64_t kRowBytes = kPanelWidth;
+  const uint8_t* panel;
+
+  PanelWeights(const void* packed, int64_t inner, int64_t index)
+      : panel(static_cast<const uint8_t*>(packed) + index * (inner / herd::kInt8BlockRows) * herd::kInt8BlockBytes) {}
+  const uint8_t* block(int64_t k) const { return panel + (k / herd::kInt8BlockRows) * herd::kInt8BlockBytes; }
+  const float* scales(int64_t k) const { return reinterpret_cast<const float*>(block(k)); }
+  const char* row(int64_t k) const {
+    return reinterpret_cast<const char*>(block(k) + herd::kInt8ScaleBytes + (k % herd::kInt8BlockRows) * kPanelWidth);
+  }
+  __attribute__((target("avx512f"))) __m512 load16(int64_t k, int64_t column) const {
+    const __m128i values = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row(k) + column));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(values)), _mm512_loadu_ps(scales(k) + column));
+  }
+  __attribute__((target("avx2,fma"))) __m256 load8(int64_t k, int64_t column) const {
+    const __m128i values = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row(k) + column));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(values)), _mm256_loadu_ps(scales(k) + column));
+  }
+};
+
+// Sixteen rows ahead of the stream: the hardware prefetcher alone leaves bandwidth unused. One
+// prefetch per 128 bytes, as the adjacent-line prefetcher fetches lines in pairs.
+template <int Format>
+inline void prefetch_ahead(const PanelWeights<Format>& weights, int64_t k) {
+  const char* ahead = weights.row(k) + 16 * PanelWeights<Format>::kRowBytes;
+  for (int64_t offset = 0; offset < PanelWeights<Format>::kRowBytes; offset += 128) _mm_prefetch(ahead + offset, _MM_HINT_T0);
+}
+
+template <int Format, int Rows>
 __attribute__((target("avx512f"))) void multiply_block(const Product& p, int64_t row, int64_t panel) {
-  const float* weights = p.packed + panel * p.inner * kPanelWidth;
+  const PanelWeights<Format> weights(p.packed, p.inner, panel);
   const int64_t first_feature = panel * kPanelWidth;
   const int64_t width = std::min(kPanelWidth, p.features - first_feature);
   __mmask16 masks[kVectorsPerPanel];
@@ -56,14 +127,11 @@ __attribute__((target("avx512f"))) void multiply_block(const Product& p, int64_t
 
   const float* x = p.x + row * p.inner;
   for (int64_t k = 0; k < p.inner; k++) {
-    const float* w = weights + k * kPanelWidth;
-    // Four cache lines ahead of the stream: the hardware prefetcher alone leaves bandwidth unused.
-    _mm_prefetch(reinterpret_cast<const char*>(w + 16 * kPanelWidth), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(w + 16 * kPanelWidth + 32), _MM_HINT_T0);
-    const __m512 w0 = _mm512_loadu_ps(w);
-    const __m512 w1 = _mm512_loadu_ps(w + 16);
-    const __m512 w2 = _mm512_loadu_ps(w + 32);
-    const __m512 w3 = _mm512_loadu_ps(w + 48);
+    prefetch_ahead(weights, k);
+    const __m512 w0 = weights.load16(k, 0);
+    const __m512 w1 = weights.load16(k, 16);
+    const __m512 w2 = weights.load16(k, 32);
+    const __m512 w3 = weights.load16(k, 48);
     for (int r = 0; r < Rows; r++) {
       const __m512 xv = _mm512_set1_ps(x[r * p.inner + k]);
       acc[r][0] = _mm512_fmadd_ps(xv, w0, acc[r][0]);
@@ -91,10 +159,11 @@ __attribute__((target("avx2,fma"))) inline __m256i lanes_below(int64_t lanes) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-template <int Rows>
+template <int Format, int Rows>
 __attribute__((target("avx2,fma"))) void multiply_half_avx2(const Product& p, int64_t row, int64_t panel, int64_t half) {
-  const float* weights = p.packed + panel * p.inner * kPanelWidth + half * kHalfPanel;
-  const int64_t first_feature = panel * kPanelWidth + half * kHalfPanel;
+  const PanelWeights<Format> weights(p.packed, p.inner, panel);
+  const int64_t column = half * kHalfPanel;
+  const int64_t first_feature = panel * kPanelWidth + column;
   const int64_t width = std::min(kHalfPanel, p.features - first_feature);
   if (width <= 0) return;
   __m256i masks[4];
@@ -108,13 +177,11 @@ __attribute__((target("avx2,fma"))) void multiply_half_avx2(const Product& p, in
 
   const float* x = p.x + row * p.inner;
   for (int64_t k = 0; k < p.inner; k++) {
-    const float* w = weights + k * kPanelWidth;
-    _mm_prefetch(reinterpret_cast<const char*>(w + 16 * kPanelWidth), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(w + 16 * kPanelWidth + 16), _MM_HINT_T0);
-    const __m256 w0 = _mm256_loadu_ps(w);
-    const __m256 w1 = _mm256_loadu_ps(w + 8);
-    const __m256 w2 = _mm256_loadu_ps(w + 16);
-    const __m256 w3 = _mm256_loadu_ps(w + 24);
+    prefetch_ahead(weights, k);
+    const __m256 w0 = weights.load8(k, column);
+    const __m256 w1 = weights.load8(k, column + 8);
+    const __m256 w2 = weights.load8(k, column + 16);
+    const __m256 w3 = weights.load8(k, column + 24);
     for (int r = 0; r < Rows; r++) {
       const __m256 xv = _mm256_set1_ps(x[r * p.inner + k]);
       acc[r][0] = _mm256_fmadd_ps(xv, w0, acc[r][0]);
@@ -130,8 +197,9 @@ __attribute__((target("avx2,fma"))) void multiply_half_avx2(const Product& p, in
   }
 }
 
+template <int Format>
 __attribute__((target("avx2,fma"))) void multiply_row_avx2(const Product& p, int64_t row, int64_t panel) {
-  const float* weights = p.packed + panel * p.inner * kPanelWidth;
+  const PanelWeights<Format> weights(p.packed, p.inner, panel);
   const int64_t first_feature = panel * kPanelWidth;
   const int64_t width = std::min(kPanelWidth, p.features - first_feature);
   __m256i masks[8];
@@ -142,43 +210,52 @@ __attribute__((target("avx2,fma"))) void multiply_row_avx2(const Product& p, int
 
   const float* x = p.x + row * p.inner;
   for (int64_t k = 0; k < p.inner; k++) {
-    const float* w = weights + k * kPanelWidth;
-    _mm_prefetch(reinterpret_cast<const char*>(w + 16 * kPanelWidth), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(w + 16 * kPanelWidth + 32), _MM_HINT_T0);
+    prefetch_ahead(weights, k);
     const __m256 xv = _mm256_set1_ps(x[k]);
-    for (int v = 0; v < 8; v++) acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w + 8 * v), acc[v]);
+    for (int v = 0; v < 8; v++) acc[v] = _mm256_fmadd_ps(xv, weights.load8(k, 8 * v), acc[v]);
   }
 
   float* y = p.y + row * p.features + first_feature;
   for (int v = 0; v < 8; v++) _mm256_maskstore_ps(y + 8 * v, masks[v], acc[v]);
 }
 
-template <int Rows>
+template <int Format, int Rows>
 void multiply_block_avx2(const Product& p, int64_t row, int64_t panel) {
-  multiply_half_avx2<Rows>(p, row, panel, 0);
-  multiply_half_avx2<Rows>(p, row, panel, 1);
+  multiply_half_avx2<Format, Rows>(p, row, panel, 0);
+  multiply_half_avx2<Format, Rows>(p, row, panel, 1);
 }
 
+template <int Format>
 void multiply_panel_avx512(const Product& p, int64_t panel) {
   int64_t row = 0;
-  for (; row + kRowsPerBlock <= p.rows; row += kRowsPerBlock) multiply_block<kRowsPerBlock>(p, row, panel);
+  for (; row + kRowsPerBlock <= p.rows; row += kRowsPerBlock) multiply_block<Format, kRowsPerBlock>(p, row, panel);
   switch (p.rows - row) {
-    case 1: multiply_block<1>(p, row, panel); break;
-    case 2: multiply_block<2>(p, row, panel); break;
-    case 3: multiply_block<3>(p, row, panel); break;
-    case 4: multiply_block<4>(p, row, panel); break;
-    case 5: multiply_block<5>(p, row, panel); break;
+    case 1: multiply_block<Format, 1>(p, row, panel); break;
+    case 2: multiply_block<Format, 2>(p, row, panel); break;
+    case 3: multiply_block<Format, 3>(p, row, panel); break;
+    case 4: multiply_block<Format, 4>(p, row, panel); break;
+    case 5: multiply_block<Format, 5>(p, row, panel); break;
     default: break;
   }
 }
 
+template <int Format>
 void multiply_panel_avx2(const Product& p, int64_t panel) {
   int64_t row = 0;
-  for (; row + kAvx2Rows <= p.rows; row += kAvx2Rows) multiply_block_avx2<kAvx2Rows>(p, row, panel);
+  for (; row + kAvx2Rows <= p.rows; row += kAvx2Rows) multiply_block_avx2<Format, kAvx2Rows>(p, row, panel);
   switch (p.rows - row) {
-    case 1: multiply_row_avx2(p, row, panel); break;
-    case 2: multiply_block_avx2<2>(p, row, panel); break;
+    case 1: multiply_row_avx2<Format>(p, row, panel); break;
+    case 2: multiply_block_avx2<Format, 2>(p, row, panel); break;
     default: break;
+  }
+}
+
+template <int Format>
+void multiply_panel(const Product& p, int instructions, int64_t panel) {
+  if (instructions == herd::kAvx512) {
+    multiply_panel_avx512<Format>(p, panel);
+  } else {
+    multiply_panel_avx2<Format>(p, panel);
   }
 }
 
@@ -193,15 +270,45 @@ std::atomic<int> g_instructions{detect_instructions()};
 
 struct Call {
   Product product;
+  int format;
   int instructions;
 };
 
 void multiply_item(const void* context, int64_t panel) {
   const Call& call = *static_cast<const Call*>(context);
-  if (call.instructions == herd::kAvx512) {
-    multiply_panel_avx512(call.product, panel);
-  } else {
-    multiply_panel_avx2(call.product, panel);
+  switch (call.format) {
+    case herd::kBFloat16: multiply_panel<herd::kBFloat16>(call.product, call.instructions, panel); break;
+    case herd::kInt8: multiply_panel<herd::kInt8>(call.product, call.instructions, panel); break;
+    default: multiply_panel<herd::kFloat32>(call.product, call.instructions, panel); break;
+  }
+}
+
+void multiply_on(int instructions, const float* x, int64_t rows, int64_t inner, const void* packed, int format, int64_t features,
+                 const float* bias, float* y) {
+  const Call call{{x, rows, inner, packed, features, bias, y}, format, instructions};
+  herd::run(herd::Job{multiply_item, &call, (features + kPanelWidth - 1) / kPanelWidth});
+}
+
+// One weight of the matrix, W[feature][k], from its packed form.
+float weight_at(const void* packed, int format, int64_t inner, int64_t feature, int64_t k) {
+  const int64_t panel = feature / kPanelWidth;
+  const int64_t column = feature % kPanelWidth;
+  switch (format) {
+    case herd::kBFloat16: {
+      const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(packed)[(panel * inner + k) * kPanelWidth + column]) << 16;
+      float weight;
+      std::memcpy(&weight, &bits, sizeof weight);
+      return weight;
+    }
+    case herd::kInt8: {
+      const uint8_t* block = static_cast<const uint8_t*>(packed) + (panel * (inner / herd::kInt8BlockRows) + k / herd::kInt8BlockRows) * herd::kInt8BlockBytes;
+      float scale;
+      std::memcpy(&scale, block + column * sizeof(float), sizeof scale);
+      const int8_t value = static_cast<int8_t>(block[herd::kInt8ScaleBytes + (k % herd::kInt8BlockRows) * kPanelWidth + column]);
+      return static_cast<float>(value) * scale;
+    }
+    default:
+      return static_cast<const float*>(packed)[(panel * inner + k) * kPanelWidth + column];
   }
 }
 
@@ -212,9 +319,12 @@ int supported(int instructions) {
 
 }  // namespace
 
-void herd::multiply(const float* x, int64_t rows, int64_t inner, const float* packed, int64_t features, const float* bias, float* y) {
-  const Call call{{x, rows, inner, packed, features, bias, y}, g_instructions.load()};
-  herd::run(herd::Job{multiply_item, &call, (features + kPanelWidth - 1) / kPanelWidth});
+void herd::multiply(const float* x, int64_t rows, int64_t inner, const void* packed, int format, int64_t features, const float* bias, float* y) {
+  multiply_on(g_instructions.load(), x, rows, inner, packed, format, features, bias, y);
+}
+
+void herd::packed_row(const void* packed, int format, int64_t inner, int64_t feature, float* out) {
+  for (int64_t k = 0; k < inner; k++) out[k] = weight_at(packed, format, inner, feature, k);
 }
 
 extern "C" {
@@ -238,20 +348,58 @@ __attribute__((visibility("default"))) bool herd_kernels_use_instructions(int in
 // Threads a product may use, the caller's included.
 __attribute__((visibility("default"))) void herd_kernels_set_threads(int threads) { herd::set_threads(threads); }
 
-// y[rows, features] = x[rows, inner] * W^T + bias; bias may be null. All row-major, contiguous.
-__attribute__((visibility("default"))) void herd_kernels_multiply(const float* x, int64_t rows, int64_t inner, const float* packed,
+// y[rows, features] = x[rows, inner] * W^T + bias; bias may be null. All row-major, contiguous;
+// W packed in `format` (panels.h).
+__attribute__((visibility("default"))) void herd_kernels_multiply(const float* x, int64_t rows, int64_t inner, const void* packed, int format,
                                                                   int64_t features, const float* bias, float* y) {
-  herd::multiply(x, rows, inner, packed, features, bias, y);
+  herd::multiply(x, rows, inner, packed, format, features, bias, y);
 }
 
 // As herd_kernels_multiply, with the given instructions whatever the products use (to test each
 // kernel on a CPU that has both); false, and nothing computed, when the CPU lacks them.
 __attribute__((visibility("default"))) bool herd_kernels_multiply_with(int instructions, const float* x, int64_t rows, int64_t inner,
-                                                                       const float* packed, int64_t features, const float* bias,
+                                                                       const void* packed, int format, int64_t features, const float* bias,
                                                                        float* y) {
   if (instructions == herd::kNone || !supported(instructions)) return false;
-  const Call call{{x, rows, inner, packed, features, bias, y}, instructions};
-  herd::run(herd::Job{multiply_item, &call, (features + kPanelWidth - 1) / kPanelWidth});
+  multiply_on(instructions, x, rows, inner, packed, format, features, bias, y);
   return true;
+}
+
+// out[i] = row features[i] of W [features, inner], from its packed form (an embedding lookup).
+__attribute__((visibility("default"))) void herd_kernels_rows(const void* packed, int format, int64_t inner, const int64_t* features, int64_t count,
+                                                              float* out) {
+  for (int64_t i = 0; i < count; i++) herd::packed_row(packed, format, inner, features[i], out + i * inner);
+}
+
+// Quantises float32 panels [panel_count, inner, 64] to the int8 format of panels.h (inner a
+// multiple of 32): per block of 32 rows and per column, scale = max |w| / 127 and
+// value = round(w / scale). Adds the squared rounding errors and the squared weights to the
+// two sums, for the caller to report the error against float32.
+__attribute__((visibility("default"))) void herd_kernels_quantize_int8(const float* panels, int64_t panel_count, int64_t inner, uint8_t* out,
+                                                                       double* error_squares, double* weight_squares) {
+  double errors = 0;
+  double weights = 0;
+  for (int64_t panel = 0; panel < panel_count; panel++) {
+    for (int64_t first = 0; first < inner; first += herd::kInt8BlockRows) {
+      const float* block = panels + (panel * inner + first) * kPanelWidth;
+      uint8_t* target = out + (panel * (inner / herd::kInt8BlockRows) + first / herd::kInt8BlockRows) * herd::kInt8BlockBytes;
+      for (int64_t column = 0; column < kPanelWidth; column++) {
+        float largest = 0;
+        for (int64_t k = 0; k < herd::kInt8BlockRows; k++) largest = std::max(largest, std::fabs(block[k * kPanelWidth + column]));
+        const float scale = largest / 127.0f;
+        std::memcpy(target + column * sizeof(float), &scale, sizeof scale);
+        for (int64_t k = 0; k < herd::kInt8BlockRows; k++) {
+          const float weight = block[k * kPanelWidth + column];
+          const float value = scale == 0 ? 0.0f : std::clamp(std::nearbyint(weight / scale), -127.0f, 127.0f);
+          target[herd::kInt8ScaleBytes + k * kPanelWidth + column] = static_cast<uint8_t>(static_cast<int8_t>(value));
+          const double error = static_cast<double>(weight) - static_cast<double>(value) * scale;
+          errors += error * error;
+          weights += static_cast<double>(weight) * weight;
+        }
+      }
+    }
+  }
+  *error_squares += errors;
+  *weight_squares += weights;
 }
 }
