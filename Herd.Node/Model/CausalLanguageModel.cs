@@ -33,6 +33,7 @@ public sealed class CausalLanguageModel : nn.Module
         ArgumentNullException.ThrowIfNull(weights);
         Config = config;
         MaxPositions = maxPositions;
+        DType = dtype;
         // Tied models use the embedding matrix as the output projection too, so it is stored in
         // the form products are fastest in; lookups read its rows from any form.
         var embedTokens = weights("model.embed_tokens.weight");
@@ -76,7 +77,8 @@ public sealed class CausalLanguageModel : nn.Module
     /// <summary>The longest sequence this instance serves; its rotary tables and KV cache are sized for it.</summary>
     public int MaxPositions { get; }
 
-    public ScalarType DType => _embedTokens.Stored.dtype;
+    /// <summary>What the model computes in (and its KV cache holds), whatever form its matrices are stored in.</summary>
+    public ScalarType DType { get; }
 
     public Device Device => _embedTokens.Stored.device;
 
