@@ -63,9 +63,23 @@ public sealed class CausalLanguageModel : nn.Module
     /// </summary>
     public bool UseDecodeKernel { get; set; } = true;
 
+    /// <summary>The model's parameters, each matrix counted by its [out, in] whatever form it is stored in.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            var matrices = Matrices.ToList();
+            var stored = matrices.Select(matrix => matrix.Stored.Handle).ToHashSet();
+            return parameters().Where(parameter => !stored.Contains(parameter.Handle)).Sum(parameter => parameter.numel())
+                + matrices.Sum(matrix => matrix.OutFeatures * matrix.InFeatures);
+        }
+    }
+
     /// <summary>How far the stored matrices are from their float32 values, over all of them (zero unless stored narrower).</summary>
-    public WeightError WeightError =>
-        _layers.SelectMany(layer => layer.Projections).Append(_lmHead).Aggregate(default(WeightError), (sum, weight) => sum + weight.Error);
+    public WeightError WeightError => Matrices.Aggregate(default(WeightError), (sum, matrix) => sum + matrix.Error);
+
+    // Every projection and the output head (the embedding too, when tied to it).
+    private IEnumerable<ProjectionWeight> Matrices => _layers.SelectMany(layer => layer.Projections).Append(_lmHead);
 
     /// <summary>True when the model's weights are in the form <see cref="DecodeKernel"/> reads.</summary>
     public bool HasDecodeKernel => _decodeKernel is not null;

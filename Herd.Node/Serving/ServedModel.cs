@@ -73,7 +73,7 @@ public sealed partial class ServedModel : IAsyncDisposable
         set => _model.UseDecodeKernel = value;
     }
 
-    public long ParameterCount => _model.parameters().Sum(parameter => parameter.numel());
+    public long ParameterCount => _model.ParameterCount;
 
     public long WeightBytes => _model.parameters().Sum(parameter => parameter.numel() * parameter.ElementSize);
 

@@ -88,8 +88,14 @@ public sealed class GoldenLogitsTests
         var tolerance = NarrowTolerance[storage];
         var scale = expected.abs().max().item<float>();
         Assert.True(model.HasDecodeKernel);
-        // It computes (and an engine keeps its cache) in float32, even where the tied embedding is stored narrower.
+        // It computes (and an engine keeps its cache) in float32, even where the tied embedding is
+        // stored narrower, and counts its parameters as the float32 model does.
         Assert.Equal(float32, model.DType);
+        using (var float32Model = ModelLoader.Load(Folder(checkpoint), config, maxPositions: 64, float32, CPU))
+        {
+            Assert.Equal(float32Model.ParameterCount, model.ParameterCount);
+        }
+
 
         using var prefillCache = new KvCache(config, slots: 1, maxLength: 64, float32, CPU);
         using (var context = model.PrefillContext(prefillCache, 0, 0, (int)inputIds.shape[0]))
