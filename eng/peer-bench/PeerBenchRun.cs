@@ -48,7 +48,7 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
         var baseline = ProcessMemory.ResidentBytes;
         var peakReset = PeakResidentSet.TryReset();
         var herdFormat = HerdWeightFormat.For(Format);
-        await using var herd = model.Load(parsed, loggers, maxBatchedTokens: 512);
+        await using var herd = LoadHerd(loggers, herdFormat);
         var herdBench = new EngineBenchmark(herd);
         await WarmUpHerdAsync(herdBench);
         var herdPeak = ProcessMemory.PeakResidentBytes;
@@ -80,6 +80,19 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
         var measures = await MeasureAsync(herdBench, llamaBench, herd.Config.VocabSize, logger);
         _report.Measures(measures, Rounds);
         return 0;
+    }
+
+    /// <summary>Loads Herd's side as <c>bench</c> loads it, with its weights in <paramref name="weightFormat"/>.</summary>
+    private ServedModel LoadHerd(ILoggerFactory loggers, string weightFormat)
+    {
+        // Where Herd's weight format reaches the engine: pass it into the engine options here
+        // once the engine takes one (see HerdWeightFormat). Until then only float32 exists.
+        if (weightFormat != HerdWeightFormat.Float32)
+        {
+            throw new NotSupportedException($"Herd's engine has no {weightFormat} weights yet; it runs float32.");
+        }
+
+        return model.Load(parsed, loggers, maxBatchedTokens: 512);
     }
 
     private void ReportSettings(ServedModel herd, string herdFormat, long baseline, long herdPeak, bool peakReset)

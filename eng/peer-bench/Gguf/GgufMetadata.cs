@@ -75,11 +75,13 @@ public sealed class GgufMetadata
             throw new ArgumentException($"The metadata key '{key}' is given twice.", nameof(key));
         }
 
-        _entries.Add((key, writer =>
+        void Write(BinaryWriter writer)
         {
             writer.Write((uint)type);
             writeValue(writer);
-        }));
+        }
+
+        _entries.Add((key, Write));
         return this;
     }
 }

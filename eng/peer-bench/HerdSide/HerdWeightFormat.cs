@@ -7,7 +7,8 @@ namespace Herd.PeerBench.HerdSide;
 /// today, so every run measures Herd in float32 whatever llama.cpp runs, and the report says so.
 /// The engine's BF16 and 8-bit weight formats are on their way: when they land, map
 /// <see cref="GgufWeightFormat.BF16"/> and <see cref="GgufWeightFormat.Q8_0"/> to them here, and
-/// <see cref="PeerBenchCommand"/> passes the answer into the engine options it loads Herd with.
+/// pass the answer into the engine options in <c>PeerBenchRun.LoadHerd</c>, which now refuses
+/// anything but float32.
 /// </summary>
 internal static class HerdWeightFormat
 {

@@ -44,7 +44,8 @@ public static class LlamaCppRuntime
     public static string Describe()
     {
         EnsureConfigured();
-        var version = typeof(NativeApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
+        var version = typeof(LlamaCppRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(attribute => attribute.Key == "LLamaSharpVersion")?.Value ?? "(version unknown)";
         var build = NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata?.AvxLevel.ToString() ?? "unknown";
         var system = System.Runtime.InteropServices.Marshal.PtrToStringAnsi(NativeApi.llama_print_system_info()) ?? "";
 
