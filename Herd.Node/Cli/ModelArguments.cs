@@ -11,19 +11,21 @@ namespace Herd.Node.Cli;
 /// <summary>The command-line options that say which model to load and how to run it.</summary>
 internal sealed class ModelArguments
 {
-    private readonly Option<string> _model = new("--model") { Description = "A Hugging Face snapshot folder, or a built-in model: herd-tiny, herd-bench", DefaultValueFactory = _ => BuiltInModels.HerdTiny.Name };
+    private readonly Option<string> _model = new("--model") { Description = $"A Hugging Face snapshot folder, or a built-in model: {string.Join(", ", BuiltInModels.All.Select(model => model.Name))}", DefaultValueFactory = _ => BuiltInModels.HerdTiny.Name };
     private readonly Option<string> _device = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
     private readonly Option<string> _dtype = new("--dtype") { Description = "auto (float32 on CPU, bfloat16 on CUDA), float32, bfloat16 or float16", DefaultValueFactory = _ => "auto" };
     private readonly Option<string> _weights = new("--weights") { Description = "how projections are stored for the native CPU kernels: auto (float32), f32, bf16 or q8 (int8 blocks of 32, as Q8_0)", DefaultValueFactory = _ => "auto" };
     private readonly Option<int> _threads = new("--threads") { Description = "libtorch CPU threads (0: libtorch's choice)" };
-    private readonly Option<int> _maxContext = new("--max-context") { Description = "longest sequence served, prompt and output (0: the model's own)", DefaultValueFactory = _ => 4096 };
+    private readonly Option<int> _maxContext;
     private readonly Option<int> _maxSequences;
 
     /// <summary>The <c>--model</c> option, for commands that read the model's folder before loading it.</summary>
     public Option<string> ModelOption => _model;
 
-    public ModelArguments(int defaultMaxSequences)
+    /// <param name="defaultMaxContext">the longest sequence served unless --max-context says otherwise</param>
+    public ModelArguments(int defaultMaxSequences, int defaultMaxContext = 4096)
     {
+        _maxContext = new("--max-context") { Description = "longest sequence served, prompt and output (0: the model's own)", DefaultValueFactory = _ => defaultMaxContext };
         _maxSequences = new("--max-sequences") { Description = "sequences the engine runs at once", DefaultValueFactory = _ => defaultMaxSequences };
         _device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         _dtype.AcceptOnlyFromAmong("auto", "float32", "bfloat16", "float16");

@@ -1,4 +1,5 @@
 using Herd.Node.Model;
+using Herd.Node.Weights;
 
 namespace Herd.Node.Models;
 
@@ -11,4 +12,7 @@ public sealed record BuiltInModel(string Name, string Description, ModelConfig C
 {
     /// <summary>Bumped when the generator changes, so cached copies are made anew.</summary>
     public const int GeneratorVersion = 1;
+
+    /// <summary>The dtype the weights are stored in on disk (the engine converts them on load, as it does any checkpoint's).</summary>
+    public SafetensorsDType WeightDType { get; init; } = SafetensorsDType.F32;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Herd.Node.Models;
@@ -42,8 +43,11 @@ public sealed partial class ModelLocator(string cacheFolder, ILogger<ModelLocato
         var staging = $"{folder}.{Guid.NewGuid():N}.partial";
         try
         {
-            SyntheticCheckpoint.Write(model, staging);
+            var started = Stopwatch.GetTimestamp();
+            SyntheticCheckpoint.Write(model, staging, new GenerationProgressLog(model.Name, logger));
             Directory.Move(staging, folder);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            LogGenerated(model.Name, elapsed.TotalSeconds);
         }
         catch (IOException) when (Directory.Exists(folder))
         {
@@ -62,4 +66,7 @@ public sealed partial class ModelLocator(string cacheFolder, ILogger<ModelLocato
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generating built-in model {Model} ({Description}) into {Folder}")]
     private partial void LogGenerating(string model, string description, string folder);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Generated built-in model {Model} in {Seconds:F1} s")]
+    private partial void LogGenerated(string model, double seconds);
 }

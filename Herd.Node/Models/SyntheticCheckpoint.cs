@@ -9,20 +9,40 @@ namespace Herd.Node.Models;
 /// <summary>Writes a built-in model as a Hugging Face snapshot folder: config, weights, tokenizer.</summary>
 public static class SyntheticCheckpoint
 {
-    public static void Write(BuiltInModel model, string folder)
+    /// <param name="progress">told the share of the weights' bytes written so far (0 to 1) after each tensor</param>
+    public static void Write(BuiltInModel model, string folder, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Directory.CreateDirectory(folder);
         model.Config.Save(folder);
         HerdTinyTokenizer.Write(folder);
 
-        using var scope = NewDisposeScope();
-        using var generator = new Generator(model.Seed, CPU);
-        var tensors = TensorNames(model.Config)
-            .Select(entry => KeyValuePair.Create(entry.Name, Initial(entry.Shape, entry.Name, generator)))
-            .ToList();
-        SafetensorsWriter.Write(Path.Combine(folder, Checkpoint.SingleFileName), tensors,
+        var tensors = TensorNames(model.Config).ToList();
+        var stored = model.WeightDType.ToScalarType()
+            ?? throw new ArgumentException($"{model.Name}'s weights cannot be stored as {model.WeightDType.ToHeaderName()}.", nameof(model));
+        using var writer = SafetensorsStreamWriter.Create(
+            Path.Combine(folder, Checkpoint.SingleFileName),
+            tensors.Select(tensor => new SafetensorsEntry(tensor.Name, model.WeightDType, tensor.Shape)),
             new Dictionary<string, string> { ["format"] = "pt", ["herd"] = $"{model.Name} generator {BuiltInModel.GeneratorVersion}" });
+        var total = writer.Layout.Sum(entry => entry.ByteLength);
+        var written = 0L;
+
+        // One generator draws every tensor in the order of TensorNames, whatever order the file
+        // holds them in, so the weights depend on the seed alone; one tensor exists at a time, so
+        // a model larger than memory can still be written.
+        using var generator = new Generator(model.Seed, CPU);
+        foreach (var (name, shape) in tensors)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                writer.Write(name, Initial(shape, name, generator).to(stored));
+            }
+
+            written += shape.Aggregate(1L, (product, dimension) => product * dimension) * model.WeightDType.ElementSize();
+            progress?.Report((double)written / total);
+        }
+
+        writer.Complete();
     }
 
     // Norm scales start at one and matrices at the usual small scale, like an untrained model.

@@ -53,10 +53,5 @@ internal sealed class EngineBenchmark(ServedModel model)
         return timing.TimeToFirstToken;
     }
 
-    private int[] Prompt(int length, int seed)
-    {
-        // Deterministic ids spread over the vocabulary.
-        var vocabulary = model.Config.VocabSize;
-        return [.. Enumerable.Range(0, length).Select(i => (int)((seed * 7919L + i * 104729L) % (vocabulary - 1)) + 1)];
-    }
+    private int[] Prompt(int length, int seed) => BenchPrompts.Ids(model.Config.VocabSize, length, seed);
 }

@@ -15,7 +15,8 @@ internal static class ProcessMemory
         }
 
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        var kilobytes = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        // "VmHWM:\t  812345 kB": from 10 GB up no space is left between the tab and the number.
+        var kilobytes = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1];
         return kilobytes is null ? 0 : long.Parse(kilobytes, System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }

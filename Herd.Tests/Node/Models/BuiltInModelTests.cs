@@ -4,7 +4,9 @@ using Herd.Node.Model;
 using Herd.Node.Models;
 using Herd.Node.Serving;
 using Herd.Node.Tokenization;
+using Herd.Node.Weights;
 using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
 
 namespace Herd.Tests.Node.Models;
 
@@ -31,6 +33,60 @@ public sealed class BuiltInModelTests : IDisposable
             .Sum(tensor => tensor.Shape.Aggregate(1L, (product, dim) => product * dim));
 
         Assert.InRange(parameters, 50_000_000, 70_000_000);
+    }
+
+    [Fact]
+    public void Herd1B_IsShapedLikeLlama32OneB_AndStoredInBF16()
+    {
+        var model = BuiltInModels.Herd1B;
+        var tensors = SyntheticCheckpoint.TensorNames(model.Config).ToDictionary(tensor => tensor.Name, tensor => tensor.Shape);
+
+        // Llama 3.2 1B's own count: tied embeddings, so no lm_head.
+        Assert.Equal(1_235_814_400, tensors.Values.Sum(shape => shape.Aggregate(1L, (product, dim) => product * dim)));
+        Assert.Equal(2 + (16 * 9), tensors.Count);
+        Assert.DoesNotContain("lm_head.weight", tensors.Keys);
+        Assert.Equal([128256L, 2048L], tensors["model.embed_tokens.weight"]);
+        Assert.Equal([2048L, 2048L], tensors["model.layers.15.self_attn.q_proj.weight"]);
+        Assert.Equal([512L, 2048L], tensors["model.layers.15.self_attn.k_proj.weight"]);
+        Assert.Equal([8192L, 2048L], tensors["model.layers.0.mlp.gate_proj.weight"]);
+        Assert.Equal([2048L, 8192L], tensors["model.layers.0.mlp.down_proj.weight"]);
+        Assert.Equal(SafetensorsDType.BF16, model.WeightDType);
+        Assert.Equal(64, model.Config.HeadDimension);
+        Assert.Equal(("llama3", 32d, 1d, 4d, 8192), (model.Config.RopeScaling!.Kind, model.Config.RopeScaling.Factor,
+            model.Config.RopeScaling.LowFreqFactor, model.Config.RopeScaling.HighFreqFactor, model.Config.RopeScaling.OriginalMaxPositionEmbeddings));
+        Assert.Equal((500000d, 1e-5, 8192), (model.Config.RopeTheta, model.Config.RmsNormEps, model.Config.MaxPositionEmbeddings));
+    }
+
+    [Fact]
+    public async Task Write_InBF16_StoresTheSameDrawsRounded_AndTheModelServes()
+    {
+        var (f32, bf16) = (Path.Combine(_root, "f32"), Path.Combine(_root, "bf16"));
+        SyntheticCheckpoint.Write(BuiltInModels.HerdTiny, f32);
+        SyntheticCheckpoint.Write(BuiltInModels.HerdTiny with { WeightDType = SafetensorsDType.BF16 }, bf16);
+
+        using (var full = SafetensorsFile.Open(Path.Combine(f32, Checkpoint.SingleFileName)))
+        using (var half = SafetensorsFile.Open(Path.Combine(bf16, Checkpoint.SingleFileName)))
+        {
+            Assert.All(half.Tensors, info => Assert.Equal(SafetensorsDType.BF16, info.DType));
+            foreach (var name in full.TensorNames)
+            {
+                using var rounded = full.Load(name, torch.ScalarType.BFloat16, torch.CPU);
+                using var stored = half.Load(name, torch.ScalarType.BFloat16, torch.CPU);
+                Assert.True(rounded.eq(stored).all().item<bool>(), name);
+            }
+        }
+
+        await AssertServesAsync(bf16);
+    }
+
+    [Fact]
+    public async Task Load_WithAModelVocabularyLargerThanTheTokenizers_Serves()
+    {
+        // herd-1b's case: a 128256-row embedding under herd-tiny's 512-token tokenizer.
+        var folder = Path.Combine(_root, "wide");
+        SyntheticCheckpoint.Write(BuiltInModels.HerdTiny with { Config = BuiltInModels.HerdTiny.Config with { VocabSize = 700 } }, folder);
+
+        await AssertServesAsync(folder);
     }
 
     [Fact]
@@ -88,6 +144,16 @@ public sealed class BuiltInModelTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static async Task AssertServesAsync(string folder)
+    {
+        await using var served = ServedModel.Load("x", folder, new ServedModelOptions { Device = "cpu" }, NullLoggerFactory.Instance);
+        var greedy = new SamplingParameters { Temperature = 0, MaxTokens = 3, IgnoreEndOfSequence = true };
+
+        var finished = await LastEventAsync(served.GenerateAsync("x", PromptInput.FromText("Hello"), greedy));
+
+        Assert.Equal(3, Assert.IsType<GenerationFinished>(finished).CompletionTokens);
+    }
 
     private static async Task<GenerationEvent?> LastEventAsync(IAsyncEnumerable<GenerationEvent> events)
     {

@@ -1,0 +1,3 @@
+using Herd.PeerBench;
+
+return await PeerBenchCommand.RunAsync(args);
