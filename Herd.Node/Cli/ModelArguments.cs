@@ -43,7 +43,8 @@ internal sealed class ModelArguments
     /// <param name="syntheticTokensPerSecond">above 0, the benchmark engine instead of the model</param>
     /// <param name="adapters">the LoRA adapters requests may name; none when null</param>
     /// <param name="experts">the experts and how prompts are embedded for routing; none when null</param>
-    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512, double syntheticTokensPerSecond = 0, AdapterOptions? adapters = null, ExpertOptions? experts = null)
+    /// <param name="weights">the weight format, whatever <c>--weights</c> says; null: <c>--weights</c></param>
+    public ServedModel Load(ParseResult parsed, ILoggerFactory loggers, int maxBatchedTokens = 512, double syntheticTokensPerSecond = 0, AdapterOptions? adapters = null, ExpertOptions? experts = null, string? weights = null)
     {
         var maxSequences = parsed.GetValue(_maxSequences);
         var options = new ServedModelOptions
@@ -56,7 +57,7 @@ internal sealed class ModelArguments
                 MaxBatchedTokens = Math.Max(maxBatchedTokens, maxSequences + 1),
                 MaxContextLength = parsed.GetValue(_maxContext),
                 DType = parsed.GetRequiredValue(_dtype),
-                Weights = parsed.GetRequiredValue(_weights),
+                Weights = weights ?? parsed.GetRequiredValue(_weights),
                 SyntheticTokensPerSecond = syntheticTokensPerSecond,
             },
             Adapters = adapters ?? new AdapterOptions(),

@@ -48,6 +48,10 @@ public static partial class NativeKernels
     internal static void Rows(IntPtr packed, PackedFormat format, long inner, IntPtr features, long count, IntPtr output) =>
         herd_kernels_rows(packed, (int)format, inner, features, count, output);
 
+    /// <summary>Adds the squared differences between float32 weights and their bfloat16 copies, and the squared weights, to the sums.</summary>
+    internal static void BFloat16Error(IntPtr wide, IntPtr narrow, long count, ref double errorSquares, ref double weightSquares) =>
+        herd_kernels_bfloat16_error(wide, narrow, count, ref errorSquares, ref weightSquares);
+
     /// <summary>Quantises float32 panels to <see cref="PackedFormat.Q8"/>, adding the squared errors and weights to the sums.</summary>
     internal static void QuantizeInt8(IntPtr panels, long panelCount, long inner, IntPtr output, ref double errorSquares, ref double weightSquares) =>
         herd_kernels_quantize_int8(panels, panelCount, inner, output, ref errorSquares, ref weightSquares);
@@ -101,6 +105,9 @@ public static partial class NativeKernels
 
     [LibraryImport(Library)]
     private static partial void herd_kernels_rows(IntPtr packed, int format, long inner, IntPtr features, long count, IntPtr output);
+
+    [LibraryImport(Library)]
+    private static partial void herd_kernels_bfloat16_error(IntPtr wide, IntPtr narrow, long count, ref double errorSquares, ref double weightSquares);
 
     [LibraryImport(Library)]
     private static partial void herd_kernels_quantize_int8(IntPtr panels, long panelCount, long inner, IntPtr output, ref double errorSquares, ref double weightSquares);

@@ -119,8 +119,11 @@ public static class PackedMatrix
     private static Tensor ToBFloat16(Tensor panels, out WeightError error)
     {
         var narrow = panels.to(ScalarType.BFloat16);
-        using var difference = panels - narrow.to(ScalarType.Float32);
-        error = new WeightError(difference.square().sum(ScalarType.Float64).item<double>(), panels.square().sum(ScalarType.Float64).item<double>());
+        // Measured in place: an embedding matrix is large enough that float32 temporaries of it
+        // would set the load's peak memory.
+        var (errorSquares, weightSquares) = (0.0, 0.0);
+        NativeKernels.BFloat16Error(TensorMemory.DataPointer(panels), TensorMemory.DataPointer(narrow), panels.numel(), ref errorSquares, ref weightSquares);
+        error = new WeightError(errorSquares, weightSquares);
         return narrow;
     }
 

@@ -15,6 +15,13 @@ public static class ModelLoader
     public static CausalLanguageModel Load(string modelFolder, ModelConfig config, int maxPositions, ScalarType dtype, Device device, WeightStorage? storage = null, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var model = Build(modelFolder, config, maxPositions, dtype, device, storage, progress);
+        FreedMemory.Release();
+        return model;
+    }
+
+    private static CausalLanguageModel Build(string modelFolder, ModelConfig config, int maxPositions, ScalarType dtype, Device device, WeightStorage? storage, IProgress<double>? progress)
+    {
         using var checkpoint = Checkpoint.Open(modelFolder);
         using var scope = NewDisposeScope();
         var total = Math.Max(1, checkpoint.TensorNames.Sum(name => checkpoint.GetTensorInfo(name).ByteLength));

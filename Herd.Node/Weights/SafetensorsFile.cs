@@ -108,6 +108,7 @@ public sealed class SafetensorsFile : IDisposable
         // conversion to the asked dtype and device is then one libtorch call.
         using var raw = torch.empty([.. info.Shape], stored, torch.CPU);
         TensorBytes.CopyInto(raw, _data + (nint)info.DataBegin, info.ByteLength);
+        MappedPages.Release(_data + (nint)info.DataBegin, info.ByteLength);
         return raw.to(dtype, device);
     }
 

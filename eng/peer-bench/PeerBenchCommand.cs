@@ -15,13 +15,13 @@ internal static class PeerBenchCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var format = new Option<string>("--format") { Description = "llama.cpp's weights: f32, bf16 or q8_0 (Herd runs float32 until its own formats land)", DefaultValueFactory = _ => "f32" };
+        var format = new Option<string>("--format") { Description = "the weights: f32, bf16 or q8_0 for llama.cpp, and Herd's f32, bf16 or q8 (--weights) to match", DefaultValueFactory = _ => "f32" };
         format.AcceptOnlyFromAmong([.. GgufWeightFormat.All.Select(f => f.Name)]);
         var rounds = new Option<int>("--rounds") { Description = "rounds of every measure, Herd then llama.cpp each time", DefaultValueFactory = _ => 3 };
         var tokens = new Option<int>("--tokens") { Description = "tokens each decode sequence generates", DefaultValueFactory = _ => 128 };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "length of the prompt whose prefill is measured", DefaultValueFactory = _ => 512 };
         var concurrency = new Option<int>("--concurrency") { Description = "sequences decoding together for the aggregate measure", DefaultValueFactory = _ => 16 };
-        var crossCheckTokens = new Option<int>("--cross-check-tokens") { Description = "greedy tokens a prompt in the cross-check (0 skips it)", DefaultValueFactory = _ => 16 };
+        var crossCheckTokens = new Option<int>("--cross-check-tokens") { Description = "greedy tokens a prompt in the cross-check on f32 weights (0 skips it; other formats skip it)", DefaultValueFactory = _ => 16 };
         var kvType = new Option<string>("--llama-kv-type") { Description = "llama.cpp's KV cache: f32 (as Herd's) or f16 (llama.cpp's default)", DefaultValueFactory = _ => "f32" };
         kvType.AcceptOnlyFromAmong("f32", "f16");
         var flashAttention = new Option<string>("--llama-flash-attention") { Description = "llama.cpp's fused attention: auto (its default), on or off", DefaultValueFactory = _ => "auto" };

@@ -39,8 +39,9 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
         using var loggers = CliLogging.Create();
         var logger = loggers.CreateLogger<PeerBenchRun>();
         var folder = new ModelLocator(ModelLocator.DefaultCacheFolder, loggers.CreateLogger<ModelLocator>()).Locate(parsed.GetRequiredValue(model.ModelOption));
-        var f32Path = CrossCheckTokens > 0 || Format == GgufWeightFormat.F32 ? GgufCache.Ensure(folder, GgufWeightFormat.F32, logger) : null;
-        var benchPath = Format == GgufWeightFormat.F32 ? f32Path! : GgufCache.Ensure(folder, Format, logger);
+        // The cross-check compares the two engines on the same float32 weights, so it runs with f32 only.
+        var crossCheckTokens = Format == GgufWeightFormat.F32 ? CrossCheckTokens : 0;
+        var benchPath = GgufCache.Ensure(folder, Format, logger);
 
         // Herd's memory is measured before llama.cpp is in the process: the peak is reset
         // after the conversion and read after Herd's load and one pass of every measure.
@@ -52,15 +53,16 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
         var herdBench = new EngineBenchmark(herd);
         await WarmUpHerdAsync(herdBench);
         var herdPeak = ProcessMemory.PeakResidentBytes;
+        var herdResident = ProcessMemory.ResidentBytes;
 
         var llamaOptions = new LlamaCppOptions(herd.Device.Threads, Concurrency, herd.Engine.ContextLength, KvCacheType, FlashAttention: FlashAttention);
         IReadOnlyList<GreedyComparison> crossCheck = [];
-        if (CrossCheckTokens > 0)
+        if (crossCheckTokens > 0)
         {
             // Without its fused attention, which rounds through half precision, llama.cpp computes
             // what Herd computes in float32, and the two may only differ by rounding.
-            using var f32 = LlamaCppModel.Load(f32Path!, llamaOptions with { Sequences = 1, FlashAttention = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED });
-            crossCheck = await GreedyCrossCheck.RunAsync(herd, f32, CrossCheckTokens, cancellationToken);
+            using var f32 = LlamaCppModel.Load(benchPath, llamaOptions with { Sequences = 1, FlashAttention = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED });
+            crossCheck = await GreedyCrossCheck.RunAsync(herd, f32, crossCheckTokens, cancellationToken);
         }
 
         var beforeLlama = ProcessMemory.ResidentBytes;
@@ -69,12 +71,12 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
         WarmUpLlama(llamaBench, herd.Config.VocabSize);
         var llamaAdded = ProcessMemory.ResidentBytes - beforeLlama;
 
-        ReportSettings(herd, herdFormat, baseline, herdPeak, peakReset);
+        ReportSettings(herd, herdFormat, baseline, (herdPeak, herdResident), peakReset);
         _report.Setting("llama.cpp: model bytes; resident set its load and warm-up added", string.Create(CultureInfo.InvariantCulture,
             $"{llama.ModelBytes / 1e6:F0} MB; {llamaAdded / 1e6:F0} MB (its file is memory-mapped)"));
         if (crossCheck.Count > 0)
         {
-            _report.CrossCheck(crossCheck, CrossCheckTokens);
+            _report.CrossCheck(crossCheck, crossCheckTokens);
         }
 
         var measures = await MeasureAsync(herdBench, llamaBench, herd.Config.VocabSize, logger);
@@ -83,19 +85,11 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
     }
 
     /// <summary>Loads Herd's side as <c>bench</c> loads it, with its weights in <paramref name="weightFormat"/>.</summary>
-    private ServedModel LoadHerd(ILoggerFactory loggers, string weightFormat)
-    {
-        // Where Herd's weight format reaches the engine: pass it into the engine options here
-        // once the engine takes one (see HerdWeightFormat). Until then only float32 exists.
-        if (weightFormat != HerdWeightFormat.Float32)
-        {
-            throw new NotSupportedException($"Herd's engine has no {weightFormat} weights yet; it runs float32.");
-        }
+    private ServedModel LoadHerd(ILoggerFactory loggers, string weightFormat) =>
+        model.Load(parsed, loggers, maxBatchedTokens: 512, weights: weightFormat);
 
-        return model.Load(parsed, loggers, maxBatchedTokens: 512);
-    }
-
-    private void ReportSettings(ServedModel herd, string herdFormat, long baseline, long herdPeak, bool peakReset)
+    /// <param name="herdMemory">the process's peak resident set since the reset, and its resident set, after Herd's load and warm-up</param>
+    private void ReportSettings(ServedModel herd, string herdFormat, long baseline, (long Peak, long Resident) herdMemory, bool peakReset)
     {
         _report.Setting("model", string.Create(CultureInfo.InvariantCulture, $"{herd.Name}: {herd.ParameterCount / 1e6:F1}M parameters"));
         _report.Setting("weights", $"Herd {herdFormat}; llama.cpp {Format.Name} (GGUF)");
@@ -114,9 +108,12 @@ internal sealed partial class PeerBenchRun(ParseResult parsed, ModelArguments mo
         });
         _report.Setting("Herd: weights + KV cache", string.Create(CultureInfo.InvariantCulture,
             $"{herd.WeightBytes / 1e6:F0} MB + {herd.Engine.KvCacheBytes / 1e6:F0} MB = {(herd.WeightBytes + herd.Engine.KvCacheBytes) / 1e6:F0} MB"));
+        var herdPeak = herdMemory.Peak;
         _report.Setting("Herd: peak resident set (before llama.cpp loads)", peakReset
             ? string.Create(CultureInfo.InvariantCulture, $"{herdPeak / 1e6:F0} MB, of which {(herdPeak - baseline) / 1e6:F0} MB since Herd began to load")
             : string.Create(CultureInfo.InvariantCulture, $"{herdPeak / 1e6:F0} MB (the whole process, conversion included: the peak could not be reset)"));
+        _report.Setting("Herd: resident set after its load and warm-up (before llama.cpp loads)", string.Create(CultureInfo.InvariantCulture,
+            $"{herdMemory.Resident / 1e6:F0} MB: {(double)herdMemory.Resident / (herd.WeightBytes + herd.Engine.KvCacheBytes):F2}x weights + KV cache"));
     }
 
     private async Task WarmUpHerdAsync(EngineBenchmark herd)

@@ -371,6 +371,24 @@ __attribute__((visibility("default"))) void herd_kernels_rows(const void* packed
   for (int64_t i = 0; i < count; i++) herd::packed_row(packed, format, inner, features[i], out + i * inner);
 }
 
+// Adds the squared differences between `count` float32 weights and the same weights in bfloat16
+// to error_squares, and the squared weights to weight_squares (the error of storing them so).
+__attribute__((visibility("default"))) void herd_kernels_bfloat16_error(const float* wide, const uint16_t* narrow, int64_t count,
+                                                                        double* error_squares, double* weight_squares) {
+  double errors = 0;
+  double weights = 0;
+  for (int64_t i = 0; i < count; i++) {
+    const uint32_t bits = static_cast<uint32_t>(narrow[i]) << 16;
+    float stored;
+    std::memcpy(&stored, &bits, sizeof stored);
+    const double error = static_cast<double>(wide[i]) - stored;
+    errors += error * error;
+    weights += static_cast<double>(wide[i]) * wide[i];
+  }
+  *error_squares += errors;
+  *weight_squares += weights;
+}
+
 // Quantises float32 panels [panel_count, inner, 64] to the int8 format of panels.h (inner a
 // multiple of 32): per block of 32 rows and per column, scale = max |w| / 127 and
 // value = round(w / scale). Adds the squared rounding errors and the squared weights to the

@@ -37,7 +37,9 @@ public sealed class EngineTelemetryTests
     public async Task WhileASequenceRuns_ItHoldsASlotAndPartOfTheCache()
     {
         using var metrics = new MetricRecorder();
-        using var model = RandomModel.Create();
+        // A context long enough that the sequence is still running when the gauges are read,
+        // however fast the steps are.
+        using var model = RandomModel.Create(maxPositions: 4096);
         await using var engine = Engine(model, new EngineMetrics(metrics.Meters));
         using var cancel = new CancellationTokenSource();
         var prompt = EngineHarness.Prompt(5, 10);

@@ -3,17 +3,17 @@ using Herd.PeerBench.Gguf;
 namespace Herd.PeerBench.HerdSide;
 
 /// <summary>
-/// The one place the Herd side's weight format is decided. Herd's engine stores float32 weights
-/// today, so every run measures Herd in float32 whatever llama.cpp runs, and the report says so.
-/// The engine's BF16 and 8-bit weight formats are on their way: when they land, map
-/// <see cref="GgufWeightFormat.BF16"/> and <see cref="GgufWeightFormat.Q8_0"/> to them here, and
-/// pass the answer into the engine options in <c>PeerBenchRun.LoadHerd</c>, which now refuses
-/// anything but float32.
+/// Herd's weight format (<c>Herd:Node:Engine:Weights</c>) for each of llama.cpp's: float32 against
+/// F32, bfloat16 against BF16, and int8 blocks of 32 with a scale each (<c>q8</c>) against Q8_0.
 /// </summary>
 internal static class HerdWeightFormat
 {
-    public const string Float32 = "float32";
-
     /// <summary>The weight format Herd runs when llama.cpp runs <paramref name="llamaCppFormat"/>.</summary>
-    public static string For(GgufWeightFormat llamaCppFormat) => Float32;
+    public static string For(GgufWeightFormat llamaCppFormat)
+    {
+        ArgumentNullException.ThrowIfNull(llamaCppFormat);
+        return llamaCppFormat == GgufWeightFormat.BF16 ? "bf16"
+            : llamaCppFormat == GgufWeightFormat.Q8_0 ? "q8"
+            : "f32";
+    }
 }
