@@ -41,13 +41,15 @@ public sealed partial class AspireDashboardTests : IDisposable
         await SaveScreenshotAsync(page, "aspire-dashboard.png");
         var resources = await page.Locator("body").InnerTextAsync();
         await page.GotoAsync(new Uri(new Uri(page.Url), "/traces").ToString());
-        var trace = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "gateway" }).Filter(new LocatorFilterOptions { HasText = "node" }).First;
+        // Other traces (the ledger's queries, a node registering) also name gateway and node: find the completion's.
+        var trace = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "herd.v1.Completions/Complete" }).First;
         await trace.WaitForAsync(new LocatorWaitForOptions { Timeout = PageTimeoutMs });
         var traceRow = await trace.InnerTextAsync();
 
         Assert.DoesNotContain("/login", page.Url, StringComparison.Ordinal);
         Assert.Contains("Herd web app", resources, StringComparison.Ordinal);
-        Assert.Contains("herd.v1.Completions/Complete", traceRow, StringComparison.Ordinal);
+        Assert.Contains("gateway", traceRow, StringComparison.Ordinal);
+        Assert.Contains("node", traceRow, StringComparison.Ordinal);
     }
 
     public void Dispose() => _state.Dispose();
