@@ -159,41 +159,59 @@ __attribute__((target("avx2,fma"))) inline __m256i lanes_below(int64_t lanes) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// Half `half` of a panel: its first column, its first output feature, how many features it has
+// (up to 32, none past the matrix's last), and the lanes of its 4 vectors that hold them.
+struct HalfPanel {
+  int64_t column;
+  int64_t first_feature;
+  int64_t width;
+  __m256i masks[4];
+};
+
+__attribute__((target("avx2,fma"))) inline HalfPanel half_panel(const Product& p, int64_t panel, int64_t half) {
+  HalfPanel h{};
+  h.column = half * kHalfPanel;
+  h.first_feature = panel * kPanelWidth + h.column;
+  h.width = std::min(kHalfPanel, p.features - h.first_feature);
+  for (int v = 0; v < 4; v++) h.masks[v] = lanes_below(std::clamp<int64_t>(h.width - 8 * v, 0, 8));
+  return h;
+}
+
+// One input's products for Rows rows over half a panel: acc[r][v] += x[r * stride] * w[v].
+template <int Rows>
+__attribute__((target("avx2,fma"), always_inline)) inline void multiply_add_half(__m256 (&acc)[Rows][4], const float* x, int64_t stride, __m256 w0,
+                                                                               __m256 w1, __m256 w2, __m256 w3) {
+  for (int r = 0; r < Rows; r++) {
+    const __m256 xv = _mm256_set1_ps(x[r * stride]);
+    acc[r][0] = _mm256_fmadd_ps(xv, w0, acc[r][0]);
+    acc[r][1] = _mm256_fmadd_ps(xv, w1, acc[r][1]);
+    acc[r][2] = _mm256_fmadd_ps(xv, w2, acc[r][2]);
+    acc[r][3] = _mm256_fmadd_ps(xv, w3, acc[r][3]);
+  }
+}
+
 template <int Format, int Rows>
 __attribute__((target("avx2,fma"))) void multiply_half_avx2(const Product& p, int64_t row, int64_t panel, int64_t half) {
   const PanelWeights<Format> weights(p.packed, p.inner, panel);
-  const int64_t column = half * kHalfPanel;
-  const int64_t first_feature = panel * kPanelWidth + column;
-  const int64_t width = std::min(kHalfPanel, p.features - first_feature);
-  if (width <= 0) return;
-  __m256i masks[4];
-  for (int v = 0; v < 4; v++) masks[v] = lanes_below(std::clamp<int64_t>(width - 8 * v, 0, 8));
+  const HalfPanel h = half_panel(p, panel, half);
+  if (h.width <= 0) return;
 
   __m256 acc[Rows][4];
   for (int v = 0; v < 4; v++) {
-    const __m256 start = p.bias ? _mm256_maskload_ps(p.bias + first_feature + 8 * v, masks[v]) : _mm256_setzero_ps();
+    const __m256 start = p.bias ? _mm256_maskload_ps(p.bias + h.first_feature + 8 * v, h.masks[v]) : _mm256_setzero_ps();
     for (int r = 0; r < Rows; r++) acc[r][v] = start;
   }
 
   const float* x = p.x + row * p.inner;
   for (int64_t k = 0; k < p.inner; k++) {
     prefetch_ahead(weights, k);
-    const __m256 w0 = weights.load8(k, column);
-    const __m256 w1 = weights.load8(k, column + 8);
-    const __m256 w2 = weights.load8(k, column + 16);
-    const __m256 w3 = weights.load8(k, column + 24);
-    for (int r = 0; r < Rows; r++) {
-      const __m256 xv = _mm256_set1_ps(x[r * p.inner + k]);
-      acc[r][0] = _mm256_fmadd_ps(xv, w0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(xv, w1, acc[r][1]);
-      acc[r][2] = _mm256_fmadd_ps(xv, w2, acc[r][2]);
-      acc[r][3] = _mm256_fmadd_ps(xv, w3, acc[r][3]);
-    }
+    multiply_add_half<Rows>(acc, x + k, p.inner, weights.load8(k, h.column), weights.load8(k, h.column + 8), weights.load8(k, h.column + 16),
+                            weights.load8(k, h.column + 24));
   }
 
   for (int r = 0; r < Rows; r++) {
-    float* y = p.y + (row + r) * p.features + first_feature;
-    for (int v = 0; v < 4; v++) _mm256_maskstore_ps(y + 8 * v, masks[v], acc[r][v]);
+    float* y = p.y + (row + r) * p.features + h.first_feature;
+    for (int v = 0; v < 4; v++) _mm256_maskstore_ps(y + 8 * v, h.masks[v], acc[r][v]);
   }
 }
 
@@ -225,6 +243,84 @@ void multiply_block_avx2(const Product& p, int64_t row, int64_t panel) {
   multiply_half_avx2<Format, Rows>(p, row, panel, 1);
 }
 
+// Many rows (a prefill, or a step of many sequences) make narrow weights' conversion the cost on
+// AVX2: each block of kAvx2Rows rows would convert the whole panel again. From kWidenRows rows
+// on, a chunk of kWidenChunk inputs of the panel is converted to float32 once, into a buffer that
+// stays in L1, and every row block multiplies by it (one half of the chunk, 16 KB, then the
+// other). Fewer rows are bound by memory and keep converting in registers, as a pause to convert
+// would leave the memory idle; float32 panels gain nothing from a copy. The sums run in the same
+// order either way (partial sums go through y between chunks), so the bits are the same.
+constexpr int64_t kWidenRows = 16;
+constexpr int64_t kWidenChunk = 128;
+
+template <int Format>
+__attribute__((target("avx2,fma"))) void widen_chunk(const PanelWeights<Format>& weights, int64_t first, int64_t count, float* out) {
+  for (int64_t k = 0; k < count; k++) {
+    prefetch_ahead(weights, first + k);
+    for (int v = 0; v < 8; v++) _mm256_store_ps(out + k * kPanelWidth + 8 * v, weights.load8(first + k, 8 * v));
+  }
+}
+
+// As multiply_half_avx2 over inputs [first, first + count) with the chunk's widened weights;
+// the sums start from the bias at the first chunk and from y after it.
+template <int Rows>
+__attribute__((target("avx2,fma"))) void multiply_half_widened(const Product& p, const float* chunk, int64_t first, int64_t count, int64_t row,
+                                                              int64_t panel, int64_t half) {
+  const HalfPanel h = half_panel(p, panel, half);
+  if (h.width <= 0) return;
+
+  // Masked loads and stores are slow on some CPUs (microcoded on AMD's), and here they come once
+  // per chunk: whole halves, nearly all of them, take plain ones.
+  const bool whole = h.width == kHalfPanel;
+  __m256 acc[Rows][4];
+  for (int r = 0; r < Rows; r++) {
+    const float* y = p.y + (row + r) * p.features + h.first_feature;
+    for (int v = 0; v < 4; v++) {
+      if (first > 0) {
+        acc[r][v] = whole ? _mm256_loadu_ps(y + 8 * v) : _mm256_maskload_ps(y + 8 * v, h.masks[v]);
+      } else {
+        acc[r][v] = p.bias ? _mm256_maskload_ps(p.bias + h.first_feature + 8 * v, h.masks[v]) : _mm256_setzero_ps();
+      }
+    }
+  }
+
+  const float* x = p.x + row * p.inner + first;
+  for (int64_t k = 0; k < count; k++) {
+    const float* w = chunk + k * kPanelWidth + h.column;
+    multiply_add_half<Rows>(acc, x + k, p.inner, _mm256_load_ps(w), _mm256_load_ps(w + 8), _mm256_load_ps(w + 16), _mm256_load_ps(w + 24));
+  }
+
+  for (int r = 0; r < Rows; r++) {
+    float* y = p.y + (row + r) * p.features + h.first_feature;
+    for (int v = 0; v < 4; v++) {
+      if (whole) {
+        _mm256_storeu_ps(y + 8 * v, acc[r][v]);
+      } else {
+        _mm256_maskstore_ps(y + 8 * v, h.masks[v], acc[r][v]);
+      }
+    }
+  }
+}
+
+template <int Format>
+void multiply_panel_widened(const Product& p, int64_t panel) {
+  alignas(32) thread_local float chunk[kWidenChunk * kPanelWidth];
+  const PanelWeights<Format> weights(p.packed, p.inner, panel);
+  for (int64_t first = 0; first < p.inner; first += kWidenChunk) {
+    const int64_t count = std::min(kWidenChunk, p.inner - first);
+    widen_chunk(weights, first, count, chunk);
+    for (int64_t half = 0; half < 2; half++) {
+      int64_t row = 0;
+      for (; row + kAvx2Rows <= p.rows; row += kAvx2Rows) multiply_half_widened<kAvx2Rows>(p, chunk, first, count, row, panel, half);
+      switch (p.rows - row) {
+        case 1: multiply_half_widened<1>(p, chunk, first, count, row, panel, half); break;
+        case 2: multiply_half_widened<2>(p, chunk, first, count, row, panel, half); break;
+        default: break;
+      }
+    }
+  }
+}
+
 template <int Format>
 void multiply_panel_avx512(const Product& p, int64_t panel) {
   int64_t row = 0;
@@ -241,6 +337,10 @@ void multiply_panel_avx512(const Product& p, int64_t panel) {
 
 template <int Format>
 void multiply_panel_avx2(const Product& p, int64_t panel) {
+  if (Format != herd::kFloat32 && p.rows >= kWidenRows) {
+    multiply_panel_widened<Format>(p, panel);
+    return;
+  }
   int64_t row = 0;
   for (; row + kAvx2Rows <= p.rows; row += kAvx2Rows) multiply_block_avx2<Format, kAvx2Rows>(p, row, panel);
   switch (p.rows - row) {

@@ -13,9 +13,11 @@ public sealed class PackedFormatTests
     [InlineData(PackedFormat.BF16, 1, 64, 64)]
     [InlineData(PackedFormat.BF16, 7, 96, 200)]
     [InlineData(PackedFormat.BF16, 16, 130, 72)]
+    [InlineData(PackedFormat.BF16, 70, 200, 72)]
     [InlineData(PackedFormat.Q8, 1, 64, 64)]
     [InlineData(PackedFormat.Q8, 5, 96, 200)]
     [InlineData(PackedFormat.Q8, 16, 256, 300)]
+    [InlineData(PackedFormat.Q8, 67, 160, 130)]
     public void Products_AreThoseOfTheRoundedWeights_OnBothKernels_AndRowsReadThem(PackedFormat format, int rows, int inner, int features)
     {
         using var noGrad = no_grad();
@@ -47,6 +49,34 @@ public sealed class PackedFormatTests
         var expectedError = Math.Sqrt((weight - rounded).square().sum().item<float>() / weight.square().sum().item<float>());
         Assert.Equal(expectedError, error.RelativeRms, expectedError * 1e-3);
         Assert.InRange(error.RelativeRms, 1e-4, format == PackedFormat.BF16 ? 4e-3 : 1.5e-2);
+    }
+
+    [Theory]
+    [InlineData(PackedFormat.F32)]
+    [InlineData(PackedFormat.BF16)]
+    [InlineData(PackedFormat.Q8)]
+    public void APromptsManyRows_GiveTheBitsOfTheSameRowsAFewAtATime_OnBothKernels(PackedFormat format)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var weight = randn(136, 224, generator: manual_seed(3)) * 0.05;
+        if (!NativeKernels.IsAvailable)
+        {
+            Assert.Throws<ArgumentException>(() => PackedMatrix.Pack(weight, format, out _));
+            return;
+        }
+
+        // On AVX2 narrow weights take another path from 16 rows on (converted once per chunk, not per row block).
+        var packed = PackedMatrix.Pack(weight, format, out _);
+        var bias = randn(136);
+        var input = randn(100, 224);
+        foreach (var instructions in Avx512F.IsSupported ? new[] { KernelInstructions.Avx2, KernelInstructions.Avx512 } : [KernelInstructions.Avx2])
+        {
+            var together = PackedMatrix.MultiplyWith(instructions, input, packed, 136, bias)!;
+            var fewAtATime = cat(input.split(5).Select(rows => PackedMatrix.MultiplyWith(instructions, rows, packed, 136, bias)!).ToArray());
+
+            Assert.True(together.eq(fewAtATime).all().item<bool>(), $"{format} on {instructions}: 100 rows at once differ from 5 at a time by {(together - fewAtATime).abs().max().item<float>()}");
+        }
     }
 
     [Fact]
