@@ -243,13 +243,14 @@ void multiply_block_avx2(const Product& p, int64_t row, int64_t panel) {
   multiply_half_avx2<Format, Rows>(p, row, panel, 1);
 }
 
-// Many rows (a prefill, or a step of many sequences) make narrow weights' conversion the cost on
-// AVX2: each block of kAvx2Rows rows would convert the whole panel again. From kWidenRows rows
-// on, a chunk of kWidenChunk inputs of the panel is converted to float32 once, into a buffer that
-// stays in L1, and every row block multiplies by it (one half of the chunk, 16 KB, then the
-// other). Fewer rows are bound by memory and keep converting in registers, as a pause to convert
-// would leave the memory idle; float32 panels gain nothing from a copy. The sums run in the same
-// order either way (partial sums go through y between chunks), so the bits are the same.
+// Many rows (a prefill, or a step of many sequences) cost AVX2 twice over when each block of
+// kAvx2Rows rows streams the whole panel again: narrow weights are converted once per block, and
+// a panel larger than the L2 cache (a 1B model's) comes from memory once per block. From
+// kWidenRows rows on, a chunk of kWidenChunk inputs of the panel is converted to float32 (copied,
+// for float32 panels) once, into a buffer that stays in L1, and every row block multiplies by it
+// (one half of the chunk, 16 KB, then the other). Fewer rows are bound by memory and keep
+// streaming, as a pause to convert would leave the memory idle. The sums run in the same order
+// either way (partial sums go through y between chunks), so the bits are the same.
 constexpr int64_t kWidenRows = 16;
 constexpr int64_t kWidenChunk = 128;
 
@@ -337,7 +338,7 @@ void multiply_panel_avx512(const Product& p, int64_t panel) {
 
 template <int Format>
 void multiply_panel_avx2(const Product& p, int64_t panel) {
-  if (Format != herd::kFloat32 && p.rows >= kWidenRows) {
+  if (p.rows >= kWidenRows) {
     multiply_panel_widened<Format>(p, panel);
     return;
   }
