@@ -48,6 +48,7 @@ public sealed partial class AspireDashboardTests : IDisposable
 
         Assert.DoesNotContain("/login", page.Url, StringComparison.Ordinal);
         Assert.Contains("Herd web app", resources, StringComparison.Ordinal);
+        Assert.Contains("herd.v1.Completions/Complete", traceRow, StringComparison.Ordinal);
         Assert.Contains("gateway", traceRow, StringComparison.Ordinal);
         Assert.Contains("node", traceRow, StringComparison.Ordinal);
     }

@@ -108,6 +108,26 @@ inline void prefetch_ahead(const PanelWeights<Format>& weights, int64_t k) {
   for (int64_t offset = 0; offset < PanelWeights<Format>::kRowBytes; offset += 128) _mm_prefetch(ahead + offset, _MM_HINT_T0);
 }
 
+// Calls block.template operator()<Rows>(row) over rows [0, rows): blocks of Max rows, then the
+// remainder as one block of fewer (the micro-kernels take their row count as a template).
+template <int Rows, typename Block>
+void remaining_rows(int64_t left, int64_t row, const Block& block) {
+  if constexpr (Rows > 0) {
+    if (left == Rows) {
+      block.template operator()<Rows>(row);
+    } else {
+      remaining_rows<Rows - 1>(left, row, block);
+    }
+  }
+}
+
+template <int Max, typename Block>
+void in_row_blocks(int64_t rows, const Block& block) {
+  int64_t row = 0;
+  for (; row + Max <= rows; row += Max) block.template operator()<Max>(row);
+  remaining_rows<Max - 1>(rows - row, row, block);
+}
+
 template <int Format, int Rows>
 __attribute__((target("avx512f"))) void multiply_block(const Product& p, int64_t row, int64_t panel) {
   const PanelWeights<Format> weights(p.packed, p.inner, panel);
@@ -168,6 +188,20 @@ struct HalfPanel {
   __m256i masks[4];
 };
 
+// Vector v of a half's features in a row of y or the bias. Masked loads and stores are slow on
+// some CPUs (microcoded on AMD's), so whole halves, nearly all of them, take plain ones.
+__attribute__((target("avx2,fma"))) inline __m256 load_half(const HalfPanel& h, const float* row, int v) {
+  return h.width == kHalfPanel ? _mm256_loadu_ps(row + 8 * v) : _mm256_maskload_ps(row + 8 * v, h.masks[v]);
+}
+
+__attribute__((target("avx2,fma"))) inline void store_half(const HalfPanel& h, float* row, int v, __m256 value) {
+  if (h.width == kHalfPanel) {
+    _mm256_storeu_ps(row + 8 * v, value);
+  } else {
+    _mm256_maskstore_ps(row + 8 * v, h.masks[v], value);
+  }
+}
+
 __attribute__((target("avx2,fma"))) inline HalfPanel half_panel(const Product& p, int64_t panel, int64_t half) {
   HalfPanel h{};
   h.column = half * kHalfPanel;
@@ -198,7 +232,7 @@ __attribute__((target("avx2,fma"))) void multiply_half_avx2(const Product& p, in
 
   __m256 acc[Rows][4];
   for (int v = 0; v < 4; v++) {
-    const __m256 start = p.bias ? _mm256_maskload_ps(p.bias + h.first_feature + 8 * v, h.masks[v]) : _mm256_setzero_ps();
+    const __m256 start = p.bias ? load_half(h, p.bias + h.first_feature, v) : _mm256_setzero_ps();
     for (int r = 0; r < Rows; r++) acc[r][v] = start;
   }
 
@@ -211,7 +245,7 @@ __attribute__((target("avx2,fma"))) void multiply_half_avx2(const Product& p, in
 
   for (int r = 0; r < Rows; r++) {
     float* y = p.y + (row + r) * p.features + h.first_feature;
-    for (int v = 0; v < 4; v++) _mm256_maskstore_ps(y + 8 * v, h.masks[v], acc[r][v]);
+    for (int v = 0; v < 4; v++) store_half(h, y, v, acc[r][v]);
   }
 }
 
@@ -270,18 +304,11 @@ __attribute__((target("avx2,fma"))) void multiply_half_widened(const Product& p,
   const HalfPanel h = half_panel(p, panel, half);
   if (h.width <= 0) return;
 
-  // Masked loads and stores are slow on some CPUs (microcoded on AMD's), and here they come once
-  // per chunk: whole halves, nearly all of them, take plain ones.
-  const bool whole = h.width == kHalfPanel;
   __m256 acc[Rows][4];
   for (int r = 0; r < Rows; r++) {
     const float* y = p.y + (row + r) * p.features + h.first_feature;
     for (int v = 0; v < 4; v++) {
-      if (first > 0) {
-        acc[r][v] = whole ? _mm256_loadu_ps(y + 8 * v) : _mm256_maskload_ps(y + 8 * v, h.masks[v]);
-      } else {
-        acc[r][v] = p.bias ? _mm256_maskload_ps(p.bias + h.first_feature + 8 * v, h.masks[v]) : _mm256_setzero_ps();
-      }
+      acc[r][v] = first > 0 ? load_half(h, y, v) : p.bias ? load_half(h, p.bias + h.first_feature, v) : _mm256_setzero_ps();
     }
   }
 
@@ -293,13 +320,7 @@ __attribute__((target("avx2,fma"))) void multiply_half_widened(const Product& p,
 
   for (int r = 0; r < Rows; r++) {
     float* y = p.y + (row + r) * p.features + h.first_feature;
-    for (int v = 0; v < 4; v++) {
-      if (whole) {
-        _mm256_storeu_ps(y + 8 * v, acc[r][v]);
-      } else {
-        _mm256_maskstore_ps(y + 8 * v, h.masks[v], acc[r][v]);
-      }
-    }
+    for (int v = 0; v < 4; v++) store_half(h, y, v, acc[r][v]);
   }
 }
 
@@ -311,29 +332,14 @@ void multiply_panel_widened(const Product& p, int64_t panel) {
     const int64_t count = std::min(kWidenChunk, p.inner - first);
     widen_chunk(weights, first, count, chunk);
     for (int64_t half = 0; half < 2; half++) {
-      int64_t row = 0;
-      for (; row + kAvx2Rows <= p.rows; row += kAvx2Rows) multiply_half_widened<kAvx2Rows>(p, chunk, first, count, row, panel, half);
-      switch (p.rows - row) {
-        case 1: multiply_half_widened<1>(p, chunk, first, count, row, panel, half); break;
-        case 2: multiply_half_widened<2>(p, chunk, first, count, row, panel, half); break;
-        default: break;
-      }
+      in_row_blocks<kAvx2Rows>(p.rows, [&]<int Rows>(int64_t row) { multiply_half_widened<Rows>(p, chunk, first, count, row, panel, half); });
     }
   }
 }
 
 template <int Format>
 void multiply_panel_avx512(const Product& p, int64_t panel) {
-  int64_t row = 0;
-  for (; row + kRowsPerBlock <= p.rows; row += kRowsPerBlock) multiply_block<Format, kRowsPerBlock>(p, row, panel);
-  switch (p.rows - row) {
-    case 1: multiply_block<Format, 1>(p, row, panel); break;
-    case 2: multiply_block<Format, 2>(p, row, panel); break;
-    case 3: multiply_block<Format, 3>(p, row, panel); break;
-    case 4: multiply_block<Format, 4>(p, row, panel); break;
-    case 5: multiply_block<Format, 5>(p, row, panel); break;
-    default: break;
-  }
+  in_row_blocks<kRowsPerBlock>(p.rows, [&]<int Rows>(int64_t row) { multiply_block<Format, Rows>(p, row, panel); });
 }
 
 template <int Format>
@@ -342,13 +348,13 @@ void multiply_panel_avx2(const Product& p, int64_t panel) {
     multiply_panel_widened<Format>(p, panel);
     return;
   }
-  int64_t row = 0;
-  for (; row + kAvx2Rows <= p.rows; row += kAvx2Rows) multiply_block_avx2<Format, kAvx2Rows>(p, row, panel);
-  switch (p.rows - row) {
-    case 1: multiply_row_avx2<Format>(p, row, panel); break;
-    case 2: multiply_block_avx2<Format, 2>(p, row, panel); break;
-    default: break;
-  }
+  in_row_blocks<kAvx2Rows>(p.rows, [&]<int Rows>(int64_t row) {
+    if constexpr (Rows == 1) {
+      multiply_row_avx2<Format>(p, row, panel);
+    } else {
+      multiply_block_avx2<Format, Rows>(p, row, panel);
+    }
+  });
 }
 
 template <int Format>

@@ -66,7 +66,7 @@ public sealed class PackedFormatTests
             return;
         }
 
-        // On AVX2 narrow weights take another path from 16 rows on (converted once per chunk, not per row block).
+        // On AVX2 products of 16 rows or more take another path (the panel in chunks held in L1, not streamed per row block).
         var packed = PackedMatrix.Pack(weight, format, out _);
         var bias = randn(136);
         var input = randn(100, 224);
