@@ -2,7 +2,7 @@ using Herd.Node.Engine;
 using Herd.Node.Model;
 using Herd.Node.Models;
 using Herd.Node.Serving;
-using Herd.PeerBench;
+using Herd.PeerBench.CrossCheck;
 using Herd.PeerBench.Gguf;
 using Herd.PeerBench.HerdSide;
 using Herd.PeerBench.LlamaCpp;

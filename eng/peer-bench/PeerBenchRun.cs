@@ -4,6 +4,7 @@ using Herd.Node.Cli;
 using Herd.Node.Cli.Bench;
 using Herd.Node.Models;
 using Herd.Node.Serving;
+using Herd.PeerBench.CrossCheck;
 using Herd.PeerBench.Gguf;
 using Herd.PeerBench.HerdSide;
 using Herd.PeerBench.LlamaCpp;

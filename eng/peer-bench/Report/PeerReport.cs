@@ -1,4 +1,5 @@
 using System.Globalization;
+using Herd.PeerBench.CrossCheck;
 
 namespace Herd.PeerBench.Report;
 

@@ -1,4 +1,4 @@
-namespace Herd.PeerBench;
+namespace Herd.PeerBench.CrossCheck;
 
 /// <summary>Herd's and llama.cpp's greedy tokens after the same prompt.</summary>
 /// <param name="Prompt">what the prompt was, for the report</param>

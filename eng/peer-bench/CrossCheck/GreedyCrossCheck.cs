@@ -2,7 +2,7 @@ using Herd.Node.Serving;
 using Herd.PeerBench.HerdSide;
 using Herd.PeerBench.LlamaCpp;
 
-namespace Herd.PeerBench;
+namespace Herd.PeerBench.CrossCheck;
 
 /// <summary>
 /// Runs the same prompts through both engines greedily and compares the tokens: on the F32 GGUF,
